@@ -1,0 +1,68 @@
+"""The pipeline, top to bottom: load the manuscript, lay it out, write the editions asked for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publish.diagnostics import Diagnostic
+from publish.epub import build_epub
+from publish.loader import load
+from publish.model import Publication
+from publish.output import atomic_path, locked
+from publish.pdf import lay_out, write_pdf
+from publish.render import Styles
+
+EDITIONS = ("pdf", "epub")
+
+
+@dataclass
+class Built:
+    edition: str
+    path: Path
+    size: int
+    pages: int | None = None
+
+
+@dataclass
+class BuildResult:
+    publication: Publication
+    built: list[Built] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def build_date(publication: Publication) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the publication date, never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    parts = [int(p) for p in publication.metadata.date.split("-")]
+    year, month, day = (parts + [1, 1])[:3]
+    return dt.datetime(year, month, day, tzinfo=dt.UTC)
+
+
+def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
+          keep_html: bool = False) -> BuildResult:
+    publication, diags = load(manuscript)
+    styles = Styles.for_manuscript(manuscript)
+    result = BuildResult(publication, warnings=diags.warnings)
+    when = build_date(publication)
+    created = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    slug = publication.slug
+    with locked(output):
+        if "pdf" in editions:
+            layout = lay_out(publication, styles, created)
+            if keep_html:
+                (output / f"{slug}.print.html").write_text(layout.html, encoding="utf-8")
+            target = output / f"{slug}.pdf"
+            with atomic_path(target) as temp:
+                write_pdf(layout, publication, temp)
+            result.built.append(Built("pdf", target, target.stat().st_size, layout.page_count))
+        if "epub" in editions:
+            target = output / f"{slug}.epub"
+            with atomic_path(target) as temp:
+                build_epub(publication, styles, temp, when)
+            result.built.append(Built("epub", target, target.stat().st_size))
+    return result

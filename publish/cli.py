@@ -1,0 +1,111 @@
+"""The `publish` command: parses arguments, runs the pipeline, and speaks to authors, not to programmers."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from publish import __version__
+from publish.build import build
+from publish.diagnostics import Diagnostic, ManuscriptError
+from publish.output import OutputBusy
+
+ISSUES_URL = "the publish maintainers (include the command, this message and the traceback from --debug)"
+
+manuscript_argument = click.argument(
+    "manuscript", required=False, default="manuscript",
+    type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
+output_option = click.option(
+    "-o", "--output", default="output", show_default=True,
+    type=click.Path(path_type=Path, file_okay=False), help="Folder the editions are written to.")
+
+
+def _human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(), err=True)
+
+
+def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str, ...],
+         keep_html: bool = False) -> None:
+    debug = ctx.find_root().params.get("debug", False)
+    try:
+        result = build(manuscript, output, editions, keep_html=keep_html)
+    except ManuscriptError as exc:
+        _print_diagnostics(exc.diagnostics)
+        errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
+        click.echo(f"publish: {errors} error{'s' if errors != 1 else ''} in {manuscript}; "
+                   "nothing was written", err=True)
+        ctx.exit(2)
+    except OutputBusy as exc:
+        click.echo(f"publish: {exc}; wait for it to finish and run again", err=True)
+        ctx.exit(2)
+    except KeyboardInterrupt:
+        click.echo("publish: interrupted; editions already in the output folder are unchanged", err=True)
+        ctx.exit(130)
+    except Exception as exc:  # a bug of ours: say so, and where to report it
+        if debug:
+            traceback.print_exc()
+        click.echo(f"publish: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"This is a bug in publish, not in your manuscript. Please report it to {ISSUES_URL}.",
+                   err=True)
+        if not debug:
+            click.echo("Run again with --debug to see the traceback.", err=True)
+        ctx.exit(1)
+    _print_diagnostics(result.warnings)
+    for built in result.built:
+        pages = f", {built.pages} pages" if built.pages else ""
+        click.echo(f"{built.path} ({_human_size(built.size)}{pages})")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="publish")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def main(debug: bool) -> None:
+    """Build a print edition (PDF) and an e-book edition (EPUB 3) from one manuscript folder.
+
+    MANUSCRIPT is a folder holding publication.toml, the texts in Markdown and the photos
+    with their captions file; it defaults to ./manuscript. Builds never use the network.
+    """
+
+
+@main.command()
+@manuscript_argument
+@output_option
+@click.option("--keep-html", is_flag=True, help="Also write the HTML laid out for print, to debug CSS.")
+@click.pass_context
+def pdf(ctx: click.Context, manuscript: Path, output: Path, keep_html: bool) -> None:
+    """Build the print edition: a print-ready PDF."""
+    _run(ctx, manuscript, output, ("pdf",), keep_html)
+
+
+@main.command()
+@manuscript_argument
+@output_option
+@click.pass_context
+def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
+    """Build the e-book edition: an EPUB 3."""
+    _run(ctx, manuscript, output, ("epub",))
+
+
+@main.command(name="all")
+@manuscript_argument
+@output_option
+@click.pass_context
+def all_editions(ctx: click.Context, manuscript: Path, output: Path) -> None:
+    """Build every edition of the manuscript."""
+    _run(ctx, manuscript, output, ("pdf", "epub"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

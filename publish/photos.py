@@ -1,0 +1,69 @@
+"""Opens photos safely (format, size, integrity) before anything renders them."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+# A 100-megapixel photo is a large camera original; beyond that we suspect a decompression bomb.
+MAX_PIXELS = 100_000_000
+SUPPORTED = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+PHOTO_SUFFIXES = tuple(s for suffixes in SUPPORTED.values() for s in suffixes)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    mode: str
+    width: int
+    height: int
+    dpi: float | None
+
+
+class PhotoProblem(Exception):
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint
+
+
+def probe(path: Path) -> ImageInfo:
+    """Reads the header, checks the format matches the name, and decodes the data once."""
+    Image.MAX_IMAGE_PIXELS = None  # we enforce our own limit from the header, before decoding
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as image:
+                fmt = image.format or "unknown"
+                width, height = image.size
+                if fmt not in SUPPORTED:
+                    raise PhotoProblem(f"{fmt} images are not supported",
+                                       "save the photo as JPEG (photographs) or PNG (graphics)")
+                if path.suffix.lower() not in SUPPORTED[fmt]:
+                    raise PhotoProblem(
+                        f"the file is a {fmt} image but is named '{path.suffix}'",
+                        f"rename it to end in {SUPPORTED[fmt][0]}")
+                if width * height > MAX_PIXELS:
+                    raise PhotoProblem(
+                        f"{width}×{height} pixels is too large to be a photo ({width * height / 1e6:.0f} MP)",
+                        f"downscale it below {MAX_PIXELS // 1_000_000} megapixels")
+                dpi = image.info.get("dpi")
+                mode = image.mode
+                if fmt == "JPEG":
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except PhotoProblem:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise PhotoProblem(f"refused as a decompression bomb: {exc}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        detail = str(exc) or type(exc).__name__
+        if "truncated" in detail.lower() or "broken data stream" in detail.lower():
+            raise PhotoProblem("the image data is truncated or damaged",
+                               "export the photo again from its original") from None
+        raise PhotoProblem(f"cannot be read as an image ({detail})",
+                           "check the file is a JPEG or PNG and not damaged") from None
+    ppi = float(dpi[0]) if dpi and dpi[0] else None
+    return ImageInfo(fmt, mode, width, height, ppi)

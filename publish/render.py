@@ -1,0 +1,138 @@
+"""Shared HTML rendering: model nodes and Jinja templates from styles/ become (X)HTML for every edition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from publish.model import (
+    Article,
+    Aside,
+    Element,
+    Figure,
+    Footnote,
+    Node,
+    NoteRef,
+    Photo,
+    Publication,
+    Text,
+)
+
+DEFAULT_STYLES = Path(__file__).resolve().parent.parent / "styles"
+VOID = {"br", "hr", "img"}
+
+
+@dataclass(frozen=True)
+class Styles:
+    """The designer's surface: default styles/, overridden file by file by the manuscript's own styles/."""
+
+    default: Path = DEFAULT_STYLES
+    override: Path | None = None
+
+    @classmethod
+    def for_manuscript(cls, root: Path) -> Styles:
+        own = root / "styles"
+        return cls(DEFAULT_STYLES, own if own.is_dir() else None)
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        return (self.default,) + ((self.override,) if self.override else ())
+
+    def css(self, name: str) -> list[Path]:
+        """A stylesheet and, after it so it wins the cascade, the manuscript's file of the same name."""
+        found = [root / name for root in self.roots if (root / name).is_file()]
+        return found
+
+    def file(self, name: str) -> Path:
+        """One resource (font, profile…): the manuscript's own copy wins."""
+        for root in reversed(self.roots):
+            if (root / name).is_file():
+                return root / name
+        return self.default / name
+
+
+class Renderer:
+    """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
+
+    def __init__(self, publication: Publication, styles: Styles, edition: str,
+                 image_src: Callable[[Photo], str]):
+        self.publication = publication
+        self.edition = edition
+        loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(
+            publication=publication,
+            meta=publication.metadata,
+            edition=edition,
+            body=self.body,
+            inline=self.inline,
+            href=self.href,
+            image_src=image_src,
+        )
+        self.components = self.env.get_template("components.html").module
+        self.link_targets: dict[str, str] = {}
+        self._notes: dict[str, Footnote] = {}
+
+    def render(self, template: str, **context: object) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def href(self, anchor: str) -> str:
+        """Where an #anchor lives in this edition: same document in print, its chapter file in EPUB."""
+        target = self.link_targets.get(anchor)
+        return f"{target}#{anchor}" if target else f"#{anchor}"
+
+    def body(self, article: Article) -> Markup:
+        """The text's blocks, less the lead photo, which the article template places itself."""
+        self._notes = {note.note_id: note for note in article.footnotes}
+        blocks = article.blocks[1:] if article.lead else article.blocks
+        return Markup("").join(self.node(n) for n in blocks)
+
+    def inline(self, nodes: tuple[Node, ...]) -> Markup:
+        return Markup("").join(self.node(n) for n in nodes)
+
+    def node(self, node: Node) -> Markup:
+        if isinstance(node, Text):
+            return escape(node.text)
+        if isinstance(node, Element):
+            attrs = list(node.attrs)
+            if node.tag == "a" and attrs and attrs[0][1].startswith("#"):
+                attrs[0] = ("href", self.href(attrs[0][1][1:]))
+            rendered = "".join(f' {name}="{escape(value)}"' for name, value in attrs)
+            if node.tag == "span" and any(name == "lang" for name, _ in attrs) and self.edition == "epub":
+                lang = dict(attrs)["lang"]
+                rendered += f' xml:lang="{escape(lang)}"'
+            if node.tag in VOID:
+                return Markup(f"<{node.tag}{rendered}/>")
+            inner = Markup("").join(self.node(c) for c in node.children)
+            return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+        if isinstance(node, Figure):
+            return Markup(self.components.figure(node))
+        if isinstance(node, Aside):
+            content = Markup("").join(self.node(c) for c in node.children)
+            return Markup(self.components.aside(node, content))
+        if isinstance(node, NoteRef):
+            note = self._notes.get(node.note_id)
+            content = self._note_inline(note) if note else Markup("")
+            return Markup(self.components.noteref(node, content))
+        raise TypeError(f"cannot render {type(node).__name__}")
+
+    def _note_inline(self, note: Footnote) -> Markup:
+        """A footnote's paragraphs run together, for print's footnote area at the foot of the page."""
+        parts = []
+        for child in note.children:
+            if isinstance(child, Element) and child.tag == "p":
+                parts.append(self.inline(child.children))
+            else:
+                parts.append(self.node(child))
+        return Markup(" ").join(parts)

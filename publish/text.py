@@ -1,0 +1,23 @@
+"""Small text helpers shared by the loader and the builders: slugs and plain-text extraction."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
+_SPACES = re.compile(r"[-\s_]+")
+
+
+def slugify(text: str) -> str:
+    """An ASCII slug when the text is Latin, a Unicode one otherwise (file names stay readable)."""
+    folded = unicodedata.normalize("NFKD", text)
+    ascii_only = folded.encode("ascii", "ignore").decode("ascii")
+    base = ascii_only if ascii_only.strip() else unicodedata.normalize("NFC", text)
+    base = _NON_WORD.sub("", base).strip().lower()
+    return _SPACES.sub("-", base).strip("-")[:80]
+
+
+def short_title(title: str) -> str:
+    """The part of a headline before its colon, used for running heads and slugs."""
+    return title.split(":", 1)[0].strip()

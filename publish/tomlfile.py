@@ -1,0 +1,104 @@
+"""Reads a TOML file and remembers the line of every key, so schema errors can point at it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+KeyPath = tuple[str | int, ...]
+
+_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'))*)\s*=""")
+
+
+class TomlSyntaxError(Exception):
+    def __init__(self, message: str, line: int | None, column: int | None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class TomlDocument:
+    data: dict[str, Any]
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """The line of the key, or of its nearest enclosing table."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+def _split_key(text: str) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    quote = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                current += char
+        elif char in "\"'":
+            quote = char
+        elif char == ".":
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return parts
+
+
+def parse(text: str) -> TomlDocument:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _ERROR_AT.search(message)
+        line = int(match.group(1)) if match else None
+        column = int(match.group(2)) if match else None
+        message = _ERROR_AT.sub("", message).strip()
+        raise TomlSyntaxError(message, line, column) from None
+    return TomlDocument(data, _locate_keys(text))
+
+
+def _locate_keys(text: str) -> dict[KeyPath, int]:
+    lines: dict[KeyPath, int] = {}
+    table: KeyPath = ()
+    array_counts: dict[tuple[str, ...], int] = {}
+    in_multiline: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if in_multiline:
+            if raw.count(in_multiline) % 2 == 1:
+                in_multiline = None
+            continue
+        header = _HEADER.match(raw)
+        if header and not _KEY.match(raw):
+            names = _split_key(header.group(2))
+            if header.group(1) == "[[":
+                key = tuple(names)
+                index = array_counts.get(key, -1) + 1
+                array_counts[key] = index
+                table = (*names, index)
+                lines.setdefault(tuple(names), number)
+            else:
+                table = tuple(names)
+            lines[table] = number
+            continue
+        key = _KEY.match(raw)
+        if key:
+            path = (*table, *_split_key(key.group(1)))
+            lines.setdefault(path, number)
+            rest = raw[key.end():]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) % 2 == 1:
+                    in_multiline = quote
+    return lines
