@@ -1,0 +1,87 @@
+"""Helpers that make outputs depend only on the manuscript and the build date, never on where or when."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pikepdf
+
+# WeasyPrint names an image XObject after the md5 of its absolute URL, so the print file would change
+# with the folder the manuscript sits in; the name is rewritten from the image's own bytes instead.
+_IMAGE_NAME = re.compile(rb"/i[0-9a-f]{32}[0-9a-z]*")
+
+
+def stable_image_names(pdf: pikepdf.Pdf) -> int:
+    """Renames WeasyPrint's path-derived image resource names after the image content; returns how many."""
+    renames: dict[bytes, bytes] = {}
+    resources = []
+    for page in pdf.pages:
+        res = page.obj.get("/Resources")
+        if res is None or "/XObject" not in res:
+            continue
+        resources.append(res)
+        for name, xobject in res.XObject.items():
+            if _IMAGE_NAME.fullmatch(name.encode()) and name.encode() not in renames:
+                digest = hashlib.md5(xobject.read_raw_bytes(), usedforsecurity=False).hexdigest()
+                renames[name.encode()] = b"/i" + digest.encode() + name.encode()[34:]
+    if not renames or all(old == new for old, new in renames.items()):
+        return 0
+    done: set[tuple[int, int]] = set()
+    for res in resources:
+        if res.is_indirect and res.objgen in done:
+            continue
+        if res.is_indirect:
+            done.add(res.objgen)
+        xobjects = res.XObject
+        for old, new in renames.items():
+            key = old.decode()
+            if key in xobjects and old != new:
+                xobjects[new.decode()] = xobjects[key]
+                del xobjects[key]
+    pattern = re.compile(b"|".join(re.escape(old) for old in renames) + rb"(?![0-9A-Za-z])")
+    for page in pdf.pages:
+        contents = page.obj.get("/Contents")
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        for stream in streams:
+            if stream is None or (stream.is_indirect and stream.objgen in done):
+                continue
+            if stream.is_indirect:
+                done.add(stream.objgen)
+            data = stream.read_bytes()
+            fixed = pattern.sub(lambda m: renames[m.group(0)], data)
+            if fixed != data:
+                stream.write(fixed)
+    return len(renames)
+
+
+def stabilise_pdf(path: Path) -> None:
+    """Rewrites a WeasyPrint PDF so the same manuscript in another folder gives the same bytes."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        if stable_image_names(pdf):
+            save_deterministic(pdf, path)
+
+
+def save_deterministic(pdf: pikepdf.Pdf, target: Path | io.BytesIO) -> None:
+    """qpdf's save with an /ID computed from the content, not from the clock."""
+    pdf.save(target, deterministic_id=True, fix_metadata_version=False,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+
+
+def zip_bytes(members: Iterable[tuple[str, bytes]], when: dt.datetime) -> bytes:
+    """A zip whose bytes depend on its members only: sorted names, one timestamp, fixed permissions."""
+    stamp = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=9)
+    return out.getvalue()
