@@ -420,3 +420,39 @@ def _pages(numbers: list[int]) -> str:
     if len(numbers) == 1:
         return f"page {numbers[0]} has"
     return f"{len(numbers)} pages (from page {numbers[0]}) have"
+
+
+def update_report(result: CheckResult, output: Path) -> Path | None:
+    """Rewrites the build report with this run's findings and EPUBCheck verdict, when editions exist."""
+    from publish.build import build_date
+    from publish.output import OutputBusy, locked
+    from publish.report import write_report
+
+    publication = result.publication
+    if publication is None or not edition_paths(output, publication, result.manuscript):
+        return None
+    epubcheck = set(result.epubcheck or [])
+    findings = [d for d in result.diagnostics if d not in epubcheck]
+    try:
+        with locked(output):
+            return write_report(publication, Styles.for_manuscript(result.manuscript), output,
+                                result.manuscript, findings, build_date(publication).date().isoformat(),
+                                checked=result)
+    except OutputBusy:
+        result.skipped.append(f"updating the report (a build is writing to {output})")
+        return None
+
+
+def run_check(manuscript: Path, output: Path, fmt: str = "text", epubcheck: bool = True) -> int:
+    """The `publish check` command: prints the findings (text or JSON) and returns the exit status."""
+    import click
+
+    result = check(manuscript, output, epubcheck=epubcheck)
+    report = update_report(result, output)
+    if fmt == "json":
+        click.echo(result.as_json())
+    else:
+        click.echo(result.as_text())
+        if report is not None:
+            click.echo(f"report: {report.resolve().as_uri()}")
+    return result.exit_code

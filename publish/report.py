@@ -1,0 +1,185 @@
+"""The build report: one self-contained HTML file beside the editions, to look at rather than read.
+
+It shows a contact sheet of every print page, the findings about the manuscript with the photo each
+one concerns, EPUBCheck's verdict when `publish check` ran it, and what the editions weigh. Its markup
+and styling live in styles/ (templates/report.html, report.css) like every edition's.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from PIL import Image, ImageOps
+
+from publish.diagnostics import Diagnostic, Diagnostics, Severity
+from publish.model import Photo, Publication
+from publish.output import write_atomic
+from publish.render import Styles
+
+if TYPE_CHECKING:
+    from publish.check import CheckResult
+
+THUMB_WIDTH = 180  # pixels: a contact sheet, not a proof
+PHOTO_WIDTH = 240
+
+
+def report_path(output: Path, publication: Publication) -> Path:
+    return output / f"{publication.slug}.report.html"
+
+
+def human_size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def _data_uri(data: bytes, media_type: str) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def page_images(pdf_path: Path, width: int) -> list[Image.Image]:
+    """Every page of the PDF as a picture `width` pixels wide (the trim plus bleed, as printed)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdf_path))
+    try:
+        images = []
+        for index in range(len(document)):
+            page = document[index]
+            page_width, _ = page.get_size()
+            images.append(page.render(scale=width / page_width).to_pil().convert("RGB"))
+            page.close()
+        return images
+    finally:
+        document.close()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def photo_thumbnail(photo: Photo, width: int = PHOTO_WIDTH) -> bytes:
+    """A small sRGB-ish preview of a print master (CMYK and greyscale included), never altering it."""
+    with Image.open(photo.path) as source:
+        image = ImageOps.exif_transpose(source)
+        image.thumbnail((width, width * 2))
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=80)
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Finding:
+    diagnostic: Diagnostic
+    photo: Photo | None
+
+
+def photo_of(diagnostic: Diagnostic, publication: Publication) -> Photo | None:
+    """The photo a finding is about: named in it, its own file, or its entry in a captions file."""
+    diags = Diagnostics(publication.root)
+    for photo in publication.photos:
+        shown = diags.display_path(photo.path)
+        if diagnostic.path == shown or re.search(rf"(^|[\s'\"/]){re.escape(photo.name)}($|[\s'\":,])",
+                                                 diagnostic.message):
+            return photo
+        captions = diags.display_path(photo.path.parent / "captions.toml")
+        if diagnostic.path == captions and photo.line is not None and diagnostic.line == photo.line:
+            return photo
+    return None
+
+
+def result_diagnostics(result: Any) -> list[Diagnostic]:
+    """Every diagnostic a build result carries (warnings, preflight findings…), once, in file order."""
+    found: set[Diagnostic] = set()
+    for value in vars(result).values():
+        if isinstance(value, list | tuple):
+            found.update(item for item in value if isinstance(item, Diagnostic))
+            found.update(item.diagnostic for item in value
+                         if isinstance(getattr(item, "diagnostic", None), Diagnostic))
+    return sorted(found, key=lambda d: (d.path, d.line or 0, d.column or 0, d.message))
+
+
+def epub_parts(epub_path: Path) -> list[tuple[str, str]]:
+    """What the EPUB's bytes are spent on: photos, fonts, text and the rest, as compressed."""
+    totals = {"photos": 0, "fonts": 0, "text and styles": 0, "package": 0}
+    with zipfile.ZipFile(epub_path) as archive:
+        for info in archive.infolist():
+            suffix = Path(info.filename).suffix.lower()
+            kind = ("photos" if suffix in (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg") else
+                    "fonts" if suffix in (".ttf", ".otf", ".woff", ".woff2") else
+                    "text and styles" if suffix in (".xhtml", ".html", ".css") else "package")
+            totals[kind] += info.compress_size
+    return [(kind, human_size(size)) for kind, size in totals.items() if size]
+
+
+def _environment(styles: Styles) -> Environment:
+    loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
+    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_report(publication: Publication, styles: Styles, output: Path, manuscript: Path,
+                  diagnostics: list[Diagnostic], date: str,
+                  checked: CheckResult | None = None) -> str:
+    """The report's HTML, from the editions of this publication found in `output`."""
+    from publish.check import edition_paths
+
+    editions = edition_paths(output, publication, manuscript)
+    rows = []
+    for edition, path in editions.items():
+        pages = None
+        if edition == "pdf":
+            import pikepdf
+
+            with pikepdf.open(path) as pdf:
+                pages = len(pdf.pages)
+        rows.append({"edition": "Print (PDF)" if edition == "pdf" else "E-book (EPUB 3)",
+                     "file": path.name, "size": human_size(path.stat().st_size), "pages": pages})
+    sheet = []
+    if "pdf" in editions:
+        for number, image in enumerate(page_images(editions["pdf"], THUMB_WIDTH), start=1):
+            sheet.append({"number": number, "href": f"{editions['pdf'].name}#page={number}",
+                          "src": _data_uri(png_bytes(image), "image/png")})
+    parts = epub_parts(editions["epub"]) if "epub" in editions else []
+    findings = []
+    thumbnails: dict[str, str] = {}
+    for diagnostic in diagnostics:
+        photo = photo_of(diagnostic, publication)
+        if photo is not None and photo.name not in thumbnails:
+            thumbnails[photo.name] = _data_uri(photo_thumbnail(photo), "image/jpeg")
+        findings.append({"where": diagnostic.path + (f":{diagnostic.line}" if diagnostic.line else ""),
+                         "severity": diagnostic.severity.value, "message": diagnostic.message,
+                         "hint": diagnostic.hint, "photo": photo.name if photo else None,
+                         "photo_src": thumbnails.get(photo.name) if photo else None})
+    epubcheck = None
+    if checked is not None and checked.epubcheck is not None:
+        epubcheck = [{"where": d.path + (f":{d.line}" if d.line else ""), "severity": d.severity.value,
+                      "message": d.message} for d in checked.epubcheck]
+    css = "\n".join(path.read_text(encoding="utf-8") for path in styles.css("report.css"))
+    errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+    return _environment(styles).get_template("report.html").render(
+        meta=publication.metadata, manuscript=str(manuscript), date=date, editions=rows, sheet=sheet,
+        epub_parts=parts, findings=findings, errors=errors, warnings=len(diagnostics) - errors,
+        epubcheck=epubcheck, skipped=checked.skipped if checked else [], css=css)
+
+
+def write_report(publication: Publication, styles: Styles, output: Path, manuscript: Path,
+                 diagnostics: list[Diagnostic], date: str, checked: CheckResult | None = None) -> Path:
+    """Writes the report beside the editions (atomically: a reader never sees half a report)."""
+    target = report_path(output, publication)
+    html = render_report(publication, styles, output, manuscript, diagnostics, date, checked)
+    write_atomic(target, html.encode("utf-8"))
+    return target
