@@ -14,6 +14,8 @@ from publish.model import Publication
 from publish.output import atomic_path, locked
 from publish.pdf import lay_out, write_pdf
 from publish.render import Styles
+from publish.report import result_diagnostics as report_diagnostics
+from publish.report import write_report
 
 EDITIONS = ("pdf", "epub")
 
@@ -31,6 +33,7 @@ class BuildResult:
     publication: Publication
     built: list[Built] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    report: Path | None = None  # the HTML report beside the editions (publish/report.py)
 
 
 def build_date(publication: Publication) -> dt.datetime:
@@ -65,4 +68,6 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
             with atomic_path(target) as temp:
                 build_epub(publication, styles, temp, when)
             result.built.append(Built("epub", target, target.stat().st_size))
+        result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
+                                     when.date().isoformat())
     return result

@@ -66,6 +66,8 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
     for built in result.built:
         pages = f", {built.pages} pages" if built.pages else ""
         click.echo(f"{built.path} ({_human_size(built.size)}{pages})")
+    if getattr(result, "report", None):
+        click.echo(f"report: {result.report.resolve().as_uri()}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,6 +107,71 @@ def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
 def all_editions(ctx: click.Context, manuscript: Path, output: Path) -> None:
     """Build every edition of the manuscript."""
     _run(ctx, manuscript, output, ("pdf", "epub"))
+
+
+@main.command()
+@manuscript_argument
+@output_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one document on stdout, for CI systems.")
+@click.option("--no-epubcheck", is_flag=True, help="Skip EPUBCheck on the built EPUB (it needs Java).")
+@click.pass_context
+def check(ctx: click.Context, manuscript: Path, output: Path, fmt: str, no_epubcheck: bool) -> None:
+    """Check the manuscript and the built editions without building anything.
+
+    Reports every problem as path:line, grouped by file: metadata, texts, links, footnotes, alt
+    text, photo preflight and glyph coverage, then EPUBCheck and the PDF's structure for the
+    editions already in the output folder. Exits 2 when there are errors, 0 otherwise.
+    """
+    from publish.check import run_check
+
+    ctx.exit(run_check(manuscript, output, fmt, epubcheck=not no_epubcheck))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--title", default="Untitled", show_default=True, help="The publication's title.")
+@click.option("--language", default="en", show_default=True, help="BCP 47 tag of its main language.")
+@click.option("--author", default="The Author", show_default=True, help="The author's name.")
+@click.pass_context
+def new(ctx: click.Context, folder: Path, title: str, language: str, author: str) -> None:
+    """Create a new manuscript folder that builds at once.
+
+    FOLDER must not exist yet (or be empty). It receives publication.toml with every key
+    explained, one text, and a stand-in photo with its captions entry.
+    """
+    from publish.scaffold import ScaffoldError, scaffold
+
+    try:
+        written = scaffold(folder, title=title, language=language, author=author)
+    except ScaffoldError as exc:
+        click.echo(f"publish: {exc}\n    hint: {exc.hint}", err=True)
+        ctx.exit(2)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"Next: `publish preview {folder} --watch` to see it laid out while you write, "
+               f"`publish check {folder}` to find problems, `publish all {folder}` for both editions.")
+
+
+@main.command()
+@manuscript_argument
+@output_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default lets only this computer connect.")
+@click.option("--port", default=8737, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--watch", is_flag=True,
+              help="Rebuild when the manuscript or styles change, and refresh the browser.")
+@click.pass_context
+def preview(ctx: click.Context, manuscript: Path, output: Path, host: str, port: int, watch: bool) -> None:
+    """Serve the editions on this computer: print pages as pictures, the e-book's chapters as web pages.
+
+    Builds first when the editions are missing or older than the manuscript. With --watch, every
+    saved change rebuilds and the open browser page refreshes itself. Stop with Ctrl-C.
+    """
+    from publish.preview import serve
+
+    ctx.exit(serve(manuscript, output, host=host, port=port, watch=watch))
 
 
 if __name__ == "__main__":  # pragma: no cover
