@@ -21,6 +21,7 @@ from weasyprint import Attachment
 from publish import __version__
 from publish.model import Metadata, Publication
 from publish.pdf import PrintLayout
+from publish.records import edition_identifier
 from publish.reproducible import save_deterministic, stable_image_names, zip_bytes
 from publish.resources import Gate, Refused
 
@@ -61,7 +62,7 @@ class ArchiveReport:
 
 def archive_identifier(meta: Metadata) -> str:
     """The archival file's own identifier, derived from the publication's so rebuilds keep it."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier + '#archive-pdf')}"
+    return edition_identifier(meta, "archive")
 
 
 def manuscript_sources(publication: Publication, exclude: tuple[Path, ...] = ()) -> list[tuple[str, Path]]:
