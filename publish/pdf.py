@@ -1,46 +1,72 @@
-"""The print edition: the shared HTML laid out by WeasyPrint with base.css + print.css."""
+"""The print edition: the shared HTML laid out by WeasyPrint with base.css + print.css, then made PDF/X.
+
+Order of work: resolve the output condition, preflight the photos (X-1a: derive CMYK copies),
+lay out, measure every photo at its placed size, write WeasyPrint's PDF, and let prepress.py
+turn it into the PDF/X file a printer accepts.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import logging
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from publish import prepress
+from publish.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.model import Publication
+from publish.preflight import PhotoReport, check_resolution, prepare
 from publish.render import Renderer, Styles
-from publish.resources import Gate
+from publish.resources import Gate, Refused
+from publish.schema import METADATA_FILE
+from publish.tomlfile import TomlSyntaxError, parse
 
 
-@dataclass(frozen=True)
+@dataclass
 class PrintLayout:
     """The laid-out print edition, before it is written: pages are known, bytes are not yet."""
 
     document: object  # weasyprint.document.Document
     html: str
     refused: tuple[str, ...]
+    created: str = ""
+    settings: prepress.PrepressSettings | None = None
+    reports: dict[str, PhotoReport] = field(default_factory=dict)
+    workdir: tempfile.TemporaryDirectory | None = None  # derived photos live here until written
 
     @property
     def page_count(self) -> int:
         return len(self.document.pages)  # type: ignore[attr-defined]
 
+    def close(self) -> None:
+        if self.workdir is not None:
+            self.workdir.cleanup()
+            self.workdir = None
+
 
 def geometry_css(publication: Publication) -> str:
-    """Page size and bleed from [print] in the metadata, so a new trim needs no stylesheet edit."""
+    """Page size and bleed from [print] in the metadata, so a new trim needs no stylesheet edit.
+
+    WeasyPrint's own marks are RGB in transparency groups; prepress.py draws them instead.
+    """
     settings = publication.metadata.print
-    marks = "crop cross" if settings.marks else "none"
     return (
         f"@page {{ size: {settings.width_mm:g}mm {settings.height_mm:g}mm; "
-        f"bleed: {settings.bleed_mm:g}mm; marks: {marks}; }}\n"
-        f":root {{ --bleed: {settings.bleed_mm:g}mm; }}\n"
+        f"bleed: {settings.bleed_mm:g}mm; marks: none; }}\n"
+        f":root {{ --bleed: {settings.bleed_mm:g}mm; --trim-width: {settings.width_mm:g}mm; "
+        f"--trim-height: {settings.height_mm:g}mm; }}\n"
     )
 
 
-def print_html(publication: Publication, styles: Styles, created: str) -> str:
-    renderer = Renderer(publication, styles, "print", image_src=lambda photo: photo.path.as_uri())
+def print_html(publication: Publication, styles: Styles, created: str,
+               derived: dict[Path, Path] | None = None) -> str:
+    derived = derived or {}
+    renderer = Renderer(publication, styles, "print",
+                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri())
     return renderer.render("print.html", created=created)
 
 
@@ -57,23 +83,95 @@ def stylesheets(publication: Publication, styles: Styles, gate: Gate,
     return sheets
 
 
-def lay_out(publication: Publication, styles: Styles, created: str) -> PrintLayout:
-    """Paginates the print edition; the EPUB builder reads page starts from the same layout."""
-    gate = Gate(publication.root, *styles.roots)
-    fetcher = gate.fetcher()
-    font_config = FontConfiguration()
-    html = print_html(publication, styles, created)
-    sheets = stylesheets(publication, styles, gate, font_config)
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
-        stylesheets=sheets, font_config=font_config)
-    return PrintLayout(document, html, tuple(fetcher.refused))
+def _metadata_line(publication: Publication, *key: str) -> int | None:
+    try:
+        doc = parse((publication.root / METADATA_FILE).read_text(encoding="utf-8-sig"))
+    except (OSError, TomlSyntaxError):
+        return None
+    return doc.line_of(key)
+
+
+def output_condition(publication: Publication, styles: Styles,
+                     diags: Diagnostics) -> prepress.OutputCondition | None:
+    """The CMYK condition [print] output_profile names: a bundled one, or an .icc in the manuscript."""
+    name = publication.metadata.print.output_profile
+    where = (publication.root / METADATA_FILE, _metadata_line(publication, "print", "output_profile"))
+    if name.lower().endswith((".icc", ".icm")):
+        try:
+            path = Gate(publication.root).reference(name, publication.root)
+            return prepress.custom_condition(path)
+        except Refused as exc:
+            diags.error(*where, f"print.output_profile: {exc}", exc.hint)
+        except prepress.ProfileProblem as exc:
+            diags.error(*where, f"print.output_profile: {exc}", exc.hint)
+        return None
+    condition = prepress.built_in_condition(name, styles.file)
+    if condition is None:
+        known = ("FOGRA39", "GRACoL", "SNAP")
+        diags.error(*where, f"print.output_profile: unknown printing condition '{name}'",
+                    did_you_mean(name, known) + "; or give the printer's .icc file inside the manuscript")
+    return condition
+
+
+def _front_matter_pages(publication: Publication, document: object) -> int:
+    """Pages before the first text (title, imprint, contents): they are numbered in roman."""
+    if not publication.articles:
+        return 0
+    first = publication.articles[0].id
+    for index, page in enumerate(document.pages):  # type: ignore[attr-defined]
+        if first in page.anchors:
+            return index
+    return 0
+
+
+def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagnostics | None = None,
+            standard: str | None = None) -> PrintLayout:
+    """Paginates the print edition after preflight; ManuscriptError when a photo cannot be printed."""
+    diags = diags if diags is not None else Diagnostics(publication.root)
+    settings = publication.metadata.print
+    standard = standard or settings.standard
+    condition = output_condition(publication, styles, diags)
+    if condition is None:
+        raise ManuscriptError(diags.items)
+    workdir = tempfile.TemporaryDirectory(prefix="publish-print-")
+    try:
+        derived, reports = prepare(publication, standard, condition, Path(workdir.name), diags)
+        gate = Gate(publication.root, *styles.roots, Path(workdir.name))
+        fetcher = gate.fetcher()
+        font_config = FontConfiguration()
+        html = print_html(publication, styles, created, derived)
+        sheets = stylesheets(publication, styles, gate, font_config)
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=font_config)
+        check_resolution(publication, document, reports, diags)
+        diags.raise_if_errors()
+    except BaseException:
+        workdir.cleanup()
+        raise
+    prepress_settings = prepress.PrepressSettings(
+        standard=standard, condition=condition, bleed_mm=settings.bleed_mm, marks=settings.marks,
+        front_matter_pages=_front_matter_pages(publication, document))
+    return PrintLayout(document, html, tuple(fetcher.refused), created, prepress_settings, reports, workdir)
+
+
+def document_info(publication: Publication, created: str) -> prepress.DocumentInfo:
+    meta = publication.metadata
+    when = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) if created \
+        else dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+    title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
+    return prepress.DocumentInfo(
+        title=title, authors=meta.authors, subject=meta.description, keywords=", ".join(meta.subjects),
+        language=meta.language, identifier=meta.identifier, created=when)
 
 
 def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> None:
-    identifier = hashlib.md5(publication.metadata.identifier.encode()).hexdigest().encode()
-    layout.document.write_pdf(  # type: ignore[attr-defined]
-        target,
-        pdf_identifier=identifier,
-        pdf_version="1.7",
-    )
+    """WeasyPrint writes the pages; prepress makes them the PDF/X file at `target`."""
+    try:
+        if layout.settings is None or layout.workdir is None:
+            raise RuntimeError("the layout was already written or not preflighted")
+        raw = Path(layout.workdir.name) / "weasyprint.pdf"
+        layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
+        prepress.finish(raw, target, layout.settings, document_info(publication, layout.created))
+    finally:
+        layout.close()

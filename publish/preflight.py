@@ -1,0 +1,227 @@
+"""Preflight of every photo for print: resolution at its placed size, colour mode, transparency.
+
+Runs twice around the layout. Before it, `prepare` decides how each photo reaches the press
+and, for PDF/X-1a, converts it into the output intent's CMYK (and flattens transparency) into a
+temporary derived file; the print masters are never touched. After it, `check_resolution`
+measures each photo at the size the layout gave it: below 300 ppi a warning, below the photo's
+`min_ppi` (150 unless its captions entry says otherwise) a refusal with the text's path:line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageCms
+
+from publish.diagnostics import Diagnostics
+from publish.model import Article, Figure, Photo, Publication
+from publish.prepress import OutputCondition
+
+WANTED_PPI = 300
+MM_PER_PX = 25.4 / 96  # CSS pixels
+
+
+@dataclass
+class PhotoReport:
+    """What preflight found and did for one photo; one line of the build's report."""
+
+    name: str
+    mode: str
+    profile: str  # the embedded ICC profile's description, or how untagged colour is read
+    transparency: bool
+    action: str  # how the photo reaches the press
+    placements: list[tuple[float, float, float]] = field(default_factory=list)  # ppi, width mm, height mm
+
+    @property
+    def lowest_ppi(self) -> float | None:
+        return min((p[0] for p in self.placements), default=None)
+
+    def format(self) -> str:
+        sizes = ", ".join(f"{round(ppi)} ppi at {w:.0f}×{h:.0f} mm" for ppi, w, h in self.placements)
+        alpha = ", transparent" if self.transparency else ""
+        return f"{self.name}: {self.mode} ({self.profile}){alpha}; {sizes or 'not placed'}; {self.action}"
+
+
+def _has_transparency(image: Image.Image) -> bool:
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        alpha = image.convert("RGBA").getchannel("A")
+        return alpha.getextrema()[0] < 255
+    return False
+
+
+def _profile_name(icc: bytes | None, mode: str) -> str:
+    if not icc:
+        return {"CMYK": "no profile: assumed to be the output condition", "L": "grey"}.get(
+            mode, "no profile: read as sRGB")
+    try:
+        return ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip() or "ICC"
+    except (OSError, ImageCms.PyCMSError):
+        return "damaged profile: read as sRGB"
+
+
+def _source_profile(icc: bytes | None) -> ImageCms.ImageCmsProfile:
+    if icc:
+        try:
+            return ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        except (OSError, ImageCms.PyCMSError):
+            pass
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Transparent pixels composed over white paper: what X-1a, which has no transparency, prints."""
+    rgba = image.convert("RGBA" if image.mode not in ("LA", "L") else "LA")
+    paper = Image.new(rgba.mode, rgba.size, (255,) * len(rgba.mode))
+    paper.alpha_composite(rgba) if rgba.mode == "RGBA" else paper.paste(rgba, mask=rgba.getchannel("A"))
+    return paper.convert(rgba.mode[:-1])
+
+
+def _derived_name(photo: Photo, suffix: str) -> str:
+    digest = hashlib.sha256(photo.path.read_bytes()).hexdigest()[:16]
+    return f"{Path(photo.name).stem}-{digest}{suffix}"
+
+
+def prepare(publication: Publication, standard: str, condition: OutputCondition, workdir: Path,
+            diags: Diagnostics) -> tuple[dict[Path, Path], dict[str, PhotoReport]]:
+    """The files the layout should place instead of the masters, and a report per photo."""
+    derived: dict[Path, Path] = {}
+    reports: dict[str, PhotoReport] = {}
+    to_cmyk = None
+    for photo in publication.photos:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(photo.path)
+            image.load()
+        icc = image.info.get("icc_profile")
+        transparent = _has_transparency(image)
+        report = PhotoReport(photo.name, image.mode, _profile_name(icc, image.mode), transparent,
+                             "placed as it is")
+        reports[photo.name] = report
+        where = (photo.path, None)
+        if standard == "pdf/x-1a":
+            if transparent:
+                diags.warning(*where, f"photo '{photo.name}' has transparency; PDF/X-1a has none, "
+                              "so it is flattened onto white paper",
+                              "use PDF/X-4 (standard = \"pdf/x-4\") to keep the transparency")
+            if image.mode in ("L", "LA"):
+                if image.mode == "LA":
+                    target = workdir / _derived_name(photo, ".png")
+                    _flatten(image).save(target, "PNG")
+                    derived[photo.path] = target
+                report.action = "grey, printed on black ink"
+                continue
+            if image.mode == "CMYK":
+                report.action = "already CMYK: placed as it is"
+                continue
+            if to_cmyk is None:
+                to_cmyk = ImageCms.ImageCmsProfile(io.BytesIO(condition.data))
+            rgb = _flatten(image) if transparent else image.convert("RGB")
+            transform = ImageCms.buildTransform(
+                _source_profile(icc), to_cmyk, "RGB", "CMYK",
+                renderingIntent=ImageCms.Intent.PERCEPTUAL, flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+            cmyk = ImageCms.applyTransform(rgb, transform)
+            target = workdir / _derived_name(photo, ".jpg")
+            cmyk.save(target, "JPEG", quality=95, subsampling=0, dpi=image.info.get("dpi", (300, 300)))
+            derived[photo.path] = target
+            report.action = f"converted to CMYK for {condition.info} (perceptual), in a derived copy"
+            continue
+        # PDF/X-4: RGB keeps its colour profile; the master is used unless it must be adapted.
+        drop_alpha = image.mode in ("RGBA", "LA", "PA") and not transparent
+        # A PNG's profile is lost when WeasyPrint embeds it, so its colours are moved into sRGB first.
+        to_srgb = bool(icc) and photo.format != "JPEG" and image.mode in ("RGB", "RGBA", "P", "PA")
+        if drop_alpha or to_srgb:
+            adapted = _opaque(image) if drop_alpha else image
+            if to_srgb:
+                mode = "RGBA" if adapted.mode in ("RGBA", "PA") else "RGB"
+                adapted = ImageCms.applyTransform(adapted.convert(mode), ImageCms.buildTransform(
+                    _source_profile(icc), ImageCms.createProfile("sRGB"), mode, mode,
+                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC))
+            target = workdir / _derived_name(photo, ".png")
+            adapted.save(target, "PNG", **({"icc_profile": icc} if icc and not to_srgb else {}))
+            derived[photo.path] = target
+            done = [("opaque alpha channel dropped" if drop_alpha else ""),
+                    ("converted to sRGB" if to_srgb else "")]
+            report.action = ", ".join(d for d in done if d) + ", in a derived copy"
+        elif image.mode != "L":
+            report.action = "RGB with its ICC profile" if icc else "RGB, tagged as sRGB"
+    return derived, reports
+
+
+def _opaque(image: Image.Image) -> Image.Image:
+    return image.convert("L" if image.mode == "LA" else "RGB")
+
+
+def _figures(publication: Publication) -> dict[str, tuple[Figure, Article]]:
+    found: dict[str, tuple[Figure, Article]] = {}
+    for article in publication.articles:
+        for block in article.blocks:
+            if isinstance(block, Figure):
+                found[block.id] = (block, article)
+    return found
+
+
+def _effective_ppi(box: object) -> tuple[float, float, float] | None:
+    """Pixels per inch of the photo as drawn, whatever object-fit did to it, and its drawn size in mm."""
+    image = box.replacement  # type: ignore[attr-defined]
+    width, height = float(box.width), float(box.height)  # type: ignore[attr-defined]
+    if not (image.width and image.height and width and height):
+        return None
+    sx, sy = width / image.width, height / image.height
+    fit = box.style["object_fit"]  # type: ignore[attr-defined]
+    if fit == "contain":
+        sx = sy = min(sx, sy)
+    elif fit == "cover":
+        sx = sy = max(sx, sy)
+    elif fit == "none":
+        sx = sy = 1.0
+    elif fit == "scale-down":
+        sx = sy = min(1.0, min(sx, sy))
+    ppi = min(96 / sx, 96 / sy)
+    return ppi, image.width * sx * MM_PER_PX, image.height * sy * MM_PER_PX
+
+
+def check_resolution(publication: Publication, document: object, reports: dict[str, PhotoReport],
+                     diags: Diagnostics) -> None:
+    """Warns below 300 ppi and refuses below the photo's min_ppi, at the place the text puts it."""
+    from weasyprint.formatting_structure.boxes import ReplacedBox
+
+    figures = _figures(publication)
+    figure_id = ""
+    for page in document.pages:  # type: ignore[attr-defined]
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and box.element_tag == "figure" and element.get("id") in figures:
+                figure_id = element.get("id")
+            if not isinstance(box, ReplacedBox) or box.element_tag != "img" or figure_id not in figures:
+                continue
+            figure, article = figures[figure_id]
+            figure_id = ""
+            measured = _effective_ppi(box)
+            if measured is None:
+                continue
+            ppi, width_mm, height_mm = measured
+            photo = figure.photo
+            if photo.name in reports:
+                reports[photo.name].placements.append(measured)
+            shown = round(ppi)
+            where = (publication.root / article.source, figure.line)
+            size = f"{width_mm:.0f} × {height_mm:.0f} mm"
+            needed = round(photo.width_px * WANTED_PPI / ppi)
+            entry = f"its entry in {_captions_of(photo)}"
+            if shown < photo.min_ppi:
+                diags.error(*where, f"photo '{photo.name}' prints at {shown} ppi ({size}); "
+                            f"below {photo.min_ppi} ppi it would print visibly blurred",
+                            f"use an original at least {needed} px wide, place it smaller, or accept "
+                            f"it with min_ppi = {max(30, shown)} in {entry}")
+            elif shown < WANTED_PPI:
+                diags.warning(*where, f"photo '{photo.name}' prints at {shown} ppi ({size}); "
+                              f"print wants {WANTED_PPI} ppi",
+                              f"an original about {needed} px wide would print sharp")
+
+
+def _captions_of(photo: Photo) -> str:
+    return (Path(photo.name).parent / "captions.toml").as_posix()
