@@ -34,6 +34,7 @@ class BuildResult:
     built: list[Built] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     report: Path | None = None  # the HTML report beside the editions (publish/report.py)
+    preflight: list[str] = field(default_factory=list)  # one line per photo: ppi, colour, what print did
 
 
 def build_date(publication: Publication) -> dt.datetime:
@@ -47,7 +48,7 @@ def build_date(publication: Publication) -> dt.datetime:
 
 
 def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
-          keep_html: bool = False) -> BuildResult:
+          keep_html: bool = False, standard: str | None = None) -> BuildResult:
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
     result = BuildResult(publication, warnings=diags.warnings)
@@ -56,7 +57,9 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
     slug = publication.slug
     with locked(output):
         if "pdf" in editions:
-            layout = lay_out(publication, styles, created)
+            layout = lay_out(publication, styles, created, diags, standard)  # preflight: may refuse
+            result.warnings = diags.warnings
+            result.preflight = [report.format() for report in layout.reports.values()]
             if keep_html:
                 (output / f"{slug}.print.html").write_text(layout.html, encoding="utf-8")
             target = output / f"{slug}.pdf"

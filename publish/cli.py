@@ -37,10 +37,10 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str, ...],
-         keep_html: bool = False) -> None:
+         keep_html: bool = False, standard: str | None = None) -> None:
     debug = ctx.find_root().params.get("debug", False)
     try:
-        result = build(manuscript, output, editions, keep_html=keep_html)
+        result = build(manuscript, output, editions, keep_html=keep_html, standard=standard)
     except ManuscriptError as exc:
         _print_diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
@@ -63,6 +63,8 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
             click.echo("Run again with --debug to see the traceback.", err=True)
         ctx.exit(1)
     _print_diagnostics(result.warnings)
+    for line in result.preflight:
+        click.echo(f"preflight: {line}", err=True)
     for built in result.built:
         pages = f", {built.pages} pages" if built.pages else ""
         click.echo(f"{built.path} ({_human_size(built.size)}{pages})")
@@ -85,10 +87,12 @@ def main(debug: bool) -> None:
 @manuscript_argument
 @output_option
 @click.option("--keep-html", is_flag=True, help="Also write the HTML laid out for print, to debug CSS.")
+@click.option("--standard", type=click.Choice(["pdf/x-4", "pdf/x-1a"], case_sensitive=False), default=None,
+              help="PDF/X flavour, overriding [print] standard in publication.toml.")
 @click.pass_context
-def pdf(ctx: click.Context, manuscript: Path, output: Path, keep_html: bool) -> None:
-    """Build the print edition: a print-ready PDF."""
-    _run(ctx, manuscript, output, ("pdf",), keep_html)
+def pdf(ctx: click.Context, manuscript: Path, output: Path, keep_html: bool, standard: str | None) -> None:
+    """Build the print edition: a print-ready PDF/X file."""
+    _run(ctx, manuscript, output, ("pdf",), keep_html, standard.lower() if standard else None)
 
 
 @main.command()
