@@ -9,6 +9,7 @@ from pathlib import Path
 
 from publish.diagnostics import Diagnostic
 from publish.epub import build_epub
+from publish.glyphs import check_glyphs
 from publish.loader import load
 from publish.model import Publication
 from publish.output import atomic_path, locked
@@ -47,10 +48,28 @@ def build_date(publication: Publication) -> dt.datetime:
     return dt.datetime(year, month, day, tzinfo=dt.UTC)
 
 
+def print_css(publication: Publication, styles: Styles) -> str:
+    """The print cascade as one file of @imports, in pdf.stylesheets' order, beside --keep-html's HTML.
+
+    So a designer (or the benchmark's WeasyPrint-alone floor) lays out exactly what publish lays out:
+    `weasyprint -s slug.print.css slug.print.html out.pdf`.
+    """
+    from urllib.parse import quote
+
+    from publish.pdf import geometry_css
+
+    sheets = [p.as_uri() for name in ("fonts.css", "base.css") for p in styles.css(name)]
+    sheets.append("data:text/css;charset=utf-8," + quote(geometry_css(publication)))
+    sheets += [p.as_uri() for p in styles.css("print.css")]
+    return "".join(f'@import url("{sheet}");\n' for sheet in sheets)
+
+
 def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
           keep_html: bool = False, standard: str | None = None) -> BuildResult:
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
+    check_glyphs(publication, styles, diags)  # no tofu: every character has a font, or we stop here
+    diags.raise_if_errors()
     result = BuildResult(publication, warnings=diags.warnings)
     when = build_date(publication)
     created = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -62,6 +81,7 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
             result.preflight = [report.format() for report in layout.reports.values()]
             if keep_html:
                 (output / f"{slug}.print.html").write_text(layout.html, encoding="utf-8")
+                (output / f"{slug}.print.css").write_text(print_css(publication, styles), encoding="utf-8")
             target = output / f"{slug}.pdf"
             with atomic_path(target) as temp:
                 write_pdf(layout, publication, temp)

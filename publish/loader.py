@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publish.diagnostics import Diagnostics, ManuscriptError, did_you_mean
-from publish.markdown import ImageRef, read_markdown
-from publish.model import Article, Element, Figure, Heading, Metadata, Node, Photo, Publication
+from publish.markdown import ImageRef, plain_text, read_markdown
+from publish.model import Article, Element, Figure, Heading, Metadata, Node, NoteRef, Photo, Publication, Text
 from publish.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.resources import Gate, Refused
 from publish.schema import (
@@ -21,6 +21,7 @@ from publish.schema import (
     read_metadata,
     text,
 )
+from publish.segment import segment_publication
 from publish.text import slugify
 from publish.tomlfile import TomlDocument, TomlSyntaxError, parse
 
@@ -52,6 +53,7 @@ class _Caption:
     values: dict
     line: int | None
     used: bool = False
+    nodes: tuple[Node, ...] = ()  # the caption's inline Markdown, read into nodes
 
 
 def load(root: Path) -> tuple[Publication, Diagnostics]:
@@ -69,6 +71,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
     source = read_text(meta_path, diags, missing_hint="create publication.toml with title, language and date"
                        " (see docs/manuscript.md)")
     metadata: Metadata | None = None
+    doc = TomlDocument({})
     if source is not None:
         try:
             doc = parse(source)
@@ -77,11 +80,14 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                         "check quotes, brackets and '=' on this line", column=exc.column)
         else:
             metadata = read_metadata(doc, meta_path, diags)
-            text_paths = _text_paths(root, doc, gate, diags)
+    text_paths = _text_paths(root, doc, gate, diags)
     if metadata is None:
-        raise ManuscriptError(diags.items)
+        # The metadata is unusable, but the texts, photos and captions are still checked, so the
+        # author sees every problem of the manuscript in this one run.
+        metadata = Metadata(title="", language=str(doc.data.get("language", "en")), date="2000",
+                            identifier="urn:invalid")
 
-    captions = _read_captions(root, gate, diags)
+    captions = _read_captions(root, gate, diags, metadata.language)
     photos: dict[Path, Photo] = {}
     articles: list[Article] = []
     seen_ids: dict[str, tuple[Path, int | None]] = {}
@@ -105,7 +111,8 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                         f"caption for '{caption.name}', but no text uses that photo",
                         "remove the entry, or place the photo in a text with ![](…)")
     cover = _cover(root, metadata, gate, diags)
-    _warn_unused_photos(root, set(photos) | ({cover} if cover else set()), diags)
+    placed = {c_path for c_path, c in captions.items() if c.used} | set(photos)
+    _warn_unused_photos(root, placed | ({cover} if cover else set()), diags)
     if not text_paths and not diags.errors:
         diags.error(meta_path, None, "the manuscript has no text",
                     "add a Markdown file (.md) to the folder or list it under texts = [...]")
@@ -113,7 +120,8 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
     if cover:
         metadata = replace(metadata, cover=cover)
     ordered = tuple(sorted(photos.values(), key=lambda p: p.name))
-    return Publication(root.resolve(), metadata, tuple(articles), ordered), diags
+    publication = Publication(root.resolve(), metadata, tuple(articles), ordered)
+    return segment_publication(publication), diags  # word breaks for Khmer, in every edition
 
 
 def read_text(path: Path, diags: Diagnostics, missing_hint: str = "") -> str | None:
@@ -309,10 +317,12 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
     if not alt:
         return None
     return Photo(
-        name=name, path=path, caption=values.get("caption", ""), credit=values.get("credit", ""),
+        name=name, path=path, caption=plain_text(caption.nodes) if caption else "",
+        credit=values.get("credit", ""),
         alt=alt, placement=values.get("placement", "inline"), width_px=info.width,
         height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
         min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
+        caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
     )
 
 
@@ -339,7 +349,7 @@ def _walk(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def _read_captions(root: Path, gate: Gate, diags: Diagnostics) -> dict[Path, _Caption]:
+def _read_captions(root: Path, gate: Gate, diags: Diagnostics, language: str = "en") -> dict[Path, _Caption]:
     captions: dict[Path, _Caption] = {}
     for path in (p for p in _walk(root) if p.name == CAPTIONS_FILE):
         source = read_text(path, diags)
@@ -359,8 +369,28 @@ def _read_captions(root: Path, gate: Gate, diags: Diagnostics) -> dict[Path, _Ca
             except Refused as exc:
                 diags.error(path, line, f"caption for '{name}': {exc}", exc.hint)
                 continue
-            captions[target] = _Caption(path, name, values, line)
+            nodes = _caption_nodes(values.get("caption", ""), language, path,
+                                   doc.line_of((name, "caption")) or line, diags)
+            captions[target] = _Caption(path, name, values, line, nodes=nodes)
     return captions
+
+
+def _caption_nodes(caption: str, language: str, path: Path, line: int | None,
+                   diags: Diagnostics) -> tuple[Node, ...]:
+    """A caption's inline Markdown ([つばさ橋]{lang=ja}, *emphasis*) as nodes: one paragraph, no blocks."""
+    if not caption:
+        return ()
+    parsed = read_markdown(caption, "caption", language)
+    for problem in parsed.problems:
+        diags.error(path, line, f"caption: {problem.message}", problem.hint)
+    blocks = parsed.blocks
+    if (len(blocks) != 1 or not isinstance(blocks[0], Element) or blocks[0].tag != "p"
+            or parsed.footnotes or any(isinstance(n, NoteRef) for n in blocks[0].children)):
+        diags.error(path, line, "caption: a caption is one paragraph of text",
+                    "use inline Markdown only: *emphasis*, **strong**, [name]{lang=ja}; no lists, "
+                    "headings, photos or footnotes")
+        return (Text(caption),)
+    return blocks[0].children
 
 
 def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics) -> Path | None:

@@ -37,12 +37,24 @@ class PrintSettings:
     marks: bool = False
     standard: str = "pdf/x-4"
     output_profile: str = "FOGRA39"
+    isbn: str = ""  # "urn:isbn:…" of the print edition, when it has its own
 
 
 @dataclass(frozen=True)
 class EpubSettings:
     max_image_px: int = 2048
     jpeg_quality: int = 82
+    isbn: str = ""  # "urn:isbn:…" of the e-book edition, when it has its own
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The title in another language, for a bilingual or trilingual title page ([[translations]])."""
+
+    lang: str  # BCP 47
+    title: str
+    subtitle: str = ""
+    standfirst: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class Metadata:
     cover: Path | None = None
     print: PrintSettings = field(default_factory=PrintSettings)
     epub: EpubSettings = field(default_factory=EpubSettings)
+    translations: tuple[Translation, ...] = ()
 
     @property
     def isbn(self) -> str | None:
@@ -94,6 +107,9 @@ class Photo:
     dpi: float | None
     min_ppi: int = 150
     line: int | None = None  # line of the photo's entry in the captions file
+    # The caption as inline nodes (Markdown spans such as [つばさ橋]{lang=ja}); `caption` is its plain text.
+    caption_nodes: tuple[Node, ...] = ()
+    caption_file: Path | None = None  # the captions file the entry is in
 
     @property
     def media_type(self) -> str:

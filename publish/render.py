@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -55,6 +55,13 @@ class Styles:
         return self.default / name
 
 
+def block_with_id(article: Article, index: int, block: Node) -> Node:
+    """Top-level blocks get the same id in every edition, so the EPUB can find where a print page starts."""
+    if isinstance(block, Element) and not block.attr("id"):
+        return replace(block, attrs=(*block.attrs, ("id", f"{article.id}-b{index}")))
+    return block
+
+
 class Renderer:
     """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
 
@@ -95,8 +102,8 @@ class Renderer:
     def body(self, article: Article) -> Markup:
         """The text's blocks, less the lead photo, which the article template places itself."""
         self._notes = {note.note_id: note for note in article.footnotes}
-        blocks = article.blocks[1:] if article.lead else article.blocks
-        return Markup("").join(self.node(n) for n in blocks)
+        blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
+        return Markup("").join(self.node(n) for n in (blocks[1:] if article.lead else blocks))
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
@@ -109,7 +116,7 @@ class Renderer:
             if node.tag == "a" and attrs and attrs[0][1].startswith("#"):
                 attrs[0] = ("href", self.href(attrs[0][1][1:]))
             rendered = "".join(f' {name}="{escape(value)}"' for name, value in attrs)
-            if node.tag == "span" and any(name == "lang" for name, _ in attrs) and self.edition == "epub":
+            if any(name == "lang" for name, _ in attrs) and self.edition == "epub":  # XHTML wants both
                 lang = dict(attrs)["lang"]
                 rendered += f' xml:lang="{escape(lang)}"'
             if node.tag in VOID:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.diagnostics import Diagnostics, did_you_mean
-from publish.model import MARC_RELATORS, Contributor, EpubSettings, Metadata, PrintSettings
+from publish.model import MARC_RELATORS, Contributor, EpubSettings, Metadata, PrintSettings, Translation
 from publish.tomlfile import KeyPath, TomlDocument
 
 METADATA_FILE = "publication.toml"
@@ -206,6 +206,13 @@ TOP = (
     Key("contributors", lambda v: v, doc="[[contributors]] tables with name and role."),
     Key("print", lambda v: v, doc="[print] table: settings of the print edition."),
     Key("epub", lambda v: v, doc="[epub] table: settings of the e-book edition."),
+    Key("translations", lambda v: v, doc="[[translations]] tables: the title in other languages."),
+)
+TRANSLATION = (
+    Key("lang", language, True, "BCP 47 tag of the translation, e.g. \"km\" or \"ja\"."),
+    Key("title", nonempty_text, True, "The title in that language."),
+    Key("subtitle", text, doc="The subtitle in that language."),
+    Key("standfirst", text, doc="A one-sentence summary in that language, for the title page."),
 )
 CONTRIBUTOR = (
     Key("name", nonempty_text, True, "The person's or organisation's name."),
@@ -217,10 +224,12 @@ PRINT = (
     Key("marks", boolean, doc="Crop and registration marks."),
     Key("standard", one_of("pdf/x-4", "pdf/x-1a"), doc="PDF/X flavour."),
     Key("output_profile", nonempty_text, doc="CMYK output condition or an .icc file in the manuscript."),
+    Key("isbn", identifier, doc="The print edition's own ISBN, for its catalogue records (ONIX, MARC)."),
 )
 EPUB = (
     Key("max_image_px", integer(320, 8000), doc="Long edge of photos derived for screens."),
     Key("jpeg_quality", integer(30, 100), doc="JPEG quality of photos derived for screens."),
+    Key("isbn", identifier, doc="The e-book edition's own ISBN, for its catalogue records (ONIX, MARC)."),
 )
 
 
@@ -269,6 +278,17 @@ def read_metadata(doc: TomlDocument, where: Path, diags: Diagnostics) -> Metadat
         if "name" in values and "role" in values:
             contributors.append(Contributor(values["name"], values["role"]))
 
+    translations: list[Translation] = []
+    raw_translations = doc.data.get("translations", [])
+    if not isinstance(raw_translations, list):
+        diags.error(where, doc.line_of(("translations",)),
+                    "translations must be written as [[translations]] tables")
+        raw_translations = []
+    for index, entry in enumerate(raw_translations):
+        values = check_table(doc, ("translations", index), entry, TRANSLATION, where, diags)
+        if "lang" in values and "title" in values:
+            translations.append(Translation(**values))
+
     print_values = check_table(doc, ("print",), doc.data.get("print", {}), PRINT, where, diags)
     epub_values = check_table(doc, ("epub",), doc.data.get("epub", {}), EPUB, where, diags)
     if not all(k in top for k in ("title", "language", "date")):
@@ -300,4 +320,5 @@ def read_metadata(doc: TomlDocument, where: Path, diags: Diagnostics) -> Metadat
         cover=Path(cover) if cover else None,
         print=settings,
         epub=EpubSettings(**epub_values),
+        translations=tuple(translations),
     )
