@@ -17,6 +17,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from publish import prepress
+from publish.actualtext import actual_text
 from publish.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.model import Publication
 from publish.preflight import PhotoReport, check_resolution, prepare
@@ -171,7 +172,8 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
         if layout.settings is None or layout.workdir is None:
             raise RuntimeError("the layout was already written or not preflighted")
         raw = Path(layout.workdir.name) / "weasyprint.pdf"
-        layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
+        with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
+            layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
         prepress.finish(raw, target, layout.settings, document_info(publication, layout.created))
     finally:
         layout.close()
