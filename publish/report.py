@@ -125,7 +125,8 @@ def epub_parts(epub_path: Path) -> list[tuple[str, str]]:
     return [(kind, human_size(size)) for kind, size in totals.items() if size]
 
 
-def _environment(styles: Styles) -> Environment:
+def template_environment(styles: Styles) -> Environment:
+    """Templates for pages about the editions (report, preview): styles/ with the manuscript's own first."""
     loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
     return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -170,7 +171,7 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
                       "message": d.message} for d in checked.epubcheck]
     css = "\n".join(path.read_text(encoding="utf-8") for path in styles.css("report.css"))
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
-    return _environment(styles).get_template("report.html").render(
+    return template_environment(styles).get_template("report.html").render(
         meta=publication.metadata, manuscript=str(manuscript), date=date, editions=rows, sheet=sheet,
         epub_parts=parts, findings=findings, errors=errors, warnings=len(diagnostics) - errors,
         epubcheck=epubcheck, skipped=checked.skipped if checked else [], css=css)
