@@ -46,7 +46,7 @@ def subset_font(path: Path, characters: set[str]) -> bytes | None:
     options.glyph_names = False
     options.hinting = False
     options.drop_tables += ["DSIG"]
-    font = TTFont(str(path))
+    font = TTFont(str(path), recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=wanted)
     subsetter.subset(font)
@@ -55,12 +55,42 @@ def subset_font(path: Path, characters: set[str]) -> bytes | None:
     return out.getvalue()
 
 
+_RULE = re.compile(r"([^{}]*)\{([^{}]*)\}")
+_FAMILY_DECL = re.compile(r"(?:font-family|--[\w-]*font[\w-]*)\s*:\s*([^;}]+)")
+_FAMILY_NAME = re.compile(r"""font-family\s*:\s*["']?([^"';]+?)["']?\s*;""")
+
+
+def primary_families(css: str) -> set[str]:
+    """Families a stylesheet asks for first, outside :lang() rules: the book's own typefaces.
+
+    Families that only appear as fallbacks, or first only for a language, are script fallbacks
+    (Khmer, Japanese): the e-book carries them only when its text has characters only they draw.
+    """
+    families: set[str] = set()
+    for selector, body in _RULE.findall(_FONT_FACE.sub("", css)):
+        if ":lang(" in selector:
+            continue
+        for value in _FAMILY_DECL.findall(body):
+            first = value.split(",")[0].strip().strip("\"'")
+            if first and not first.startswith("var("):
+                families.add(first)
+    return families
+
+
 def subset_stylesheet(css: str, base: Path, characters: set[str]) -> tuple[str, list[FontFile]]:
     """The @font-face rules for fonts the text uses, with the subset files they point at."""
-    kept: list[FontFile] = []
+    primary = primary_families(css)
+    faces = []
     for rule, href in font_faces(css):
         path = (base / href).resolve()
-        data = subset_font(path, characters) if path.is_file() else None
+        family = _FAMILY_NAME.search(rule)
+        cmap = set(TTFont(str(path), lazy=True).getBestCmap() or {}) if path.is_file() else set()
+        faces.append((rule, href, path, family.group(1) if family else "", cmap))
+    drawn = set().union(*(cmap for _, _, _, family, cmap in faces if family in primary)) if faces else set()
+    kept: list[FontFile] = []
+    for rule, href, path, family, cmap in faces:
+        needed = family in primary or any(ord(c) in cmap and ord(c) not in drawn for c in characters)
+        data = subset_font(path, characters) if needed and cmap else None
         if data is None:
             css = css.replace(rule, "")
         else:

@@ -172,6 +172,8 @@ class Reader:
         if kind == "html_block":
             self._raw_html(node.content, line)
             return None
+        if kind == "footnote_anchor":  # the back link; templates draw their own
+            return None
         if kind == "inline":
             return Element("p", (), self._inlines(node, line), line)
         self._problem(line, f"unsupported Markdown construct '{kind}'")
