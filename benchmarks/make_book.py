@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-WORDS = (
+PROSE = (
     "the ministry of public works agreed with the provincial governors that the new bridge would "
     "open before the rainy season and the engineers from osaka worked through the night with local "
     "crews who had learned welding in the vocational school funded by the cooperation agency while "
@@ -26,7 +26,8 @@ WORDS = (
     "ambassador spoke of friendship and patience and of the long history of exchange between two "
     "nations that had known war occupation reconstruction and finally a steady partnership built on "
     "schools hospitals roads and the quiet work of volunteers in villages far from the capital"
-).split()
+)
+WORDS = PROSE.split()
 NAMES = ("Sokha", "Tanaka", "Chanthy", "Yamamoto", "Dara", "Suzuki", "Bopha", "Kobayashi", "Vichet")
 KHMER = ("ព្រះរាជាណាចក្រកម្ពុជា", "មិត្តភាពកម្ពុជា-ជប៉ុន", "ស្ពានគីហ្សូណា", "សាលារៀន", "ភ្នំពេញ")
 JAPANESE = ("日本とカンボジアの友好", "きずな橋", "国際協力機構", "六十五周年", "プノンペン")
