@@ -16,6 +16,7 @@ from publish.output import atomic_path, locked
 from publish.pdf import lay_out, write_pdf
 from publish.render import Styles
 from publish.report import result_diagnostics as report_diagnostics
+from publish.pagemap import PrintPage, print_pages, print_pages_for_epub
 from publish.report import write_report
 
 EDITIONS = ("pdf", "epub")
@@ -80,17 +81,22 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
             result.warnings = diags.warnings
             result.preflight = [report.format() for report in layout.reports.values()]
             if keep_html:
+    pages: list[PrintPage] = []
                 (output / f"{slug}.print.html").write_text(layout.html, encoding="utf-8")
                 (output / f"{slug}.print.css").write_text(print_css(publication, styles), encoding="utf-8")
             target = output / f"{slug}.pdf"
+            pages = print_pages(layout)  # where each print page begins, for the EPUB's page-list
             with atomic_path(target) as temp:
                 write_pdf(layout, publication, temp)
             result.built.append(Built("pdf", target, target.stat().st_size, layout.page_count))
         if "epub" in editions:
             target = output / f"{slug}.epub"
             with atomic_path(target) as temp:
-                build_epub(publication, styles, temp, when)
+                build_epub(publication, styles, temp, when, pages)
             result.built.append(Built("epub", target, target.stat().st_size))
         result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
                                      when.date().isoformat())
+            if "pdf" not in editions:
+                pages = print_pages_for_epub(publication, styles, created, diags)
+                result.warnings = diags.warnings
     return result

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,46 +15,47 @@ from lxml import etree
 from PIL import Image, ImageCms, ImageOps
 
 from publish.fonts import subset_stylesheet
-from publish.model import Photo, Publication
+from publish.model import Publication
+from publish.pagemap import PageStart, PrintPage, place_markers
 from publish.render import Renderer, Styles
 from publish.resources import Gate
 
 STYLESHEET = "style.css"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-@dataclass(frozen=True)
-class PageStart:
-    """Where a print page begins, for the EPUB's page-list and page-break markers."""
-
-    label: str
-    href: str  # chapter file and anchor
+COVER_PX = (1600, 2560)  # the 1:1.6 portrait most e-book stores ask for
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 
 
 @dataclass
 class EpubReport:
     images: list[tuple[str, int, int]] = field(default_factory=list)  # name, bytes, long edge
     fonts: list[tuple[str, int]] = field(default_factory=list)
+    pages: list[PageStart] = field(default_factory=list)  # the page-list, in print order
+    cover: str = ""  # "manuscript" or "generated"
 
 
-def screen_image(photo: Photo, max_px: int, quality: int) -> tuple[bytes, str]:
-    """A copy of the print master for screens: sRGB, downscaled, metadata stripped."""
-    with Image.open(photo.path) as source:
+def screen_image(path: Path, max_px: int, quality: int) -> tuple[bytes, str]:
+    """A copy of a print master for screens: sRGB, downscaled, metadata stripped; the master is only read."""
+    with Image.open(path) as source:
+        fmt = source.format
         image = ImageOps.exif_transpose(source)
         icc = source.info.get("icc_profile")
         has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
         if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
             src_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+            grey = image.mode == "L"
             image = ImageCms.profileToProfile(image, src_profile, ImageCms.createProfile("sRGB"),
                                               outputMode=out_mode)
+            if grey:
+                image = image.convert("L")
         elif image.mode == "CMYK":
             image = image.convert("RGB")
         elif image.mode not in ("RGB", "L", "RGBA"):
             image = image.convert("RGBA" if has_alpha else "RGB")
         image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
         out = io.BytesIO()
-        if photo.format == "PNG" or has_alpha:
+        if fmt == "PNG" or has_alpha:
             image.save(out, "PNG", optimize=True)
             return out.getvalue(), "png"
         if image.mode not in ("RGB", "L"):
@@ -62,8 +64,8 @@ def screen_image(photo: Photo, max_px: int, quality: int) -> tuple[bytes, str]:
         return out.getvalue(), "jpg"
 
 
-def image_name(photo: Photo, extension: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(photo.name).with_suffix("").as_posix()).strip("-")
+def image_name(name: str, extension: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name).with_suffix("").as_posix()).strip("-")
     return f"images/{stem or 'photo'}.{extension}"
 
 
@@ -83,8 +85,45 @@ def used_characters(*texts: str) -> set[str]:
     return characters
 
 
+def generated_cover(publication: Publication, styles: Styles) -> bytes:
+    """A cover drawn from the title, byline and lead photo by templates/epub-cover.html and epub-cover.css.
+
+    WeasyPrint lays the page out with the same fonts.css and base.css as both editions; pdfium turns it
+    into pixels. Both are deterministic, so the cover is the same bytes on every build.
+    """
+    import pypdfium2 as pdfium
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    gate = Gate(publication.root, *styles.roots)
+    fetcher = gate.fetcher()
+    font_config = FontConfiguration()
+    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
+    photo = lead or (publication.photos[0] if publication.photos else None)
+    byline = next((a.byline for a in publication.articles if a.byline), "")
+    renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
+    html = renderer.render("epub-cover.html", photo=photo, byline=byline)
+    sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
+              for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
+    pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
+        stylesheets=sheets, font_config=font_config)
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        scale = COVER_PX[0] / page.get_width()
+        image = page.render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+    if image.size != COVER_PX:
+        image = image.resize(COVER_PX, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=publication.metadata.epub.jpeg_quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
 def build_epub(publication: Publication, styles: Styles, target: Path, modified: dt.datetime,
-               pages: list[PageStart] | None = None) -> EpubReport:
+               pages: Sequence[PrintPage] = ()) -> EpubReport:
+    """Writes the EPUB; `pages` are the print edition's page starts, for its page-list and markers."""
     meta = publication.metadata
     gate = Gate(publication.root, *styles.roots)
     report = EpubReport()
@@ -93,18 +132,24 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     book.set_title(meta.title)
     book.set_language(meta.language)
     book.add_metadata("DC", "date", meta.date)
-    _metadata(book, publication)
 
     images: dict[str, str] = {}
     for photo in publication.photos:
         gate.admit(photo.path)
-        data, extension = screen_image(photo, meta.epub.max_image_px, meta.epub.jpeg_quality)
-        name = image_name(photo, extension)
+        data, extension = screen_image(photo.path, meta.epub.max_image_px, meta.epub.jpeg_quality)
+        name = image_name(photo.name, extension)
         images[photo.name] = name
-        media_type = "image/png" if extension == "png" else "image/jpeg"
-        book.add_item(epub.EpubItem(uid=_uid(name), file_name=name, media_type=media_type, content=data))
-        with Image.open(io.BytesIO(data)) as derived:
-            report.images.append((name, len(data), max(derived.size)))
+        _add_image(book, report, name, data)
+
+    if meta.cover:
+        data, extension = screen_image(gate.admit(meta.cover), meta.epub.max_image_px, meta.epub.jpeg_quality)
+        cover_name = image_name("cover", extension)
+        report.cover = "manuscript"
+    else:
+        data, cover_name = generated_cover(publication, styles), "images/cover.jpg"
+        report.cover = "generated"
+    cover_item = _add_image(book, report, cover_name, data)
+    cover_item.properties = ["cover-image"]
 
     renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
     for article in publication.articles:
@@ -112,41 +157,52 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
         for heading in article.headings:
             renderer.link_targets[heading.id] = f"{article.id}.xhtml"
 
-    documents: list[tuple[str, str, str]] = []  # file name, title, xhtml
     common = {"stylesheet": STYLESHEET}
-    documents.append(("titlepage.xhtml", meta.title, renderer.render(
-        "epub-page.xhtml", title=meta.title, page="titlepage.html", epub_type="frontmatter", **common)))
+    documents: dict[str, str] = {
+        "cover.xhtml": renderer.render("epub-cover.xhtml", title=meta.title, cover=cover_name,
+                                       epub_type="cover", **common),
+        "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
+                                           epub_type="frontmatter", **common),
+        "nav.xhtml": renderer.render("epub-nav.xhtml", pages=[], **common),
+    }
     for article in publication.articles:
-        documents.append((f"{article.id}.xhtml", article.title, renderer.render(
-            "epub-page.xhtml", title=article.title, article=article, epub_type="bodymatter", **common)))
-    documents.append(("imprint.xhtml", "Imprint", renderer.render(
-        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)))
+        documents[f"{article.id}.xhtml"] = renderer.render(
+            "epub-page.xhtml", title=article.title, article=article, epub_type="bodymatter", **common)
+    documents["imprint.xhtml"] = renderer.render(
+        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+
+    # Markers first, to learn the page-list; then again with the nav that lists them (same positions).
+    report.pages = place_markers(_parse(documents), pages)
+    documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=report.pages, **common)
+    trees = _parse(documents)
+    if place_markers(trees, pages) != report.pages:
+        raise RuntimeError("page-break markers moved when the page-list was added")
+    content = {name: _serialise(tree) for name, tree in trees.items()}
 
     css = stylesheet(styles)
-    all_text = "".join(xhtml for _, _, xhtml in documents)
-    css, fonts = subset_stylesheet(css, styles.default, used_characters(_text_of(all_text), css))
+    all_text = " ".join(_text_of(tree) for tree in trees.values())
+    css, fonts = subset_stylesheet(css, styles.default, used_characters(all_text))
     for font in fonts:
         name = "fonts/" + Path(font.href).name
         css = css.replace(font.href, name)
         book.add_item(epub.EpubItem(uid=_uid(name), file_name=name, media_type="font/ttf"
                                     if name.endswith(".ttf") else "font/otf", content=font.data))
         report.fonts.append((name, len(font.data)))
-    book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
+    book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
+                                content=css.encode()))
 
     spine = []
-    for file_name, _title, xhtml in documents:
-        item = epub.EpubItem(uid=_uid(file_name), file_name=file_name, media_type="application/xhtml+xml",
-                             content=xhtml.encode("utf-8"))
+    for file_name, data in content.items():
+        uid = "nav" if file_name == "nav.xhtml" else _uid(file_name)
+        item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=data)
+        if file_name == "nav.xhtml":
+            item.properties = ["nav"]
         book.add_item(item)
         spine.append(item)
-    nav_xhtml = renderer.render("epub-nav.xhtml", pages=pages or [], **common)
-    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
-                        content=nav_xhtml.encode("utf-8"))
-    nav.properties = ["nav"]
-    book.add_item(nav)
+    book.spine = spine
     book.toc = [epub.Link(f"{a.id}.xhtml", a.title, _uid(a.id)) for a in publication.articles]
     book.add_item(epub.EpubNcx())
-    book.spine = [spine[0], nav, *spine[1:]]
+    _metadata(book, publication, cover_item.id, bool(report.pages))
 
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": False,
@@ -155,20 +211,48 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     return report
 
 
-def _text_of(xhtml: str) -> str:
-    return re.sub(r"<[^>]+>", " ", xhtml)
+def _add_image(book: epub.EpubBook, report: EpubReport, name: str, data: bytes) -> epub.EpubItem:
+    media_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    item = epub.EpubItem(uid=_uid(name), file_name=name, media_type=media_type, content=data)
+    book.add_item(item)
+    with Image.open(io.BytesIO(data)) as derived:
+        report.images.append((name, len(data), max(derived.size)))
+    return item
+
+
+def _parse(documents: dict[str, str]) -> dict[str, etree._Element]:
+    return {name: etree.fromstring(xhtml.encode("utf-8")) for name, xhtml in documents.items()}
+
+
+def _serialise(tree: etree._Element) -> bytes:
+    return etree.tostring(tree, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+def _text_of(tree: etree._Element) -> str:
+    return " ".join(tree.itertext()) + " " + " ".join(
+        value for element in tree.iter() for key, value in element.attrib.items()
+        if key in ("alt", "aria-label", "title"))
 
 
 def _uid(name: str) -> str:
     return "id-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
-def _metadata(book: epub.EpubBook, publication: Publication) -> None:
+def print_source(publication: Publication) -> str:
+    """The print edition this e-book's page numbers come from, as dc:source names it."""
     meta = publication.metadata
-    creators = 0
-    for contributor in meta.contributors:
-        creators += 1
-        uid = f"creator{creators}"
+    parts = [f"{meta.title}, print edition"]
+    if meta.edition:
+        parts.append(meta.edition)
+    if meta.publisher:
+        parts.append(f"{meta.publisher}, {meta.date[:4]}")
+    return "; ".join(parts) + f" ({meta.identifier})"
+
+
+def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, paginated: bool) -> None:
+    meta = publication.metadata
+    for number, contributor in enumerate(meta.contributors, start=1):
+        uid = f"creator{number}"
         element = "creator" if contributor.role == "author" else "contributor"
         book.add_metadata("DC", element, contributor.name, {"id": uid})
         book.add_metadata(None, "meta", contributor.marc_code,
@@ -181,18 +265,33 @@ def _metadata(book: epub.EpubBook, publication: Publication) -> None:
             book.add_metadata("DC", key, value)
     for subject in meta.subjects:
         book.add_metadata("DC", "subject", subject)
-    features = ["alternativeText", "structuralNavigation", "tableOfContents", "readingOrder",
-                "displayTransformability"]
-    for mode in ("textual", "visual") if publication.photos else ("textual",):
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": cover_id})
+    if paginated:
+        book.add_metadata("DC", "source", print_source(publication), {"id": "print-source"})
+        book.add_metadata(None, "meta", "pagination", {"refines": "#print-source", "property": "source-of"})
+
+    # Accessibility (EPUB Accessibility 1.1): each claim below is made true by the build, see docs/epub.md.
+    for mode in ("textual", "visual"):  # every edition has photos or at least its cover image
         book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
     book.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
+    features = ["alternativeText", "structuralNavigation", "tableOfContents", "readingOrder",
+                "displayTransformability", "ARIA"]
+    if paginated:
+        features += ["pageNavigation", "pageBreakMarkers", "printPageNumbers"]
     for feature in features:
         book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
     book.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
-    book.add_metadata(None, "meta",
-                      "Every photo has a text alternative and a caption; headings, contents and landmarks "
-                      "give structure; text can be resized and restyled by the reading system.",
-                      {"property": "schema:accessibilitySummary"})
+    summary = ("This publication meets WCAG 2.1 Level AA. Every image has a text alternative and photos have "
+               "captions; headings, a table of contents and landmarks give structure, and the reading order "
+               "follows the text. Pull quotes repeat the text and are hidden from screen readers; footnotes "
+               "link to their notes and back. Text can be resized and restyled by the reading system.")
+    if paginated:
+        summary += " Page-break markers and a page list give the page numbers of the print edition."
+    book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
+    book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
+    certifier = meta.publisher or (meta.authors[0] if meta.authors else "")
+    if certifier:
+        book.add_metadata(None, "meta", certifier, {"property": "a11y:certifiedBy"})
 
 
 def _normalise(data: bytes, language: str, modified: dt.datetime) -> bytes:
