@@ -95,7 +95,7 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
                 build_epub(publication, styles, temp, when, pages)
             result.built.append(Built("epub", target, target.stat().st_size))
         result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
-                                     when.date().isoformat())
+                                     when.date().isoformat(), preflight=getattr(result, "preflight", None))
             if "pdf" not in editions:
                 pages = print_pages_for_epub(publication, styles, created, diags)
                 result.warnings = diags.warnings

@@ -1,27 +1,27 @@
 """`publish check`: everything knowable without printing, gathered from the checks the build already has.
 
-The manuscript is read by the loader (every diagnostic it collects), then the optional checks other
-modules provide (photo preflight, glyph coverage) run on the loaded publication, and the editions
+The manuscript is read by the loader (every diagnostic it collects), then the build's own checks run
+on the loaded publication (glyph coverage, photo preflight on the laid-out pages), and the editions
 already in the output folder are validated: the EPUB with W3C EPUBCheck, the PDF with pikepdf.
 Nothing here re-implements a build check: it calls them, so `check` and the build never disagree.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from publish.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity
+from publish.glyphs import check_glyphs
 from publish.loader import load, read_text
 from publish.model import Publication
+from publish.pdf import lay_out
 from publish.render import Styles
 from publish.text import slugify
 
@@ -43,6 +43,7 @@ class CheckResult:
     skipped: list[str] = field(default_factory=list)  # checks that could not run, and why
     publication: Publication | None = None
     epubcheck: list[Diagnostic] | None = None  # None when EPUBCheck did not run
+    preflight: list[str] = field(default_factory=list)  # one line per photo, as the build prints them
 
     def add(self, diagnostics: Iterable[Diagnostic]) -> None:
         seen = set(self.diagnostics)
@@ -121,78 +122,35 @@ def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) 
         result.add(footnote_problems(publication, Diagnostics(manuscript)))
         result.ran.append("footnotes")
         styles = Styles.for_manuscript(manuscript)
-        for label, module, names in (("photo preflight", "publish.preflight", PREFLIGHT_NAMES),
-                                     ("glyph coverage", "publish.glyphs", GLYPH_NAMES)):
-            _optional_check(result, label, module, names, publication, styles, manuscript)
+        glyphs = Diagnostics(manuscript)
+        check_glyphs(publication, styles, glyphs)
+        result.add(glyphs.items)
+        result.ran.append("glyph coverage (every character has a font in its language's stack)")
+        result.preflight = preflight(publication, styles, result)
     if output is not None:
         check_editions(result, output, publication, epubcheck)
     return result
 
 
-# Checks other modules provide: called by name so `check` follows them as they grow.
-PREFLIGHT_NAMES = ("preflight", "check_photos", "check", "run")
-GLYPH_NAMES = ("check_glyphs", "coverage", "check", "run")
+def preflight(publication: Publication, styles: Styles, result: CheckResult) -> list[str]:
+    """Photo preflight as the print build runs it: lays the pages out (writes nothing) and measures
+    each photo at its placed size; returns the per-photo lines (mode, profile, ppi, what print does)."""
+    from publish.build import build_date
 
-
-def _optional_check(result: CheckResult, label: str, module_name: str, names: tuple[str, ...],
-                    publication: Publication, styles: Styles, manuscript: Path) -> None:
+    diags = Diagnostics(publication.root)
+    created = build_date(publication).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        result.skipped.append(f"{label} (not part of this version of publish)")
-        return
-    function = next((getattr(module, name) for name in names if callable(getattr(module, name, None))),
-                    None)
-    if function is None:
-        result.skipped.append(f"{label} ({module_name} offers no check to call)")
-        return
-    found = _call_with(function, publication=publication, styles=styles, manuscript=manuscript,
-                       root=manuscript, diags=Diagnostics(manuscript))
-    result.add(_as_diagnostics(found, manuscript))
-    result.ran.append(label)
-
-
-def _call_with(function: Callable[..., Any], **available: Any) -> Any:
-    """Calls a check with the arguments it names, from the ones `check` has at hand."""
-    signature = inspect.signature(function)
-    arguments: dict[str, Any] = {}
-    positional: list[Any] = []
-    for name, parameter in signature.parameters.items():
-        if name in available:
-            value = available[name]
-        elif parameter.default is not inspect.Parameter.empty:
-            continue
-        elif not positional and not arguments:
-            value = available["publication"]
-        else:
-            raise TypeError(f"cannot call {function.__module__}.{function.__name__}: needs '{name}'")
-        if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
-            positional.append(value)
-        else:
-            arguments[name] = value
-    diags = available["diags"]
-    returned = function(*positional, **arguments)
-    return diags.items if returned is None else returned
-
-
-def _as_diagnostics(found: Any, manuscript: Path) -> list[Diagnostic]:
-    """Whatever a check returns (diagnostics, a Diagnostics, findings with a .diagnostic) as diagnostics."""
-    if isinstance(found, Diagnostics):
-        return list(found.items)
-    if isinstance(found, tuple) and found and isinstance(found[-1], Diagnostics):
-        return list(found[-1].items)
-    items = getattr(found, "diagnostics", found)
-    diagnostics: list[Diagnostic] = []
-    for item in items or []:
-        if isinstance(item, Diagnostic):
-            diagnostics.append(item)
-        elif isinstance(getattr(item, "diagnostic", None), Diagnostic):
-            diagnostics.append(item.diagnostic)
-        elif callable(getattr(item, "as_diagnostic", None)):
-            diagnostics.append(item.as_diagnostic())
-    return diagnostics
+        layout = lay_out(publication, styles, created, diags)
+    except ManuscriptError as exc:
+        result.add(exc.diagnostics)
+        result.ran.append("photo preflight (resolution at placed size, colour mode, transparency)")
+        return []
+    try:
+        result.add(diags.items)
+        result.ran.append("photo preflight (resolution at placed size, colour mode, transparency)")
+        return [report.format() for report in layout.reports.values()]
+    finally:
+        layout.close()
 
 
 def footnote_problems(publication: Publication, diags: Diagnostics) -> list[Diagnostic]:
@@ -437,7 +395,7 @@ def update_report(result: CheckResult, output: Path) -> Path | None:
         with locked(output):
             return write_report(publication, Styles.for_manuscript(result.manuscript), output,
                                 result.manuscript, findings, build_date(publication).date().isoformat(),
-                                checked=result)
+                                checked=result, preflight=result.preflight)
     except OutputBusy:
         result.skipped.append(f"updating the report (a build is writing to {output})")
         return None

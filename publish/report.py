@@ -133,8 +133,8 @@ def template_environment(styles: Styles) -> Environment:
 
 
 def render_report(publication: Publication, styles: Styles, output: Path, manuscript: Path,
-                  diagnostics: list[Diagnostic], date: str,
-                  checked: CheckResult | None = None) -> str:
+                  diagnostics: list[Diagnostic], date: str, checked: CheckResult | None = None,
+                  preflight: list[str] | None = None) -> str:
     """The report's HTML, from the editions of this publication found in `output`."""
     from publish.check import edition_paths
 
@@ -165,6 +165,18 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
                          "severity": diagnostic.severity.value, "message": diagnostic.message,
                          "hint": diagnostic.hint, "photo": photo.name if photo else None,
                          "photo_src": thumbnails.get(photo.name) if photo else None})
+    photos = []
+    for photo in publication.photos:
+        if photo.name not in thumbnails:
+            thumbnails[photo.name] = _data_uri(photo_thumbnail(photo), "image/jpeg")
+        line = next((entry for entry in preflight or [] if entry.startswith(f"{photo.name}: ")), "")
+        concerns = [f for f in findings if f["photo"] == photo.name]
+        photos.append({"name": photo.name, "src": thumbnails[photo.name],
+                       "preflight": line[len(photo.name) + 2:],
+                       "size": f"{photo.width_px} × {photo.height_px} px", "mode": photo.mode,
+                       "findings": len(concerns),
+                       "worst": "error" if any(f["severity"] == "error" for f in concerns)
+                       else "warning" if concerns else "ok"})
     epubcheck = None
     if checked is not None and checked.epubcheck is not None:
         epubcheck = [{"where": d.path + (f":{d.line}" if d.line else ""), "severity": d.severity.value,
@@ -173,14 +185,15 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     return template_environment(styles).get_template("report.html").render(
         meta=publication.metadata, manuscript=str(manuscript), date=date, editions=rows, sheet=sheet,
-        epub_parts=parts, findings=findings, errors=errors, warnings=len(diagnostics) - errors,
+        epub_parts=parts, findings=findings, photos=photos, errors=errors, warnings=len(diagnostics) - errors,
         epubcheck=epubcheck, skipped=checked.skipped if checked else [], css=css)
 
 
 def write_report(publication: Publication, styles: Styles, output: Path, manuscript: Path,
-                 diagnostics: list[Diagnostic], date: str, checked: CheckResult | None = None) -> Path:
+                 diagnostics: list[Diagnostic], date: str, checked: CheckResult | None = None,
+                 preflight: list[str] | None = None) -> Path:
     """Writes the report beside the editions (atomically: a reader never sees half a report)."""
     target = report_path(output, publication)
-    html = render_report(publication, styles, output, manuscript, diagnostics, date, checked)
+    html = render_report(publication, styles, output, manuscript, diagnostics, date, checked, preflight)
     write_atomic(target, html.encode("utf-8"))
     return target
