@@ -75,28 +75,28 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
     when = build_date(publication)
     created = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     slug = publication.slug
+    pages: list[PrintPage] = []
     with locked(output):
         if "pdf" in editions:
             layout = lay_out(publication, styles, created, diags, standard)  # preflight: may refuse
             result.warnings = diags.warnings
             result.preflight = [report.format() for report in layout.reports.values()]
             if keep_html:
-    pages: list[PrintPage] = []
                 (output / f"{slug}.print.html").write_text(layout.html, encoding="utf-8")
                 (output / f"{slug}.print.css").write_text(print_css(publication, styles), encoding="utf-8")
-            target = output / f"{slug}.pdf"
             pages = print_pages(layout)  # where each print page begins, for the EPUB's page-list
+            target = output / f"{slug}.pdf"
             with atomic_path(target) as temp:
                 write_pdf(layout, publication, temp)
             result.built.append(Built("pdf", target, target.stat().st_size, layout.page_count))
         if "epub" in editions:
+            if "pdf" not in editions:
+                pages = print_pages_for_epub(publication, styles, created, diags)
+                result.warnings = diags.warnings
             target = output / f"{slug}.epub"
             with atomic_path(target) as temp:
                 build_epub(publication, styles, temp, when, pages)
             result.built.append(Built("epub", target, target.stat().st_size))
         result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
                                      when.date().isoformat(), preflight=getattr(result, "preflight", None))
-            if "pdf" not in editions:
-                pages = print_pages_for_epub(publication, styles, created, diags)
-                result.warnings = diags.warnings
     return result
