@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,6 +63,25 @@ def block_with_id(article: Article, index: int, block: Node) -> Node:
     return block
 
 
+_INITIAL = re.compile(r"^[\"'“‘«(\[]*\w")
+
+
+def with_initial(block: Node) -> Node:
+    """The opening paragraph's first letter in <span class="initial">, for print.css's drop cap.
+
+    WeasyPrint cannot float ::first-letter (it fails an assertion), but it floats a span.
+    """
+    if not (isinstance(block, Element) and block.tag == "p" and block.children
+            and isinstance(block.children[0], Text)):
+        return block
+    text = block.children[0].text
+    match = _INITIAL.match(text)
+    if not match:
+        return block
+    initial = Element("span", (("class", "initial"),), (Text(match.group(0)),))
+    return replace(block, children=(initial, Text(text[match.end():]), *block.children[1:]))
+
+
 class Renderer:
     """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
 
@@ -103,7 +123,10 @@ class Renderer:
         """The text's blocks, less the lead photo, which the article template places itself."""
         self._notes = {note.note_id: note for note in article.footnotes}
         blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
-        return Markup("").join(self.node(n) for n in (blocks[1:] if article.lead else blocks))
+        blocks = blocks[1:] if article.lead else blocks
+        if blocks and self.edition == "print":
+            blocks[0] = with_initial(blocks[0])
+        return Markup("").join(self.node(n) for n in blocks)
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
