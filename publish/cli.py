@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from publish import __version__
-from publish.build import build
+from publish.cache import cached_build
 from publish.diagnostics import Diagnostic, ManuscriptError
 from publish.output import OutputBusy
 
@@ -40,7 +40,7 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
          keep_html: bool = False, standard: str | None = None) -> None:
     debug = ctx.find_root().params.get("debug", False)
     try:
-        result = build(manuscript, output, editions, keep_html=keep_html, standard=standard)
+        result = cached_build(manuscript, output, editions, keep_html=keep_html, standard=standard)
     except ManuscriptError as exc:
         _print_diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
