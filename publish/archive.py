@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,15 @@ from lxml import etree
 from weasyprint import Attachment
 
 from publish import __version__
+from publish.actualtext import actual_text
+from publish.diagnostics import Diagnostics
+from publish.epub import build_epub
 from publish.model import Metadata, Publication
-from publish.pdf import PrintLayout
+from publish.output import atomic_path
+from publish.pagemap import PrintPage, print_pages
+from publish.pdf import PrintLayout, lay_out
 from publish.records import edition_identifier
+from publish.render import Styles
 from publish.reproducible import save_deterministic, stable_image_names, zip_bytes
 from publish.resources import Gate, Refused
 
@@ -104,6 +111,40 @@ def level_a_gaps(publication: Publication) -> list[str]:
     return [f"photo '{photo.name}' has no alt text" for photo in publication.photos if not photo.alt.strip()]
 
 
+def lay_out_archive(publication: Publication, styles: Styles, created: str,
+                    diags: Diagnostics) -> PrintLayout:
+    """The print layout without print's colour conversions: PDF/A shows photos in their own colours.
+
+    A CMYK master cannot be shown under the archive's sRGB output intent, so it stops the build here
+    with a diagnostic, before any work is done.
+    """
+    for photo in publication.photos:
+        if photo.mode == "CMYK":
+            diags.error(photo.path, photo.line, f"photo '{photo.name}' is CMYK; the archival PDF/A edition "
+                        "shows photos in sRGB", "give the RGB master of the photo; print converts it itself")
+    diags.raise_if_errors()
+    return lay_out(publication, styles, created, diags, standard="pdf/x-4")
+
+
+def build_archive(publication: Publication, styles: Styles, output: Path, created: str,
+                  when: dt.datetime, diags: Diagnostics, epub: Path | None = None,
+                  pages: list[PrintPage] | None = None) -> tuple[Path, int, ArchiveReport]:
+    """The archive edition in `output`: its own layout, the EPUB beside it (or one made for it), sources.
+
+    Returns the file, its page count and what it claims.
+    """
+    layout = lay_out_archive(publication, styles, created, diags)
+    page_count = layout.page_count
+    target = output / f"{publication.slug}{SUFFIX}"
+    with tempfile.TemporaryDirectory(prefix="publish-archive-") as scratch:
+        if epub is None:  # an archive-only build: the embedded e-book is made here, with print's pages
+            epub = Path(scratch) / f"{publication.slug}.epub"
+            build_epub(publication, styles, epub, when, pages if pages is not None else print_pages(layout))
+        with atomic_path(target) as temp:
+            report = write_archive(layout, publication, temp, when, epub, exclude=(output,))
+    return target, page_count, report
+
+
 def write_archive(layout: PrintLayout, publication: Publication, target: Path, when: dt.datetime,
                   epub: Path, exclude: tuple[Path, ...] = ()) -> ArchiveReport:
     """Writes the archival PDF/A-3 file from the print layout, the EPUB and the manuscript sources."""
@@ -119,14 +160,18 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
         Attachment(string=epub.read_bytes(), name=epub.name, created=when, modified=when,
                    description="The same publication as an EPUB 3 e-book", relationship="Alternative"),
     ]
-    raw = layout.document.write_pdf(  # type: ignore[attr-defined]
-        pdf_variant=f"pdf/a-3{conformance.lower()}",
-        pdf_tags=True,
-        pdf_identifier=uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier).hex.encode(),
-        output_intent="srgb",
-        attachments=attachments,
-        attachment_relationships=[a.relationship for a in attachments],
-    )
+    try:
+        with actual_text():  # complex scripts (Khmer) extract as written: PDF/A-3a wants real Unicode
+            raw = layout.document.write_pdf(  # type: ignore[attr-defined]
+                pdf_variant=f"pdf/a-3{conformance.lower()}",
+                pdf_tags=True,
+                pdf_identifier=uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier).hex.encode(),
+                output_intent="srgb",
+                attachments=attachments,
+                attachment_relationships=[a.relationship for a in attachments],
+            )
+    finally:
+        layout.close()
     with pikepdf.open(io.BytesIO(raw)) as pdf:
         stable_image_names(pdf)
         _no_interpolation(pdf)

@@ -7,6 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publish.archive import ArchiveReport, build_archive
+from publish.buildrecord import describe, describe_bag, write_build_record
+from publish.deposit import write_deposit
 from publish.diagnostics import Diagnostic
 from publish.epub import build_epub
 from publish.glyphs import check_glyphs
@@ -37,6 +40,9 @@ class BuildResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     report: Path | None = None  # the HTML report beside the editions (publish/report.py)
     preflight: list[str] = field(default_factory=list)  # one line per photo: ppi, colour, what print did
+    archive: ArchiveReport | None = None  # what the archival PDF claims (publish/archive.py)
+    deposit: Path | None = None  # the BagIt bag (publish/deposit.py)
+    record: Path | None = None  # the JSON build record beside the editions (publish/buildrecord.py)
 
 
 def build_date(publication: Publication) -> dt.datetime:
@@ -97,6 +103,19 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
             with atomic_path(target) as temp:
                 build_epub(publication, styles, temp, when, pages)
             result.built.append(Built("epub", target, target.stat().st_size))
+        if "archive" in editions:  # PDF/A-3 with the sources and the EPUB inside
+            epub_file = output / f"{slug}.epub" if "epub" in editions else None
+            target, page_count, result.archive = build_archive(
+                publication, styles, output, created, when, diags, epub_file, pages if pages else None)
+            result.warnings = diags.warnings
+            result.built.append(Built("archive", target, target.stat().st_size, page_count))
+        if "deposit" in editions:  # the library's BagIt bag of every edition built above
+            result.deposit = write_deposit(output, publication,
+                                           [(b.edition, b.path, b.pages) for b in result.built], when)
+        outputs = [describe(b.edition, b.path, output) for b in result.built]
+        if result.deposit is not None:
+            outputs.append(describe_bag(result.deposit, output))
+        result.record = write_build_record(output, publication, when, outputs)
         result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
                                      when.date().isoformat(), preflight=getattr(result, "preflight", None))
     return result

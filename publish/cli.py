@@ -70,6 +70,14 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
         click.echo(f"{built.path} ({_human_size(built.size)}{pages})")
     if getattr(result, "report", None):
         click.echo(f"report: {result.report.resolve().as_uri()}")
+    if getattr(result, "archive", None):
+        click.echo(f"archive claims: {result.archive.standard}")
+        for reason in result.archive.withheld:
+            click.echo(f"archive: a stronger claim was withheld: {reason}", err=True)
+    if getattr(result, "deposit", None):
+        click.echo(f"{result.deposit}/ (BagIt bag; check it with `publish verify {result.deposit}`)")
+    if getattr(result, "record", None):
+        click.echo(f"build record: {result.record}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,6 +119,51 @@ def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
 def all_editions(ctx: click.Context, manuscript: Path, output: Path) -> None:
     """Build every edition of the manuscript."""
     _run(ctx, manuscript, output, ("pdf", "epub"))
+
+
+@main.command()
+@manuscript_argument
+@output_option
+@click.option("--bag", is_flag=True, help="Also write the library deposit (as `publish deposit` does).")
+@click.pass_context
+def archive(ctx: click.Context, manuscript: Path, output: Path, bag: bool) -> None:
+    """Build the archive edition: a tagged PDF/A-3 holding the manuscript and the EPUB.
+
+    See docs/archive.md for what the file claims and how a library validates it.
+    """
+    _run(ctx, manuscript, output, ("pdf", "epub", "archive", "deposit") if bag else ("archive",))
+
+
+@main.command()
+@manuscript_argument
+@output_option
+@click.pass_context
+def deposit(ctx: click.Context, manuscript: Path, output: Path) -> None:
+    """Build every edition and the library deposit: a BagIt 1.0 bag with catalogue records.
+
+    The bag (OUTPUT/<slug>-deposit) holds the print PDF, the archival PDF, the EPUB and the
+    manuscript under data/, Dublin Core, MARCXML and ONIX records under metadata/, and SHA-256
+    and SHA-512 manifests. Hand the folder to the repository as it is.
+    """
+    _run(ctx, manuscript, output, ("pdf", "epub", "archive", "deposit"))
+
+
+@main.command()
+@click.argument("bag", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def verify(ctx: click.Context, bag: Path) -> None:
+    """Validate a BagIt bag: every file present, none altered, none added. Exits 2 when it is not valid."""
+    from publish.deposit import verify as verify_bag
+
+    verdict = verify_bag(bag)
+    if not verdict.valid:
+        for problem in verdict.problems:
+            click.echo(problem, err=True)
+        count = len(verdict.problems)
+        click.echo(f"publish: {bag} is NOT a valid bag: {count} problem{'s' if count != 1 else ''}", err=True)
+        ctx.exit(2)
+    click.echo(f"{bag}: valid BagIt {verdict.version} bag, {verdict.files} payload files, "
+               f"checksums {' and '.join(verdict.algorithms)} all match")
 
 
 @main.command()

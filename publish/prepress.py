@@ -23,6 +23,7 @@ import pikepdf
 from PIL import Image, ImageCms
 
 from publish import __version__
+from publish.reproducible import srgb_profile, stable_image_names
 
 MM = 72 / 25.4
 ICC_DIR = "icc"
@@ -267,7 +268,7 @@ class _Walk:
             if icc:
                 return _icc_stream(self.pdf, icc, 3)
         if self.srgb is None:
-            srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+            srgb = srgb_profile()  # lcms's own profile carries the clock in its header
             self.srgb = _icc_stream(self.pdf, srgb, 3)
         return self.srgb
 
@@ -446,6 +447,7 @@ def finish(source: Path, target: Path, settings: PrepressSettings, info: Documen
     """Reads WeasyPrint's PDF at `source` and writes the PDF/X file to `target`."""
     strict = settings.standard == "pdf/x-1a"
     with pikepdf.open(source) as pdf:
+        stable_image_names(pdf)  # WeasyPrint names images after their path: same bytes from any folder
         colours = ColourConverter(settings.condition)
         walk = _Walk(pdf, colours, strict)
         registration = _registration_space(pdf) if settings.marks else None

@@ -73,6 +73,16 @@ def save_deterministic(pdf: pikepdf.Pdf, target: Path | io.BytesIO) -> None:
              object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
 
 
+def srgb_profile() -> bytes:
+    """Little CMS's sRGB profile with its creation date fixed: lcms stamps the clock into the header."""
+    from PIL import ImageCms
+
+    data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    if not any(data[84:100]):  # no profile ID (an MD5 over the header) that a new date would falsify
+        data[24:36] = bytes.fromhex("07d0" "0001" "0001" "0000" "0000" "0000")  # 2000-01-01 00:00:00
+    return bytes(data)
+
+
 def zip_bytes(members: Iterable[tuple[str, bytes]], when: dt.datetime) -> bytes:
     """A zip whose bytes depend on its members only: sorted names, one timestamp, fixed permissions."""
     stamp = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
