@@ -19,6 +19,7 @@ from typing import Any
 
 import pydyf
 import weasyprint.draw.text as weasy_text
+import weasyprint.pdf.tags as weasy_tags
 
 from publish.segment import ZWSP
 
@@ -44,15 +45,34 @@ def _wrapped(draw_first_line: Any) -> Any:
     return draw_with_actual_text
 
 
+def _with_lang(build_box_tree: Any) -> Any:
+    """Structure elements of elements with a lang attribute get /Lang (tagged PDF, ISO 32000-1 14.9.2)."""
+
+    def build_with_lang(box: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None and getattr(box, "element_tag", "") not in (
+            "html", "body") else None
+        for item in build_box_tree(box, *args, **kwargs):
+            if lang and isinstance(item, pydyf.Dictionary) and "S" in item and "Lang" not in item:
+                item["Lang"] = pydyf.String(lang)
+            yield item
+
+    build_with_lang.wrapped = build_box_tree  # type: ignore[attr-defined]
+    return build_with_lang
+
+
 @contextmanager
 def actual_text() -> Iterator[None]:
-    """While WeasyPrint writes a PDF, lines of complex-script text carry their /ActualText."""
-    original = weasy_text.draw_first_line
+    """While WeasyPrint writes a PDF, lines of complex-script text carry their /ActualText, and,
+    when the PDF is tagged, the structure elements of language-tagged text their /Lang."""
+    original, original_tree = weasy_text.draw_first_line, weasy_tags._build_box_tree
     if hasattr(original, "wrapped"):  # already active (nested writes)
         yield
         return
     weasy_text.draw_first_line = _wrapped(original)
+    weasy_tags._build_box_tree = _with_lang(original_tree)
     try:
         yield
     finally:
         weasy_text.draw_first_line = original
+        weasy_tags._build_box_tree = original_tree
