@@ -205,3 +205,24 @@ def test_epub_title_page_and_caption_carry_tagged_strings(bundled):
 def test_epubcheck_stays_clean(bundled):
     serious = [m for m in epubcheck_messages(bundled.epub) if not m.startswith(("USAGE", "INFO"))]
     assert serious == []
+
+
+def test_tagged_archive_pdf_marks_the_language_of_structure_elements(tmp_path):
+    root = write_manuscript(tmp_path / "ms", {"feature.md": (
+        "+++\ntitle = \"A Small Feature\"\n+++\n\nThe first paragraph.\n\n![](photos/harbour.jpg)\n\n"
+        f"The bridge is [{JAPANESE_BRIDGE}]{{lang=ja}} in Japanese and [{KHMER_BRIDGE}]{{lang=km}} in Khmer.\n")},
+        photos={"photos/harbour.jpg": {"size": (600, 400), "dpi": 72}})
+    run = run_publish("archive", str(root), "-o", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    with pikepdf.open(next((tmp_path / "out").glob("*.pdf"))) as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        langs = {}
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            kids = stack.pop().get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    if "/Lang" in kid:
+                        langs[str(kid.Lang)] = str(kid.S)
+                    stack.append(kid)
+    assert langs == {"ja": "/Span", "km": "/Span"}
