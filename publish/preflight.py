@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,6 +185,17 @@ def _effective_ppi(box: object) -> tuple[float, float, float] | None:
     return ppi, image.width * sx * MM_PER_PX, image.height * sy * MM_PER_PX
 
 
+def _boxes(box: object) -> Iterator[object]:
+    """Every box of a page in document order, including absolutely positioned ones (full-page photos)."""
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    yield box
+    for child in getattr(box, "children", ()):
+        if isinstance(child, AbsolutePlaceholder):
+            child = child._box
+        yield from _boxes(child)
+
+
 def check_resolution(publication: Publication, document: object, reports: dict[str, PhotoReport],
                      diags: Diagnostics) -> None:
     """Warns below 300 ppi and refuses below the photo's min_ppi, at the place the text puts it."""
@@ -192,7 +204,7 @@ def check_resolution(publication: Publication, document: object, reports: dict[s
     figures = _figures(publication)
     figure_id = ""
     for page in document.pages:  # type: ignore[attr-defined]
-        for box in page._page_box.descendants():
+        for box in _boxes(page._page_box):
             element = getattr(box, "element", None)
             if element is not None and box.element_tag == "figure" and element.get("id") in figures:
                 figure_id = element.get("id")
