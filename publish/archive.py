@@ -106,11 +106,6 @@ def source_zip(publication: Publication, when: dt.datetime, exclude: tuple[Path,
                       for name, path in manuscript_sources(publication, exclude)), when)
 
 
-def level_a_gaps(publication: Publication) -> list[str]:
-    """Why the file cannot claim level A (accessible): every figure needs a text alternative."""
-    return [f"photo '{photo.name}' has no alt text" for photo in publication.photos if not photo.alt.strip()]
-
-
 def lay_out_archive(publication: Publication, styles: Styles, created: str,
                     diags: Diagnostics) -> PrintLayout:
     """The print layout without print's colour conversions: PDF/A shows photos in their own colours.
@@ -149,8 +144,6 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
                   epub: Path, exclude: tuple[Path, ...] = ()) -> ArchiveReport:
     """Writes the archival PDF/A-3 file from the print layout, the EPUB and the manuscript sources."""
     meta = publication.metadata
-    gaps = level_a_gaps(publication)
-    conformance = "U" if gaps else "A"
     slug = publication.slug
     sources = source_zip(publication, when, exclude)
     attachments = [
@@ -163,7 +156,7 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
     try:
         with actual_text():  # complex scripts (Khmer) extract as written: PDF/A-3a wants real Unicode
             raw = layout.document.write_pdf(  # type: ignore[attr-defined]
-                pdf_variant=f"pdf/a-3{conformance.lower()}",
+                pdf_variant="pdf/a-3a",  # tagged; the level finally claimed is measured below
                 pdf_tags=True,
                 pdf_identifier=uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier).hex.encode(),
                 output_intent="srgb",
@@ -180,13 +173,15 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
         _link_descriptions(pdf)
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
         pdf.Root.Lang = pikepdf.String(meta.language)
-        ua_gaps = pdfua_gaps(pdf)
+        a_gaps = level_a_gaps(pdf)
+        ua_gaps = a_gaps + pdfua_gaps(pdf)
+        conformance = "U" if a_gaps else "A"
         producer = str(pdf.docinfo.get("/Producer", "WeasyPrint"))
         xmp = xmp_packet(publication, when, conformance, not ua_gaps, producer)
         pdf.Root.Metadata = pikepdf.Stream(pdf, xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
         _document_info(pdf, meta, when, producer)
         save_deterministic(pdf, target)
-    return ArchiveReport(3, conformance, not ua_gaps, tuple(gaps + ua_gaps),
+    return ArchiveReport(3, conformance, not ua_gaps, tuple(dict.fromkeys(ua_gaps)),
                          tuple(a.name for a in attachments))  # type: ignore[misc]
 
 
@@ -264,24 +259,42 @@ def _untagged_content(pdf: pikepdf.Pdf) -> int:
     return untagged
 
 
-def pdfua_gaps(pdf: pikepdf.Pdf) -> list[str]:
-    """The PDF/UA-1 requirements this build can check without a validator; empty when all hold."""
+def level_a_gaps(pdf: pikepdf.Pdf) -> list[str]:
+    """Why the file cannot claim PDF/A level A: it must be tagged, every figure described, all text
+    in the structure (Unicode mapping and language WeasyPrint always writes). Empty when all hold."""
     gaps: list[str] = []
     if "/StructTreeRoot" not in pdf.Root or pdf.Root.get("/MarkInfo", {}).get("/Marked") is not True:
         gaps.append("the file is not tagged")
-    elements = _struct_elements(pdf)
-    for element in elements:
+    if "/Lang" not in pdf.Root:
+        gaps.append("the file declares no language")
+    for element in _struct_elements(pdf):
         if str(element.S) == "/Figure" and not str(element.get("/Alt", "")).strip():
             gaps.append("a figure in the structure tree has no /Alt text")
+            break
+    untagged = _untagged_content(pdf)
+    if untagged:
+        gaps.append(f"{untagged} painting operations lie outside the structure (neither tagged nor artifact)")
+    return gaps
+
+
+def pdfua_gaps(pdf: pikepdf.Pdf) -> list[str]:
+    """The PDF/UA-1 requirements beyond level A this build can check without a validator."""
+    gaps: list[str] = []
+    elements = _struct_elements(pdf)
+    if not str(pdf.open_metadata().get("dc:title", "") or pdf.docinfo.get("/Title", "")).strip():
+        gaps.append("the file has no title")
+    if pdf.Root.get("/ViewerPreferences", {}).get("/DisplayDocTitle") is not True:
+        gaps.append("viewers are not told to show the title (DisplayDocTitle)")
+    for page in pdf.pages:
+        if any(a.get("/Subtype") == pikepdf.Name.Link and "/Contents" not in a
+               for a in page.obj.get("/Annots", [])):
+            gaps.append("a link has no description (/Contents)")
             break
     levels = [int(str(e.S)[2:]) for e in elements if str(e.S)[:2] == "/H" and str(e.S)[2:].isdigit()]
     for before, after in zip([0, *levels], levels, strict=False):
         if after > before + 1:
             gaps.append(f"heading levels skip from H{before} to H{after}")
             break
-    untagged = _untagged_content(pdf)
-    if untagged:
-        gaps.append(f"{untagged} painting operations lie outside the structure (neither tagged nor artifact)")
     return gaps
 
 
