@@ -43,7 +43,7 @@ def _parameters(ctx: click.Context, command: click.Command) -> list[str]:
 def render(group: click.Group) -> str:
     """The reference: the group's help, then every command in alphabetical order."""
     width = {"terminal_width": 100, "max_content_width": 100}  # the same text on every terminal
-    root = click.Context(group, info_name="publish", **width)
+    root = click.Context(group, info_name="publish", **{**group.context_settings, **width})
     lines = [
         "# Command reference",
         "",

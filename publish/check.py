@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from publish.loader import load, read_text
 from publish.model import Publication
 from publish.pdf import lay_out
 from publish.render import Styles
+from publish.schema import METADATA_FILE
 from publish.text import slugify
 
 EPUBCHECK_TIMEOUT = 300
@@ -115,11 +117,13 @@ def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) 
         result.add(exc.diagnostics)
         result.ran.append("manuscript (metadata, texts, captions, alt text, links)")
         publication = None
+        result.add(footnote_problems(manuscript, _declared_texts(manuscript)))
+        result.ran.append("footnotes")
     else:
         result.add(diags.items)
         result.ran.append("manuscript (metadata, texts, captions, alt text, links)")
         result.publication = publication
-        result.add(footnote_problems(publication, Diagnostics(manuscript)))
+        result.add(footnote_problems(manuscript, [manuscript / a.source for a in publication.articles]))
         result.ran.append("footnotes")
         styles = Styles.for_manuscript(manuscript)
         glyphs = Diagnostics(manuscript)
@@ -153,11 +157,24 @@ def preflight(publication: Publication, styles: Styles, result: CheckResult) -> 
         layout.close()
 
 
-def footnote_problems(publication: Publication, diags: Diagnostics) -> list[Diagnostic]:
+def _declared_texts(manuscript: Path) -> list[Path]:
+    """The texts a manuscript that does not load names, so their footnotes are checked all the same."""
+    try:
+        declared = tomllib.loads((manuscript / METADATA_FILE).read_text(encoding="utf-8-sig")).get("texts")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        declared = None
+    if isinstance(declared, list):
+        paths = [manuscript / name for name in declared if isinstance(name, str)]
+        root = manuscript.resolve()
+        return [p for p in paths if p.resolve().is_relative_to(root) and p.is_file()]
+    return sorted(p for p in manuscript.glob("*.md") if p.is_file())
+
+
+def footnote_problems(manuscript: Path, texts: list[Path]) -> list[Diagnostic]:
     """Footnote calls with no note (printed literally as [^x]) and notes nobody calls (never printed)."""
-    for article in publication.articles:
-        path = publication.root / article.source
-        source = read_text(path, Diagnostics(diags.root))
+    diags = Diagnostics(manuscript)
+    for path in texts:
+        source = read_text(path, Diagnostics(manuscript))
         if source is None:
             continue
         defined: dict[str, int] = {}
@@ -179,7 +196,7 @@ def footnote_problems(publication: Publication, diags: Diagnostics) -> list[Diag
                 line = line[definition.end():]
             for call in _FOOTNOTE_REF.finditer(line):
                 called.setdefault(call.group(1), number)
-        shown = diags.root / article.source
+        shown = path
         for label, number in sorted(called.items(), key=lambda item: item[1]):
             if label not in defined:
                 diags.error(shown, number, f"footnote [^{label}] has no note: it would print as [^{label}]",

@@ -139,22 +139,26 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
     from publish.check import edition_paths
 
     editions = edition_paths(output, publication, manuscript)
-    rows = []
-    for edition, path in editions.items():
-        pages = None
-        if edition == "pdf":
-            import pikepdf
-
-            with pikepdf.open(path) as pdf:
-                pages = len(pdf.pages)
-        rows.append({"edition": "Print (PDF)" if edition == "pdf" else "E-book (EPUB 3)",
-                     "file": path.name, "size": human_size(path.stat().st_size), "pages": pages})
     sheet = []
+    unreadable = set()
     if "pdf" in editions:
-        for number, image in enumerate(page_images(editions["pdf"], THUMB_WIDTH), start=1):
+        try:
+            images = page_images(editions["pdf"], THUMB_WIDTH)
+        except Exception:  # noqa: BLE001 - pdfium's errors: a damaged PDF is shown as such, not fatal
+            images = []
+            unreadable.add("pdf")
+        for number, image in enumerate(images, start=1):
             sheet.append({"number": number, "href": f"{editions['pdf'].name}#page={number}",
                           "src": _data_uri(png_bytes(image), "image/png")})
-    parts = epub_parts(editions["epub"]) if "epub" in editions else []
+    parts = []
+    if "epub" in editions:
+        try:
+            parts = epub_parts(editions["epub"])
+        except (zipfile.BadZipFile, OSError):
+            unreadable.add("epub")
+    rows = [{"edition": "Print (PDF)" if edition == "pdf" else "E-book (EPUB 3)", "file": path.name,
+             "size": human_size(path.stat().st_size), "pages": len(sheet) if edition == "pdf" else None,
+             "unreadable": edition in unreadable} for edition, path in editions.items()]
     findings = []
     thumbnails: dict[str, str] = {}
     for diagnostic in diagnostics:

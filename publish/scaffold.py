@@ -10,9 +10,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from publish import schema
 from publish.loader import CAPTION, CAPTIONS_FILE, FRONT_MATTER
 from publish.placeholder import stand_in
-from publish.schema import CONTRIBUTOR, EPUB, METADATA_FILE, PRINT, TOP, Key, derived_identifier
+from publish.schema import METADATA_FILE, TOP, Key, derived_identifier
 
 TEXT_FILE = "story.md"
 PHOTO_FILE = "photos/stand-in.jpg"
@@ -37,8 +38,22 @@ EXAMPLES: dict[str, str] = {
     "credit": '"The photographer"',
     "placement": '"wide"',
     "min_ppi": "150",
+    "isbn": '"978-1-56619-909-4"',
+    "translations.lang": '"ja"',
+    "translations.title": '"The title in Japanese"',
+    "translations.subtitle": '"The subtitle in Japanese"',
+    "translations.standfirst": '"A one-sentence summary in Japanese"',
 }
-TABLES = {"contributors", "print", "epub"}
+
+
+def table_keys(name: str) -> tuple[Key, ...]:
+    """The keys of a table of publication.toml, by the schema's naming: [print] → PRINT,
+    [[contributors]] → CONTRIBUTOR."""
+    for candidate in (name.upper(), name.upper().removesuffix("S")):
+        keys = getattr(schema, candidate, None)
+        if isinstance(keys, tuple) and all(isinstance(k, Key) for k in keys):
+            return keys
+    return ()
 
 
 class ScaffoldError(Exception):
@@ -74,23 +89,30 @@ def publication_toml(title: str, language: str, author: str, date: str) -> str:
         "# knows is listed; `publish check` tells you when a value is wrong, and where.",
         "",
     ]
+    tables = [key for key in TOP if key.doc.startswith("[")]
     for key in TOP:
-        if key.name not in TABLES:
+        if key not in tables:
             lines += [f"# {key.doc}"]
             value = values.get(key.name)
             example = examples.get(key.name, "…")
             lines += [f"{key.name} = {value}" if value else f"# {key.name} = {example}", ""]
-    lines += ["# One [[contributors]] table per person, in the order they are credited.",
-              "[[contributors]]"]
-    contributor_values = {"name": _toml_string(author), "role": _toml_string("author")}
-    for key in CONTRIBUTOR:
-        lines += _comment(key, contributor_values.get(key.name))
-    lines += ["", "# [[contributors]]", '# name = "The Photographer"', '# role = "photographer"', ""]
-    for table, keys, doc in (("print", PRINT, "The print edition (PDF). Every key is optional."),
-                             ("epub", EPUB, "The e-book edition (EPUB 3). Every key is optional.")):
-        lines += [f"# {doc}", f"[{table}]"]
+    for table in tables:
+        keys = table_keys(table.name)
+        array = table.doc.startswith("[[")
+        header = f"[[{table.name}]]" if array else f"[{table.name}]"
+        lines.append(f"# {table.doc}")
+        if table.name == "contributors":  # the author is set; a photographer shown as an example
+            lines.append(header)
+            set_values = {"name": _toml_string(author), "role": _toml_string("author")}
+            for key in keys:
+                lines += _comment(key, set_values.get(key.name))
+            lines += ["", f"# {header}", '# name = "The Photographer"', '# role = "photographer"', ""]
+            continue
+        # an array table's entry has required keys, so it stays commented; a plain table may be empty
+        lines.append(f"# {header}" if array else header)
         for key in keys:
-            lines += [f"# {key.doc}", f"# {key.name} = {examples.get(key.name, '…')}"]
+            example = examples.get(f"{table.name}.{key.name}", examples.get(key.name, "…"))
+            lines += [f"# {key.doc}", f"# {key.name} = {example}"]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
