@@ -17,6 +17,7 @@ from PIL import Image, ImageCms, ImageOps
 from publish.fonts import subset_stylesheet
 from publish.model import Publication
 from publish.pagemap import PageStart, PrintPage, place_markers
+from publish.records import edition_identifier
 from publish.render import Renderer, Styles
 from publish.resources import Gate
 
@@ -128,7 +129,7 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     gate = Gate(publication.root, *styles.roots)
     report = EpubReport()
     book = epub.EpubBook()
-    book.set_identifier(meta.identifier)
+    book.set_identifier(edition_identifier(meta, "epub"))  # its own ISBN ([epub] isbn) when given
     book.set_title(meta.title)
     book.set_language(meta.language)
     book.add_metadata("DC", "date", meta.date)
@@ -246,7 +247,7 @@ def print_source(publication: Publication) -> str:
         parts.append(meta.edition)
     if meta.publisher:
         parts.append(f"{meta.publisher}, {meta.date[:4]}")
-    return "; ".join(parts) + f" ({meta.identifier})"
+    return "; ".join(parts) + f" ({edition_identifier(meta, 'print')})"
 
 
 def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, paginated: bool) -> None:

@@ -21,6 +21,7 @@ from publish.actualtext import actual_text
 from publish.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.model import Publication
 from publish.preflight import PhotoReport, check_resolution, prepare
+from publish.records import edition_identifier
 from publish.render import Renderer, Styles
 from publish.resources import Gate, Refused
 from publish.schema import METADATA_FILE
@@ -163,7 +164,7 @@ def document_info(publication: Publication, created: str) -> prepress.DocumentIn
     title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
     return prepress.DocumentInfo(
         title=title, authors=meta.authors, subject=meta.description, keywords=", ".join(meta.subjects),
-        language=meta.language, identifier=meta.identifier, created=when)
+        language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
 
 
 def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> None:

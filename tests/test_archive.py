@@ -38,6 +38,9 @@ subjects = ["Harbours", "Fishing"]
 [print]
 isbn = "978-0-306-40615-7"
 
+[epub]
+isbn = "978-1-56619-909-4"
+
 [[contributors]]
 name = "Ada Writer"
 role = "author"
@@ -349,14 +352,15 @@ def test_records_in_the_bag_carry_title_creator_language_date_identifier(deposit
         control = record.xpath("m:controlfield[@tag='008']/text()", namespaces=MARC_NS)[0]
         assert len(control) == 40 and control[7:11] == "2020" and control[35:38] == "eng"
     assert sub(recs[0], "020", "a") == ["9780306406157"]
-    assert sub(recs[1], "024", "a") == ["urn:uuid:0b5a3c52-8d0e-4b43-9a47-1f2d3c4b5a69"]
+    assert sub(recs[1], "020", "a") == ["9781566199094"]
+    assert sub(recs[2], "024", "a") == identifiers[-1:]  # the archival file's derived identifier
 
     onix_doc = etree.parse(str(records / "onix.xml"))
     products = onix_doc.findall("o:Product", namespaces=ONIX_NS)
     assert len(products) == 3
     ids = [p.findtext("o:ProductIdentifier/o:IDValue", namespaces=ONIX_NS) for p in products]
     assert len(set(ids)) == 3  # each edition its own identifier
-    assert ids[0] == "9780306406157"
+    assert ids[:2] == ["9780306406157", "9781566199094"]
     for product in products:
         assert product.findtext(".//o:TitleText", namespaces=ONIX_NS) == "A Small Feature"
         assert product.findtext(".//o:Contributor/o:PersonName", namespaces=ONIX_NS) == "Ada Writer"
@@ -365,6 +369,22 @@ def test_records_in_the_bag_carry_title_creator_language_date_identifier(deposit
         assert date.text == "20200501" and date.get("dateformat") == "00"
     forms = [p.findtext(".//o:ProductFormDetail", namespaces=ONIX_NS) for p in products]
     assert forms == [None, "E101", "E107"]
+
+
+def test_each_file_carries_the_identifier_its_records_give(deposit: Deposit) -> None:
+    """The ISBNs of [print] and [epub] reach the files themselves, so catalogue and file agree."""
+    with pikepdf.open(deposit.output / f"{SLUG}.pdf") as pdf:
+        assert pdf.open_metadata()["dc:identifier"] == "urn:isbn:9780306406157"
+    with zipfile.ZipFile(deposit.output / f"{SLUG}.epub") as epub:
+        opf = next(n for n in epub.namelist() if n.endswith(".opf"))
+        package = etree.fromstring(epub.read(opf))
+    unique = package.get("unique-identifier")
+    assert package.xpath(f"//dc:identifier[@id='{unique}']/text()", namespaces=DC_NS) == \
+        ["urn:isbn:9781566199094"]
+    dc = etree.parse(str(deposit.bag / "metadata" / "dublin-core.xml"))
+    with pikepdf.open(deposit.archive) as pdf:
+        archive_id = pdf.open_metadata()["dc:identifier"]
+    assert archive_id in [e.text for e in dc.findall("dc:identifier", namespaces=DC_NS)]
 
 
 def test_manuscript_text_cannot_inject_markup_into_records(tmp_path: Path) -> None:
