@@ -249,6 +249,16 @@ def _walk(node: pikepdf.Object) -> list[pikepdf.Object]:
     return found
 
 
+def test_publish_archive_alone_writes_the_same_file(deposit: Deposit, tmp_path: Path) -> None:
+    """`publish archive` makes its EPUB in a scratch folder; the archive must not depend on that."""
+    run = run_publish("archive", str(deposit.manuscript), "-o", str(tmp_path / "out"),
+                      env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert run.returncode == 0, run.stderr
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert f"{SLUG}.archive.pdf" in written and f"{SLUG}.epub" not in written
+    assert (tmp_path / "out" / f"{SLUG}.archive.pdf").read_bytes() == deposit.archive.read_bytes()
+
+
 def test_a_cmyk_master_stops_the_archive_with_a_diagnostic(tmp_path: Path) -> None:
     manuscript = write_manuscript(tmp_path / "ms", photos={"photos/harbour.jpg": {"mode": "CMYK"}})
     run = run_publish("archive", str(manuscript), "-o", str(tmp_path / "out"))
