@@ -17,6 +17,7 @@ from publish.loader import load
 from publish.model import Publication
 from publish.output import atomic_path, locked
 from publish.pdf import lay_out, write_pdf
+from publish.progress import stage
 from publish.render import Styles
 from publish.report import result_diagnostics as report_diagnostics
 from publish.pagemap import PrintPage, print_pages, print_pages_for_epub
@@ -73,6 +74,7 @@ def print_css(publication: Publication, styles: Styles) -> str:
 
 def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
           keep_html: bool = False, standard: str | None = None) -> BuildResult:
+    stage("reading the manuscript")
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
     check_glyphs(publication, styles, diags)  # no tofu: every character has a font, or we stop here
@@ -84,6 +86,7 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
     pages: list[PrintPage] = []
     with locked(output):
         if "pdf" in editions:
+            stage("laying out the print edition")
             layout = lay_out(publication, styles, created, diags, standard)  # preflight: may refuse
             result.warnings = diags.warnings
             result.preflight = [report.format() for report in layout.reports.values()]
@@ -92,14 +95,17 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
                 (output / f"{slug}.print.css").write_text(print_css(publication, styles), encoding="utf-8")
             pages = print_pages(layout)  # where each print page begins, for the EPUB's page-list
             target = output / f"{slug}.pdf"
+            stage("writing the PDF")
             with atomic_path(target) as temp:
                 write_pdf(layout, publication, temp)
             result.built.append(Built("pdf", target, target.stat().st_size, layout.page_count))
         if "epub" in editions:
             if "pdf" not in editions:
+                stage("paginating for the EPUB's page list")
                 pages = print_pages_for_epub(publication, styles, created, diags)
                 result.warnings = diags.warnings
             target = output / f"{slug}.epub"
+            stage("building the EPUB")
             with atomic_path(target) as temp:
                 build_epub(publication, styles, temp, when, pages)
             result.built.append(Built("epub", target, target.stat().st_size))
@@ -116,6 +122,7 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
         if result.deposit is not None:
             outputs.append(describe_bag(result.deposit, output))
         result.record = write_build_record(output, publication, when, outputs)
+        stage("writing the report")
         result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
                                      when.date().isoformat(), preflight=getattr(result, "preflight", None))
     return result

@@ -12,6 +12,7 @@ This module is imported before the layout libraries, so a hit never pays for loa
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 import publish
 from publish.diagnostics import Diagnostic, Severity
 from publish.output import LOCK_NAME, atomic_path, write_atomic
+from publish.progress import stage
 
 CACHE_DIR = ".publish-cache"
 FORMAT = 1  # bump when the entry layout changes
@@ -105,12 +107,20 @@ def build_key(manuscript: Path, output: Path, editions: tuple[str, ...], options
     feed("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", ""))
     for version in _library_versions():
         feed("library", version)
-    roots = (("manuscript", manuscript), ("styles", DEFAULT_STYLES), ("code", PACKAGE))
-    for label, root in roots:
+    feed("code", _code_digest())
+    for label, root in (("manuscript", manuscript), ("styles", DEFAULT_STYLES)):
         for path in _files(root, skip=(output,)):
-            if label == "code" and path.suffix != ".py":
-                continue
             feed(label, f"{path.relative_to(root).as_posix()} {file_hash(path)}")
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The package's own code, read once per process: the code that runs is the code loaded."""
+    digest = hashlib.sha256()
+    for path in _files(PACKAGE, skip=()):
+        if path.suffix == ".py":
+            digest.update(f"{path.relative_to(PACKAGE).as_posix()} {file_hash(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -223,6 +233,7 @@ def cached_build(manuscript: Path, output: Path, editions: tuple[str, ...],
     imported only on a miss, so a hit never loads the layout libraries.
     """
     cacheable = use_cache and set(editions) <= CACHEABLE
+    stage("checking what changed since the last build")
     key = build_key(manuscript, output, editions, options) if cacheable else ""
     cache = BuildCache(output)
     if cacheable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from publish import __version__
 from publish.cache import cached_build
 from publish.diagnostics import Diagnostic, ManuscriptError
 from publish.output import OutputBusy
+from publish.progress import Progress, reporting, summary
 
 ISSUES_URL = "the publish maintainers (include the command, this message and the traceback from --debug)"
 
@@ -21,6 +23,15 @@ manuscript_argument = click.argument(
 output_option = click.option(
     "-o", "--output", default="output", show_default=True,
     type=click.Path(path_type=Path, file_okay=False), help="Folder the editions are written to.")
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["publish.quiet"] = True
+
+
+quiet_option = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
+                            help="No progress and no summary; only problems are printed.")
 
 
 def _human_size(size: int) -> str:
@@ -39,8 +50,11 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str, ...],
          keep_html: bool = False, standard: str | None = None) -> None:
     debug = ctx.find_root().params.get("debug", False)
+    quiet = ctx.meta.get("publish.quiet", False)
+    started = time.monotonic()
     try:
-        result = cached_build(manuscript, output, editions, keep_html=keep_html, standard=standard)
+        with reporting(Progress(enabled=False if quiet else None)):
+            result = cached_build(manuscript, output, editions, keep_html=keep_html, standard=standard)
     except ManuscriptError as exc:
         _print_diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
@@ -63,6 +77,8 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
             click.echo("Run again with --debug to see the traceback.", err=True)
         ctx.exit(1)
     _print_diagnostics(result.warnings)
+    if quiet:
+        return
     for line in result.preflight:
         click.echo(f"preflight: {line}", err=True)
     for built in result.built:
@@ -78,6 +94,7 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
         click.echo(f"{result.deposit}/ (BagIt bag; check it with `publish verify {result.deposit}`)")
     if getattr(result, "record", None):
         click.echo(f"build record: {result.record}")
+    click.echo(summary(result.built, time.monotonic() - started, cached=getattr(result, "cached", False)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,6 +114,7 @@ def main(debug: bool) -> None:
 @click.option("--keep-html", is_flag=True, help="Also write the HTML laid out for print, to debug CSS.")
 @click.option("--standard", type=click.Choice(["pdf/x-4", "pdf/x-1a"], case_sensitive=False), default=None,
               help="PDF/X flavour, overriding [print] standard in publication.toml.")
+@quiet_option
 @click.pass_context
 def pdf(ctx: click.Context, manuscript: Path, output: Path, keep_html: bool, standard: str | None) -> None:
     """Build the print edition: a print-ready PDF/X file."""
@@ -106,6 +124,7 @@ def pdf(ctx: click.Context, manuscript: Path, output: Path, keep_html: bool, sta
 @main.command()
 @manuscript_argument
 @output_option
+@quiet_option
 @click.pass_context
 def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
     """Build the e-book edition: an EPUB 3."""
@@ -115,6 +134,7 @@ def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
 @main.command(name="all")
 @manuscript_argument
 @output_option
+@quiet_option
 @click.pass_context
 def all_editions(ctx: click.Context, manuscript: Path, output: Path) -> None:
     """Build every edition of the manuscript."""
@@ -125,6 +145,7 @@ def all_editions(ctx: click.Context, manuscript: Path, output: Path) -> None:
 @manuscript_argument
 @output_option
 @click.option("--bag", is_flag=True, help="Also write the library deposit (as `publish deposit` does).")
+@quiet_option
 @click.pass_context
 def archive(ctx: click.Context, manuscript: Path, output: Path, bag: bool) -> None:
     """Build the archive edition: a tagged PDF/A-3 holding the manuscript and the EPUB.
@@ -137,6 +158,7 @@ def archive(ctx: click.Context, manuscript: Path, output: Path, bag: bool) -> No
 @main.command()
 @manuscript_argument
 @output_option
+@quiet_option
 @click.pass_context
 def deposit(ctx: click.Context, manuscript: Path, output: Path) -> None:
     """Build every edition and the library deposit: a BagIt 1.0 bag with catalogue records.

@@ -1,0 +1,138 @@
+"""Correctness of the speed features: cached rebuilds, cache invalidation, catalogue builds.
+
+Speed itself is measured by benchmarks/run.py, not here.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import make_photo, run_publish, write_manuscript
+
+import publish
+from publish.build import build
+from publish.cache import CACHE_DIR, cached_build
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1526256000"}
+
+
+def _files(output: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in output.iterdir() if p.is_file() and not p.name.startswith(".")}
+
+
+def test_cached_rebuild_is_byte_identical_and_survives_deleting_the_cache(tmp_path: Path) -> None:
+    manuscript = write_manuscript(tmp_path / "feature")
+    output = tmp_path / "out"
+    first = run_publish("all", str(manuscript), "-o", str(output), env=EPOCH)
+    assert first.returncode == 0, first.stderr
+    built = _files(output)
+    assert {"a-small-feature.pdf", "a-small-feature.epub"} <= set(built)
+    stamps = {p.name: p.stat().st_mtime_ns for p in output.iterdir() if p.is_file()}
+
+    again = run_publish("all", str(manuscript), "-o", str(output), env=EPOCH)
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stdout
+    assert _files(output) == built
+    # answered from the cache: nothing was rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in output.iterdir() if p.is_file()} == stamps
+    # the editions it names are the ones in the folder, with the same sizes and page count
+    assert [line for line in again.stdout.splitlines() if ".pdf" in line or ".epub" in line] == \
+        [line for line in first.stdout.splitlines() if ".pdf" in line or ".epub" in line]
+
+    # an edition deleted by hand comes back from the cache, identical
+    (output / "a-small-feature.pdf").unlink()
+    restored = run_publish("all", str(manuscript), "-o", str(output), env=EPOCH)
+    assert restored.returncode == 0 and "up to date" in restored.stdout
+    assert _files(output) == built
+
+    # the cache is safe to delete: the next build is a full one and gives the same bytes
+    shutil.rmtree(output / CACHE_DIR)
+    rebuilt = run_publish("all", str(manuscript), "-o", str(output), env=EPOCH)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "up to date" not in rebuilt.stdout
+    assert _files(output) == built
+
+
+@pytest.fixture(scope="module")
+def epub_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One cached EPUB build of a small manuscript, copied by each invalidation test."""
+    root = tmp_path_factory.mktemp("cached")
+    manuscript = write_manuscript(root / "feature")
+    output = root / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+        cached_build(manuscript, output, ("epub",))
+    return manuscript, output
+
+
+def _portrait_image(book: zipfile.ZipFile) -> bool:
+    from PIL import Image
+
+    for name in book.namelist():
+        if name.endswith((".jpg", ".png")) and "cover" not in name:
+            with Image.open(io.BytesIO(book.read(name))) as image:
+                if image.height > image.width:
+                    return True
+    return False
+
+
+def _change_photo(manuscript: Path, patch: pytest.MonkeyPatch) -> Callable[[zipfile.ZipFile], bool]:
+    make_photo(manuscript / "photos" / "harbour.jpg", size=(1600, 2400))  # was landscape
+    return _portrait_image
+
+
+def _contains(text: str) -> Callable[[zipfile.ZipFile], bool]:
+    return lambda book: any(text.encode() in book.read(name) for name in book.namelist())
+
+
+def _change_caption(manuscript: Path, patch: pytest.MonkeyPatch) -> Callable[[zipfile.ZipFile], bool]:
+    captions = manuscript / "photos" / "captions.toml"
+    captions.write_text(captions.read_text().replace("Boats in the harbour at dawn.",
+                                                     "Boats in the harbour at dusk."))
+    return _contains("at dusk")
+
+
+def _change_stylesheet(manuscript: Path, patch: pytest.MonkeyPatch) -> Callable[[zipfile.ZipFile], bool]:
+    (manuscript / "styles").mkdir()
+    (manuscript / "styles" / "epub.css").write_text("figcaption { letter-spacing: 0.0123em; }\n")
+    return _contains("0.0123em")
+
+
+def _change_version(manuscript: Path, patch: pytest.MonkeyPatch) -> None:
+    patch.setattr(publish, "__version__", publish.__version__ + ".post1")
+    return None
+
+
+@pytest.mark.parametrize("change", [_change_photo, _change_caption, _change_stylesheet, _change_version],
+                         ids=["photo", "caption", "stylesheet", "version"])
+def test_cache_is_invalidated_when_an_input_changes(epub_build: tuple[Path, Path], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, change) -> None:
+    manuscript = shutil.copytree(epub_build[0], tmp_path / "feature")
+    output = shutil.copytree(epub_build[1], tmp_path / "out")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+    runs: list[Path] = []
+
+    def real_build() -> object:
+        runs.append(manuscript)
+        return build(manuscript, output, ("epub",))
+
+    before = (output / "a-small-feature.epub").read_bytes()
+    assert getattr(cached_build(manuscript, output, ("epub",), run=real_build), "cached", False)
+    assert runs == []  # unchanged copy: still a hit, even moved to another folder
+
+    shows_change = change(manuscript, monkeypatch)
+    result = cached_build(manuscript, output, ("epub",), run=real_build)
+    assert runs == [manuscript] and not getattr(result, "cached", False)
+    epub = output / "a-small-feature.epub"
+    if shows_change is not None:
+        assert epub.read_bytes() != before
+        with zipfile.ZipFile(epub) as book:
+            assert shows_change(book)
+    # and the new state is cached in turn
+    assert getattr(cached_build(manuscript, output, ("epub",), run=real_build), "cached", False)
+    assert len(runs) == 1
