@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                         f"caption for '{caption.name}', but no text uses that photo",
                         "remove the entry, or place the photo in a text with ![](…)")
     cover = _cover(root, metadata, gate, diags)
+    _check_styles(root, gate, diags)
     placed = {c_path for c_path, c in captions.items() if c.used} | set(photos)
     _warn_unused_photos(root, placed | ({cover} if cover else set()), diags)
     if not text_paths and not diags.errors:
@@ -407,6 +409,52 @@ def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics) -> Pa
         diags.error(meta_path, None, f"cover: {exc}", exc.hint)
         return None
     return path
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_REFERENCE = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def _check_styles(root: Path, gate: Gate, diags: Diagnostics) -> None:
+    """The manuscript's own styles/ is read by WeasyPrint and EbookLib directly: vet it here first."""
+    folder = root / "styles"
+    if not folder.is_dir():
+        return
+    for path in _walk_all(folder):
+        try:
+            gate.admit(path)
+        except Refused as exc:
+            diags.error(path, None, str(exc), exc.hint)
+            continue
+        if path.suffix.lower() == ".css":
+            _check_css(path, gate, diags)
+
+
+def _walk_all(folder: Path) -> list[Path]:
+    """Every file under a folder, symlinks included (they are what the gate must see)."""
+    found: list[Path] = []
+    for entry in sorted(folder.rglob("*")):
+        if entry.is_symlink() or entry.is_file():
+            found.append(entry)
+    return found
+
+
+def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:
+    source = read_text(path, diags)
+    if source is None:
+        return
+    source = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source)
+    for match in _CSS_REFERENCE.finditer(source):
+        ref = next(g for g in match.groups() if g is not None).strip()
+        if not ref or ref.startswith("#") or ref.lower().startswith("data:"):
+            continue
+        line = source.count("\n", 0, match.start()) + 1
+        column = match.start() - (source.rfind("\n", 0, match.start()) + 1) + 1
+        try:
+            gate.reference(ref, path.parent)
+        except Refused as exc:
+            diags.error(path, line, f"stylesheet: {exc}", exc.hint, column=column)
 
 
 def _warn_unused_photos(root: Path, used: set[Path], diags: Diagnostics) -> None:

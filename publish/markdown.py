@@ -19,6 +19,13 @@ ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _ID = re.compile(r"^[A-Za-z][\w.-]*$")
+# A run of this many characters with no space cannot be set on a line. Scripts written without
+# spaces between words (CJK, Thai, Lao, Myanmar, Khmer) break anywhere, so they never count.
+MAX_WORD = 500
+_LONG_WORD = re.compile(
+    r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
+_UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 # Quotation marks by language, as the typographer's smart quotes need them.
 QUOTES = {
@@ -51,7 +58,20 @@ def make_parser(language: str) -> MarkdownIt:
     md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
     for kind in ASIDE_KINDS:
         md.use(container_plugin, kind)
+    _report_lost_nesting(md)
     return md
+
+
+def _report_lost_nesting(md: MarkdownIt) -> None:
+    """markdown-it silently drops what lies deeper than maxNesting; record where, so we can say so."""
+    tokenize = md.block.tokenize
+
+    def guarded(state, start: int, end: int) -> None:  # type: ignore[no-untyped-def]
+        if state.level >= state.md.options.maxNesting and state.skipEmptyLines(start) < end:
+            state.env.setdefault("too_deep", []).append(state.skipEmptyLines(start))
+        tokenize(state, start, end)
+
+    md.block.tokenize = guarded  # type: ignore[method-assign]
 
 
 @dataclass
@@ -91,7 +111,19 @@ class Reader:
 
     def read(self, source: str) -> ParsedText:
         md = make_parser(self.language)
-        tree = SyntaxTreeNode(md.parse(source))
+        env: dict = {}
+        tree = SyntaxTreeNode(md.parse(source, env))
+        lost = env.get("too_deep", [])
+        if lost:
+            self._problem(lost[0] + 1 + self.offset,
+                          "lists and quotes are nested too deeply; the text from here on would be lost",
+                          "nest lists and quotes at most 8 levels deep")
+        for label, index in env.get("footnotes", {}).get("refs", {}).items():
+            if index == -1:
+                name = label.removeprefix(":")
+                self._problem(self._find_line(f"[^{name}]:", 1 + self.offset),
+                              f"footnote [^{name}] is never referenced in the text",
+                              f"cite it with [^{name}] where it belongs, or delete it")
         for child in tree.children:
             if child.type == "footnote_block":
                 self._footnotes(child)
@@ -133,7 +165,8 @@ class Reader:
                 continue
             if name == "id":
                 if not _ID.match(value):
-                    self._problem(line, f"'{value}' is not a valid id", "start with a letter; use letters, digits, - and _")
+                    self._problem(line, f"'{value}' is not a valid id",
+                                  "start with a letter; use letters, digits, - and _")
                     continue
                 self.result.ids.append((value, line))
             if name == "dir" and value not in ("ltr", "rtl", "auto"):
@@ -261,6 +294,7 @@ class Reader:
         for child in node.children:
             kind = child.type
             if kind == "text":
+                self._check_text(child.content, line)
                 out.append(Text(child.content))
             elif kind == "softbreak":
                 out.append(Text("\n"))
@@ -288,6 +322,18 @@ class Reader:
             else:
                 self._problem(line, f"unsupported Markdown construct '{kind}'")
         return tuple(out)
+
+    def _check_text(self, text: str, line: int | None) -> None:
+        """Pasted data and broken footnote calls are almost always mistakes the author wants to hear of."""
+        word = _LONG_WORD.search(text)
+        if word:
+            self._problem(self._find_line(word.group()[:40], line),
+                          f"a word of {len(word.group())} characters without a space cannot be set on a line",
+                          "break it with spaces, or remove it if it was pasted by mistake")
+        for note in _UNDEFINED_NOTE.finditer(text):
+            self._problem(self._find_line(note.group(), line),
+                          f"footnote [^{note.group(1)}] is cited but never defined",
+                          f"add a line '[^{note.group(1)}]: the note' below the text")
 
     def _link(self, node: SyntaxTreeNode, line: int | None) -> Node:
         href = str(node.attrs.get("href", ""))
