@@ -168,6 +168,8 @@ def test_pdf_text_returns_the_khmer_and_japanese_strings_exactly(bundled):
             assert expected in text.replace(" ", ""), f"{lang} {key} not extracted as written"
         assert translation["title"] in pages[0].replace("\r\n", "")
     assert JAPANESE_BRIDGE in text and KHMER_BRIDGE in text
+    with pikepdf.open(bundled.pdf) as pdf:
+        assert str(pdf.Root.Lang) == "en"  # the document language; the tagged archive marks each run
 
 
 def test_every_font_is_embedded_in_both_editions(bundled):
