@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -12,7 +15,7 @@ import click
 from publish import __version__
 from publish.cache import cached_build
 from publish.diagnostics import Diagnostic, ManuscriptError
-from publish.output import OutputBusy
+from publish.output import OutputBusy, OutputError
 from publish.progress import Progress, reporting, summary
 
 ISSUES_URL = "the publish maintainers (include the command, this message and the traceback from --debug)"
@@ -47,13 +50,31 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         click.echo(diagnostic.format(), err=True)
 
 
+@contextlib.contextmanager
+def _terminate_unwinds() -> Iterator[None]:
+    """SIGTERM (kill, a closing terminal) unwinds like Ctrl-C, so no temporary file is left behind."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str, ...],
          keep_html: bool = False, standard: str | None = None) -> None:
     debug = ctx.find_root().params.get("debug", False)
     quiet = ctx.meta.get("publish.quiet", False)
     started = time.monotonic()
     try:
-        with reporting(Progress(enabled=False if quiet else None)):
+        with _terminate_unwinds(), reporting(Progress(enabled=False if quiet else None)):
             result = cached_build(manuscript, output, editions, keep_html=keep_html, standard=standard)
     except ManuscriptError as exc:
         _print_diagnostics(exc.diagnostics)
@@ -63,6 +84,9 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
         ctx.exit(2)
     except OutputBusy as exc:
         click.echo(f"publish: {exc}; wait for it to finish and run again", err=True)
+        ctx.exit(2)
+    except OutputError as exc:
+        click.echo(f"publish: {exc}", err=True)
         ctx.exit(2)
     except KeyboardInterrupt:
         click.echo("publish: interrupted; editions already in the output folder are unchanged", err=True)

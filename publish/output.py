@@ -13,15 +13,24 @@ from pathlib import Path
 LOCK_NAME = ".publish.lock"
 
 
-class OutputBusy(Exception):
+class OutputError(Exception):
+    """The output folder cannot be written to; the message says why, for the author."""
+
+
+class OutputBusy(OutputError):
     """Another build holds the output folder."""
 
 
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """An exclusive lock on the output folder for the whole build; a second build is told, not queued."""
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = open(folder / LOCK_NAME, "a+")  # noqa: SIM115 - held for the duration of the context
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_NAME, "a+")  # noqa: SIM115 - held for the duration of the context
+    except FileExistsError:
+        raise OutputError(f"output folder {folder} is a file") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write to output folder {folder}: {exc.strerror or exc}") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -29,9 +38,17 @@ def locked(folder: Path) -> Iterator[None]:
             if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise OutputBusy(f"another build is writing to {folder}") from None
             raise
+        _remove_leftovers(folder)
         yield
     finally:
         handle.close()
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of a build that was killed (SIGKILL, power cut); safe, since we hold the lock."""
+    for leftover in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 @contextlib.contextmanager
