@@ -95,8 +95,7 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
     for photo in publication.photos:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            image = Image.open(photo.path)
-            image.load()
+            image = Image.open(photo.path)  # the header only: pixels are decoded when converted
         icc = image.info.get("icc_profile")
         transparent = _has_transparency(image)
         report = PhotoReport(photo.name, image.mode, _profile_name(icc, image.mode), transparent,
