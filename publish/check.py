@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import subprocess
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,19 +19,15 @@ from typing import Any
 
 from publish.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity
 from publish.glyphs import check_glyphs
-from publish.loader import load, read_text
+from publish.loader import IGNORED_DIRS, load
 from publish.model import Publication
 from publish.pdf import lay_out
 from publish.render import Styles
-from publish.schema import METADATA_FILE
 from publish.text import slugify
 
 EPUBCHECK_TIMEOUT = 300
 # EPUBCheck severities as ours; USAGE and INFO are advice for EPUB authors, not problems of the edition.
 _EPUBCHECK_SEVERITY = {"FATAL": Severity.ERROR, "ERROR": Severity.ERROR, "WARNING": Severity.WARNING}
-_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
-_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 @dataclass
@@ -115,16 +110,12 @@ def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) 
         publication, diags = load(manuscript)
     except ManuscriptError as exc:
         result.add(exc.diagnostics)
-        result.ran.append("manuscript (metadata, texts, captions, alt text, links)")
+        result.ran.append("manuscript (metadata, texts, captions, alt text, links, footnotes)")
         publication = None
-        result.add(footnote_problems(manuscript, _declared_texts(manuscript)))
-        result.ran.append("footnotes")
     else:
         result.add(diags.items)
-        result.ran.append("manuscript (metadata, texts, captions, alt text, links)")
+        result.ran.append("manuscript (metadata, texts, captions, alt text, links, footnotes)")
         result.publication = publication
-        result.add(footnote_problems(manuscript, [manuscript / a.source for a in publication.articles]))
-        result.ran.append("footnotes")
         styles = Styles.for_manuscript(manuscript)
         glyphs = Diagnostics(manuscript)
         check_glyphs(publication, styles, glyphs)
@@ -155,57 +146,6 @@ def preflight(publication: Publication, styles: Styles, result: CheckResult) -> 
         return [report.format() for report in layout.reports.values()]
     finally:
         layout.close()
-
-
-def _declared_texts(manuscript: Path) -> list[Path]:
-    """The texts a manuscript that does not load names, so their footnotes are checked all the same."""
-    try:
-        declared = tomllib.loads((manuscript / METADATA_FILE).read_text(encoding="utf-8-sig")).get("texts")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        declared = None
-    if isinstance(declared, list):
-        paths = [manuscript / name for name in declared if isinstance(name, str)]
-        root = manuscript.resolve()
-        return [p for p in paths if p.resolve().is_relative_to(root) and p.is_file()]
-    return sorted(p for p in manuscript.glob("*.md") if p.is_file())
-
-
-def footnote_problems(manuscript: Path, texts: list[Path]) -> list[Diagnostic]:
-    """Footnote calls with no note (printed literally as [^x]) and notes nobody calls (never printed)."""
-    diags = Diagnostics(manuscript)
-    for path in texts:
-        source = read_text(path, Diagnostics(manuscript))
-        if source is None:
-            continue
-        defined: dict[str, int] = {}
-        called: dict[str, int] = {}
-        fence = ""
-        for number, line in enumerate(source.split("\n"), start=1):
-            opened = _FENCE.match(line)
-            if fence:
-                if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                    fence = ""
-                continue
-            if opened:
-                fence = opened.group(1)
-                continue
-            line = re.sub(r"`[^`]*`", "", line)
-            definition = _FOOTNOTE_DEF.match(line)
-            if definition:
-                defined.setdefault(definition.group(1), number)
-                line = line[definition.end():]
-            for call in _FOOTNOTE_REF.finditer(line):
-                called.setdefault(call.group(1), number)
-        shown = path
-        for label, number in sorted(called.items(), key=lambda item: item[1]):
-            if label not in defined:
-                diags.error(shown, number, f"footnote [^{label}] has no note: it would print as [^{label}]",
-                            f"add the note on its own line: [^{label}]: the note's text")
-        for label, number in sorted(defined.items(), key=lambda item: item[1]):
-            if label not in called:
-                diags.warning(shown, number, f"footnote [^{label}] is never called, so it is not printed",
-                              f"add [^{label}] in the text where the note belongs, or remove the note")
-    return diags.items
 
 
 # Built editions -------------------------------------------------------------------------------
@@ -240,9 +180,9 @@ def check_editions(result: CheckResult, output: Path, publication: Publication |
         result.skipped.append(f"built editions (none in {output}; build with `publish all` first)")
         return
     out = Diagnostics(output)
-    newest = _newest_source(result.manuscript)
+    newest = max((mtime for mtime, _ in source_files(result.manuscript, output).values()), default=0)
     for path in editions.values():
-        if newest and path.stat().st_mtime < newest:
+        if path.stat().st_mtime_ns < newest:
             out.warning(path, None, "this edition is older than the manuscript",
                         "rebuild with `publish all` so it shows your latest changes")
     if "pdf" in editions:
@@ -261,9 +201,28 @@ def check_editions(result: CheckResult, output: Path, publication: Publication |
     result.add(out.items)
 
 
-def _newest_source(manuscript: Path) -> float | None:
-    times = [p.stat().st_mtime for p in manuscript.rglob("*") if p.is_file() and ".git" not in p.parts]
-    return max(times) if times else None
+def source_files(manuscript: Path, output: Path, *more: Path) -> dict[Path, tuple[int, int]]:
+    """The files editions are built from, with (mtime, size): the manuscript less its output folder
+    and hidden files, and any further folders (the default styles, for the preview's watcher)."""
+    skip = output.resolve()
+    found: dict[Path, tuple[int, int]] = {}
+    for root in (manuscript, *more):
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            try:
+                inside = path.relative_to(root).parts
+                resolved = path.resolve()
+                if resolved == skip or resolved.is_relative_to(skip) or any(p.startswith(".") for p in inside):
+                    continue
+                if root == manuscript and inside[0] in IGNORED_DIRS - {"styles"}:
+                    continue
+                if path.is_file():
+                    stat = path.stat()
+                    found[path] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                continue
+    return found
 
 
 def epubcheck_available() -> tuple[list[str] | None, str]:

@@ -27,9 +27,9 @@ from jinja2 import Environment
 from lxml import etree
 
 from publish.build import EDITIONS, build
-from publish.check import edition_paths
+from publish.check import edition_paths, source_files
 from publish.diagnostics import ManuscriptError
-from publish.loader import IGNORED_DIRS, load
+from publish.loader import load
 from publish.output import OutputBusy
 from publish.render import DEFAULT_STYLES, Styles
 from publish.report import template_environment
@@ -77,25 +77,7 @@ def is_loopback(host: str) -> bool:
 
 def watched_files(manuscript: Path, output: Path) -> dict[Path, tuple[int, int]]:
     """Every file whose change should rebuild: the manuscript (less its output) and both styles folders."""
-    skip = output.resolve()
-    found: dict[Path, tuple[int, int]] = {}
-    for root in (manuscript, DEFAULT_STYLES):
-        if not root.is_dir():
-            continue
-        for path in root.rglob("*"):
-            try:
-                resolved = path.resolve()
-                if resolved == skip or resolved.is_relative_to(skip) or any(
-                        part.startswith(".") for part in path.relative_to(root).parts):
-                    continue
-                if root == manuscript and path.relative_to(root).parts[0] in IGNORED_DIRS - {"styles"}:
-                    continue
-                if path.is_file():
-                    stat = path.stat()
-                    found[path] = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                continue
-    return found
+    return source_files(manuscript, output, DEFAULT_STYLES)
 
 
 class Preview:

@@ -107,14 +107,14 @@ def test_check_groups_every_problem_by_file_with_a_summary(tmp_path: Path) -> No
     code, out, _ = invoke("check", str(manuscript), "-o", str(tmp_path / "output"))
     assert code == 2
     text, captions = f"{manuscript}/feature.md", f"{manuscript}/photos/captions.toml"
-    assert f"{text}:5: error: footnote [^gone] has no note" in out
+    assert f"{text}:5: error: footnote [^gone] is cited but never defined" in out
     assert f"{text}:9: error: link to '#the-end', but no heading or element has that id" in out
-    assert f"{text}:11: warning: footnote [^unused] is never called" in out
+    assert f"{text}:11: error: footnote [^unused] is never referenced in the text" in out
     assert f"{captions}:1: error: photo 'photos/harbour.jpg' has no alt text" in out
     # grouped: each file named once on its own line, its findings indented under it
     assert out.splitlines().count(text) == 1 and out.splitlines().count(captions) == 1
     assert out.index(captions) < out.index(f"  {captions}:1:")
-    assert f"{manuscript}: 3 errors, 1 warning in 2 files" in out
+    assert f"{manuscript}: 4 errors, 0 warnings in 2 files" in out
     assert "not checked: built editions" in out
 
 
@@ -123,11 +123,11 @@ def test_check_json_for_ci(tmp_path: Path) -> None:
     code, out, _ = invoke("check", str(manuscript), "-o", str(tmp_path / "output"), "--format", "json")
     assert code == 2
     report = json.loads(out)
-    assert report["summary"]["errors"] == 2 and report["summary"]["warnings"] == 1
+    assert report["summary"]["errors"] == 3 and report["summary"]["warnings"] == 0
     (text_file,) = report["files"]
     assert text_file["path"] == f"{manuscript}/feature.md"
     assert [(d["line"], d["severity"]) for d in text_file["diagnostics"]] == [
-        (5, "error"), (9, "error"), (11, "warning")]
+        (5, "error"), (9, "error"), (11, "error")]
     assert all(d["hint"] for d in text_file["diagnostics"])
 
 
@@ -168,6 +168,19 @@ def test_check_says_when_epubcheck_cannot_run_and_finds_a_damaged_pdf(
     assert code == 2
     assert "not checked: EPUBCheck (Java is not installed, and EPUBCheck needs it" in out
     assert f"{damaged}/{SLUG}.pdf: error:" in out
+
+
+def test_check_after_a_build_into_the_manuscript_folder_finds_nothing_stale(tmp_path: Path) -> None:
+    manuscript = write_manuscript(tmp_path / "feature")
+    output = manuscript / "output"  # `publish all .` run inside the manuscript
+    assert invoke("epub", str(manuscript), "-o", str(output))[0] == 0
+    code, out, _ = invoke("check", str(manuscript), "-o", str(output), "--no-epubcheck")
+    assert code == 0 and f"{manuscript}: no problems found" in out, out
+    assert "not checked: EPUBCheck (switched off with --no-epubcheck)" in out
+    text = manuscript / "feature.md"
+    text.write_text(text.read_text(encoding="utf-8") + "\nA late addition.\n", encoding="utf-8")
+    code, out, _ = invoke("check", str(manuscript), "-o", str(output), "--no-epubcheck")
+    assert code == 0 and f"{output}/{SLUG}.epub: warning: this edition is older than the manuscript" in out
 
 
 # The build report ----------------------------------------------------------------------------
