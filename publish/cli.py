@@ -252,8 +252,11 @@ def new(ctx: click.Context, folder: Path, title: str, language: str, author: str
         ctx.exit(2)
     for path in written:
         click.echo(f"created {path}")
-    click.echo(f"Next: `publish preview {folder} --watch` to see it laid out while you write, "
-               f"`publish check {folder}` to find problems, `publish all {folder}` for both editions.")
+    steps = ((f"publish preview {folder} --watch", "see it laid out, refreshed as you save"),
+             (f"publish check {folder}", "find problems before printing"),
+             (f"publish all {folder}", "build the print and e-book editions"))
+    width = max(len(command) for command, _ in steps)
+    click.echo("Next:\n" + "\n".join(f"  {command.ljust(width)}   {what}" for command, what in steps))
 
 
 @main.command()
