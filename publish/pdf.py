@@ -175,6 +175,14 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
         raw = Path(layout.workdir.name) / "weasyprint.pdf"
         with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
             layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
-        prepress.finish(raw, target, layout.settings, document_info(publication, layout.created))
+        try:
+            prepress.finish(raw, target, layout.settings, document_info(publication, layout.created))
+        except prepress.PrepressError as exc:  # the stylesheets ask for what the chosen PDF/X forbids
+            diags = Diagnostics(publication.root)
+            line = _metadata_line(publication, "print", "standard")
+            name = prepress.STANDARDS[layout.settings.standard]
+            diags.error(publication.root / METADATA_FILE, line, f"{name}: {exc}",
+                        'remove opacity and rgba() colours from the print stylesheet, or use standard = "pdf/x-4"')
+            raise ManuscriptError(diags.items) from None
     finally:
         layout.close()

@@ -282,8 +282,7 @@ def _icc_stream(pdf: pikepdf.Pdf, data: bytes, components: int) -> pikepdf.Objec
 def _check_opaque(state: pikepdf.Object) -> None:
     for key in ("/ca", "/CA"):
         if key in state and float(state[key]) < 1:
-            raise PrepressError("the layout uses transparency (opacity below 1), which PDF/X-1a forbids; "
-                                "remove opacity and rgba() colours from the print stylesheet")
+            raise PrepressError("the layout uses transparency (opacity below 1), which PDF/X-1a forbids")
     if str(state.get("/SMask", "/None")) != "/None":
         raise PrepressError("the layout uses a soft mask, which PDF/X-1a forbids")
     if str(state.get("/BM", "/Normal")) not in ("/Normal", "/Compatible"):

@@ -410,3 +410,16 @@ def test_placed_size_is_measured_not_the_file_dpi(tmp_path: Path) -> None:
     ppi = int(re.search(r"preflight: photos/harbour\.jpg: .*?(\d+) ppi at", run.stderr).group(1))
     assert ppi >= 300
 
+
+
+def test_x1a_refuses_a_stylesheet_that_asks_for_transparency(tmp_path: Path) -> None:
+    """PDF/X-1a has no transparency: an opacity in the manuscript's own print.css is named, not flattened."""
+    root = write_manuscript(tmp_path / "ms", {"styles/print.css": ".byline { opacity: 0.5; }\n"})
+    meta = root / "publication.toml"
+    meta.write_text(meta.read_text() + '\n[print]\nstandard = "pdf/x-1a"\n', encoding="utf-8")
+    run = run_publish("pdf", str(root), "-o", str(tmp_path / "out"))
+    assert run.returncode == 2, run.stderr
+    line = len(meta.read_text().splitlines())
+    assert (f"{root}/publication.toml:{line}: error: PDF/X-1a:2003: the layout uses transparency "
+            "(opacity below 1), which PDF/X-1a forbids") in run.stderr
+    assert not (tmp_path / "out" / "a-small-feature.pdf").exists()
