@@ -221,9 +221,10 @@ CONTRIBUTOR = (
 PRINT = (
     Key("trim", trim, doc="Preset (A4, A5, B5, letter, 6x9, royal, magazine) or \"WxH mm\"."),
     Key("bleed", length_mm, doc="Bleed beyond the trim, default 3mm."),
-    Key("marks", boolean, doc="Crop and registration marks."),
-    Key("standard", one_of("pdf/x-4", "pdf/x-1a"), doc="PDF/X flavour."),
-    Key("output_profile", nonempty_text, doc="CMYK output condition or an .icc file in the manuscript."),
+    Key("marks", boolean, doc="Crop and registration marks, in registration colour outside the bleed."),
+    Key("standard", one_of("pdf/x-4", "pdf/x-1a"), doc="PDF/X flavour: pdf/x-4 (default) or pdf/x-1a."),
+    Key("output_profile", nonempty_text,
+        doc="CMYK printing condition: FOGRA39 (default), GRACoL, SNAP, or the printer's .icc in the manuscript."),
     Key("isbn", identifier, doc="The print edition's own ISBN, for its catalogue records (ONIX, MARC)."),
 )
 EPUB = (
