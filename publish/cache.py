@@ -110,8 +110,20 @@ def build_key(manuscript: Path, output: Path, editions: tuple[str, ...], options
     feed("code", _code_digest())
     for label, root in (("manuscript", manuscript), ("styles", DEFAULT_STYLES)):
         for path in _files(root, skip=(output,)):
-            feed(label, f"{path.relative_to(root).as_posix()} {file_hash(path)}")
+            feed(label, f"{path.relative_to(root).as_posix()} {_input_hash(path, root)}")
     return digest.hexdigest()
+
+
+def _input_hash(path: Path, root: Path) -> str:
+    """An input's hash for the key; what the loader will refuse (links out, pipes, unreadable) is not read."""
+    try:
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            return "outside:" + os.readlink(path)
+        if not path.is_file():
+            return "not-a-file"
+        return file_hash(path)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
 
 
 @functools.cache

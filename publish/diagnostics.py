@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -112,9 +112,9 @@ class Diagnostics:
             raise ManuscriptError(self.items)
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...], known: str = "keys") -> str:
     """A hint naming the closest known word, or the list of known words."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
-    return "known keys: " + ", ".join(sorted(choices))
+    return f"known {known}: " + ", ".join(sorted(choices))

@@ -93,9 +93,10 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
     articles: list[Article] = []
     seen_ids: dict[str, tuple[Path, int | None]] = {}
     links: list[tuple[Path, str, int | None]] = []
+    referenced: set[Path] = set()  # every photo a text points at, usable or not
     for path in text_paths:
         article = _read_article(path, root, metadata, len(text_paths) == 1, gate, captions,
-                                photos, seen_ids, links, diags)
+                                photos, seen_ids, links, diags, referenced)
         if article is not None:
             articles.append(article)
 
@@ -105,7 +106,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                         "give the target heading an id with {#name} and link to #name")
         elif href[1:] not in seen_ids:
             diags.error(path, line, f"link to '{href}', but no heading or element has that id",
-                        did_you_mean(href[1:], tuple(seen_ids)))
+                        did_you_mean(href[1:], tuple(seen_ids), known="ids"))
     for caption in captions.values():
         if not caption.used:
             diags.error(caption.source, caption.line,
@@ -113,7 +114,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                         "remove the entry, or place the photo in a text with ![](…)")
     cover = _cover(root, metadata, gate, diags)
     _check_styles(root, gate, diags)
-    placed = {c_path for c_path, c in captions.items() if c.used} | set(photos)
+    placed = {c_path for c_path, c in captions.items() if c.used} | set(photos) | referenced
     _warn_unused_photos(root, placed | ({cover} if cover else set()), diags)
     if not text_paths and not diags.errors:
         diags.error(meta_path, None, "the manuscript has no text",
@@ -199,7 +200,8 @@ def _split_front_matter(source: str) -> tuple[str | None, str, int]:
 def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, gate: Gate,
                   captions: dict[Path, _Caption], photos: dict[Path, Photo],
                   seen_ids: dict[str, tuple[Path, int | None]],
-                  links: list[tuple[Path, str, int | None]], diags: Diagnostics) -> Article | None:
+                  links: list[tuple[Path, str, int | None]], diags: Diagnostics,
+                  referenced: set[Path] | None = None) -> Article | None:
     source = read_text(path, diags, missing_hint="check the name under texts = [...] in publication.toml")
     if source is None:
         return None
@@ -229,6 +231,8 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
     blocks: list[Node] = []
     for block in parsed.blocks:
         if isinstance(block, ImageRef):
+            if referenced is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", block.src):
+                referenced.add(path.parent / block.src)  # no "photo not used" warning on a broken one
             figure = _figure(block, path, gate, captions, photos, diags, len(blocks))
             if figure is not None:
                 blocks.append(figure)

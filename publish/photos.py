@@ -6,7 +6,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 # A 100-megapixel photo is a large camera original; beyond that we suspect a decompression bomb.
 MAX_PIXELS = 100_000_000
@@ -32,6 +32,8 @@ class PhotoProblem(Exception):
 def probe(path: Path) -> ImageInfo:
     """Reads the header, checks the format matches the name, and decodes the data once."""
     Image.MAX_IMAGE_PIXELS = None  # we enforce our own limit from the header, before decoding
+    # WeasyPrint sets LOAD_TRUNCATED_IMAGES on import, which would let a cut-off photo through grey.
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -65,5 +67,7 @@ def probe(path: Path) -> ImageInfo:
                                "export the photo again from its original") from None
         raise PhotoProblem(f"cannot be read as an image ({detail})",
                            "check the file is a JPEG or PNG and not damaged") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
     ppi = float(dpi[0]) if dpi and dpi[0] else None
     return ImageInfo(fmt, mode, width, height, ppi)

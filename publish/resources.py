@@ -30,6 +30,9 @@ class Gate:
     def admit(self, path: Path) -> Path:
         resolved = path.resolve()
         if not any(resolved == root or resolved.is_relative_to(root) for root in self.roots):
+            if path.is_symlink():
+                raise Refused(f"'{path.name}' is a symbolic link to a file outside the manuscript",
+                              "keep every file the manuscript uses inside its folder")
             raise Refused(f"'{path}' lies outside the manuscript",
                           "keep every file the manuscript uses inside its folder")
         return resolved
@@ -52,7 +55,13 @@ class Gate:
             raise Refused(f"absolute path '{ref}' is not allowed",
                           "write the path relative to this file, inside the manuscript folder")
         candidate = base / relative
-        admitted = self.admit(candidate)
+        try:
+            admitted = self.admit(candidate)
+        except Refused as exc:
+            linked = candidate.is_symlink() or candidate.resolve() != candidate.absolute()
+            if linked and ".." not in Path(relative).parts:
+                raise Refused(f"'{ref}' is a symbolic link to a file outside the manuscript", exc.hint) from None
+            raise Refused(f"'{ref}' lies outside the manuscript folder", exc.hint) from None
         if not candidate.exists():
             raise Refused(f"file '{ref}' does not exist", "check the spelling and the folder")
         if admitted.is_dir():
