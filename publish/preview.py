@@ -51,6 +51,14 @@ REFRESH_SCRIPT = """\
       setTimeout(poll, POLL);
     }).catch(function () { setTimeout(poll, 4 * POLL); });
   }
+  if (!document.querySelector(".preview-bar")) {  // an e-book chapter: a way back to the preview
+    var back = document.createElementNS("http://www.w3.org/1999/xhtml", "a");
+    back.setAttribute("href", "/ebook/");
+    back.setAttribute("style", "position:fixed;top:0.5rem;right:0.5rem;padding:0.2rem 0.6rem;"
+      + "background:#1a1a1a;color:#fff;font:0.8rem sans-serif;text-decoration:none;border-radius:0.3rem");
+    back.textContent = "publish preview: chapters";
+    document.body.appendChild(back);
+  }
   poll();
 })();
 """.replace("MILLISECONDS", str(int(POLL_SECONDS * 1000)))
