@@ -88,6 +88,10 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
         if "pdf" in editions:
             stage("laying out the print edition")
             layout = lay_out(publication, styles, created, diags, standard)  # preflight: may refuse
+            for url in layout.refused:  # a template or stylesheet reached out; the gate fetched nothing
+                diags.error(manuscript / "styles", None, f"the layout asked for '{url}', which was refused",
+                            "builds are offline and read only the manuscript folder and styles/")
+            diags.raise_if_errors()
             result.warnings = diags.warnings
             result.preflight = [report.format() for report in layout.reports.values()]
             if keep_html:
