@@ -277,7 +277,8 @@ MM_PER_PT = 25.4 / 72
 
 
 def pdf_problems(pdf_path: Path, publication: Publication | None, diags: Diagnostics) -> None:
-    """Structural checks a printer's preflight makes: readable, fonts embedded, trim and bleed boxes."""
+    """Structural checks a printer's preflight makes: readable, fonts embedded, the PDF/X claim backed
+    by an output intent, trim and bleed boxes on every page as publication.toml sets them."""
     import pikepdf
 
     try:
@@ -297,6 +298,7 @@ def pdf_problems(pdf_path: Path, publication: Publication | None, diags: Diagnos
         for name, number in missing_fonts.items():
             diags.error(pdf_path, None, f"font {name} is not embedded (first used on page {number})",
                         "printers need every font in the file: check the fonts in styles/fonts.css")
+        _standard_problems(pdf, pdf_path, diags)
         if publication is not None:
             _box_problems(pdf, pdf_path, publication, diags)
 
@@ -332,6 +334,7 @@ def _box_problems(pdf: Any, pdf_path: Path, publication: Publication, diags: Dia
     meta = Diagnostics(publication.root).display_path(publication.root / "publication.toml")
     wrong: list[int] = []
     no_trim: list[int] = []
+    no_bleed: list[int] = []
     for number, page in enumerate(pdf.pages, start=1):
         trim = page.obj.get("/TrimBox")
         if trim is None:
@@ -341,6 +344,13 @@ def _box_problems(pdf: Any, pdf_path: Path, publication: Publication, diags: Dia
         width, height = (right - left) * MM_PER_PT, (top - bottom) * MM_PER_PT
         if abs(width - settings.width_mm) > 0.5 or abs(height - settings.height_mm) > 0.5:
             wrong.append(number)
+        bleed = page.obj.get("/BleedBox")
+        if settings.bleed_mm > 0 and (bleed is None or not _contains(bleed, trim)):
+            no_bleed.append(number)
+    if no_bleed:
+        diags.error(pdf_path, None, f"{_pages(no_bleed)} no bleed box around the trim, though "
+                    f"{meta} asks for {settings.bleed_mm:g} mm of bleed",
+                    "rebuild with `publish pdf`; photos that run off the page need the bleed")
     if no_trim:
         diags.warning(pdf_path, None, f"{_pages(no_trim)} no trim box, so a printer cannot tell where "
                       "to cut", "rebuild with `publish pdf`; the print edition marks the trim on every page")
@@ -348,6 +358,41 @@ def _box_problems(pdf: Any, pdf_path: Path, publication: Publication, diags: Dia
         diags.error(pdf_path, None, f"{_pages(wrong)} a trim size other than "
                     f"{settings.width_mm:g} × {settings.height_mm:g} mm from {meta}",
                     "the PDF is older than the trim setting: rebuild it with `publish pdf`")
+
+
+def _contains(outer: Any, inner: Any, tolerance: float = 0.01) -> bool:
+    ol, ob, orr, ot = (float(v) for v in outer)
+    il, ib, ir, it = (float(v) for v in inner)
+    return ol <= il + tolerance and ob <= ib + tolerance and orr >= ir - tolerance and ot >= it - tolerance
+
+
+def _standard_problems(pdf: Any, pdf_path: Path, diags: Diagnostics) -> None:
+    """A PDF claiming PDF/X must carry what the claim promises: a CMYK output intent, the same claim
+    in its XMP metadata and document info."""
+    import pikepdf
+
+    try:
+        with pdf.open_metadata() as xmp:
+            xmp_claim = str(xmp.get("pdfxid:GTS_PDFXVersion", "") or "")
+    except (pikepdf.PdfError, ValueError):
+        xmp_claim = ""
+    info = pdf.trailer.get("/Info")
+    info_claim = str(info.get("/GTS_PDFXVersion", "")) if isinstance(info, pikepdf.Dictionary) else ""
+    claim = xmp_claim or info_claim
+    if not claim:
+        diags.warning(pdf_path, None, "the PDF claims no PDF/X standard, which printers expect",
+                      "set standard = \"pdf/x-4\" (or \"pdf/x-1a\") under [print] and rebuild")
+        return
+    if xmp_claim != info_claim:
+        diags.error(pdf_path, None, f"the PDF/X claim differs between XMP ('{xmp_claim}') and document "
+                    f"info ('{info_claim}')", "rebuild it with `publish pdf`")
+    intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == "/GTS_PDFX"]
+    if not intents:
+        diags.error(pdf_path, None, f"the PDF claims {claim} but has no PDF/X output intent",
+                    "rebuild it with `publish pdf`")
+    elif intents[0].get("/DestOutputProfile") is None and not intents[0].get("/OutputConditionIdentifier"):
+        diags.error(pdf_path, None, f"the PDF claims {claim} but its output intent names no printing "
+                    "condition", "set output_profile under [print] and rebuild")
 
 
 def _pages(numbers: list[int]) -> str:

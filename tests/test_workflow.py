@@ -170,6 +170,23 @@ def test_check_says_when_epubcheck_cannot_run_and_finds_a_damaged_pdf(
     assert f"{damaged}/{SLUG}.pdf: error:" in out
 
 
+def test_check_finds_a_pdf_that_breaks_its_pdfx_promise(built: tuple[Path, Path], tmp_path: Path) -> None:
+    manuscript, output = built
+    altered = tmp_path / "output"
+    altered.mkdir()
+    with pikepdf.open(output / f"{SLUG}.pdf") as pdf:
+        claim = str(pdf.trailer.Info.get("/GTS_PDFXVersion", ""))
+        assert claim.startswith("PDF/X"), "the print edition claims PDF/X"
+        del pdf.Root["/OutputIntents"]
+        del pdf.pages[1].obj["/BleedBox"]
+        pdf.save(altered / f"{SLUG}.pdf")
+    code, out, _ = invoke("check", str(manuscript), "-o", str(altered), "--no-epubcheck")
+    assert code == 2
+    assert f"{altered}/{SLUG}.pdf: error: the PDF claims {claim} but has no PDF/X output intent" in out
+    assert (f"{altered}/{SLUG}.pdf: error: page 2 has no bleed box around the trim, though "
+            f"{manuscript}/publication.toml asks for 3 mm of bleed") in out
+
+
 def test_check_after_a_build_into_the_manuscript_folder_finds_nothing_stale(tmp_path: Path) -> None:
     manuscript = write_manuscript(tmp_path / "feature")
     output = manuscript / "output"  # `publish all .` run inside the manuscript
