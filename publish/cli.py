@@ -156,13 +156,66 @@ def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
 
 
 @main.command(name="all")
-@manuscript_argument
+@click.argument("manuscripts", nargs=-1, type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
 @output_option
 @quiet_option
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Manuscripts built at once in a catalogue build (default: half the cores).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run a catalogue build on this Dask cluster (needs the dask extra).")
 @click.pass_context
-def all_editions(ctx: click.Context, manuscript: Path, output: Path) -> None:
-    """Build every edition of the manuscript."""
-    _run(ctx, manuscript, output, ("pdf", "epub"))
+def all_editions(ctx: click.Context, manuscripts: tuple[Path, ...], output: Path, jobs: int | None,
+                 scheduler: str | None) -> None:
+    """Build every edition of the manuscript, or of several (a catalogue) given as folders or a folder of them."""
+    from publish.catalogue import is_catalogue
+
+    paths = list(manuscripts) or [Path("manuscript")]
+    if not is_catalogue(paths) and not scheduler:
+        _run(ctx, paths[0], output, ("pdf", "epub"))
+        return
+    _run_catalogue(ctx, paths, output, ("pdf", "epub"), jobs, scheduler)
+
+
+def _run_catalogue(ctx: click.Context, paths: list[Path], output: Path, editions: tuple[str, ...],
+                   jobs: int | None, scheduler: str | None) -> None:
+    """Builds each manuscript into output/<folder name>/, then lists every result; failures do not stop others."""
+    from publish.catalogue import DaskMissing, build_catalogue, find_manuscripts, summary_line
+
+    quiet = ctx.meta.get("publish.quiet", False)
+    started = time.monotonic()
+    manuscripts = find_manuscripts(paths)
+    progress = Progress(enabled=False if quiet else None)
+    progress.stage("building the catalogue")
+
+    def done(count: int, total: int, outcome: object) -> None:
+        progress.item(count, total, f"{getattr(outcome, 'manuscript', '')}: {getattr(outcome, 'status', '')}")
+
+    try:
+        outcomes = build_catalogue(manuscripts, output, editions, jobs, scheduler, on_done=done)
+    except DaskMissing as exc:
+        click.echo(f"publish: {exc}", err=True)
+        ctx.exit(2)
+    except KeyboardInterrupt:
+        progress.clear()
+        click.echo("publish: interrupted; editions already in the output folders are unchanged", err=True)
+        ctx.exit(130)
+    progress.clear()
+    for outcome in outcomes:
+        for message in outcome.messages:
+            click.echo(f"{outcome.manuscript}: {message}" if outcome.status != "manuscript errors" else message,
+                       err=True)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in outcomes:
+        if not quiet or not outcome.ok:
+            click.echo(summary_line(outcome))
+    if not quiet:
+        click.echo(f"catalogue: {len(outcomes) - len(failed)} of {len(outcomes)} manuscripts built into "
+                   f"{output} in {time.monotonic() - started:.1f} s"
+                   + (f"; {len(failed)} failed" if failed else ""))
+    if any(o.status == "internal error" for o in failed):
+        ctx.exit(1)
+    if failed:
+        ctx.exit(2)
 
 
 @main.command()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import make_photo, run_publish, write_manuscript
+from conftest import MINIMAL_TOML, make_photo, run_publish, write_manuscript
 
 import publish
 from publish.build import build
@@ -136,3 +136,37 @@ def test_cache_is_invalidated_when_an_input_changes(epub_build: tuple[Path, Path
     # and the new state is cached in turn
     assert getattr(cached_build(manuscript, output, ("epub",), run=real_build), "cached", False)
     assert len(runs) == 1
+
+
+def test_catalogue_build_isolates_a_failing_manuscript(tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue"
+    write_manuscript(catalogue / "good")
+    broken_toml = MINIMAL_TOML.replace('language = "en"', "language = 5")
+    write_manuscript(catalogue / "broken", {"publication.toml": broken_toml})
+    (catalogue / "notes").mkdir()  # not a manuscript: ignored inside a catalogue folder
+    output = tmp_path / "out"
+
+    run = run_publish("all", str(catalogue), "-o", str(output), "--jobs", "2", env=EPOCH)
+
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    # the broken manuscript is reported at its line, as a single build would report it
+    assert f"{catalogue / 'broken' / 'publication.toml'}:2: error: language" in run.stderr
+    # the good one was built all the same, into its own folder
+    assert (output / "good" / "a-small-feature.pdf").stat().st_size > 0
+    assert (output / "good" / "a-small-feature.epub").stat().st_size > 0
+    assert not (output / "broken").exists() or not any((output / "broken").glob("*.pdf"))
+    lines = run.stdout.splitlines()
+    assert any("manuscript errors" in line and str(catalogue / "broken") in line for line in lines)
+    assert any(line.strip().startswith("built") and str(catalogue / "good") in line and "pages" in line
+               for line in lines)
+    assert "1 of 2 manuscripts built" in run.stdout and "1 failed" in run.stdout
+
+    # fixed, and named one by one, both build; the good one's editions are unchanged
+    good_pdf = (output / "good" / "a-small-feature.pdf").read_bytes()
+    (catalogue / "broken" / "publication.toml").write_text(MINIMAL_TOML)
+    again = run_publish("all", str(catalogue / "good"), str(catalogue / "broken"), "-o", str(output), env=EPOCH)
+    assert again.returncode == 0, again.stderr
+    assert "2 of 2 manuscripts built" in again.stdout
+    assert (output / "broken" / "a-small-feature.pdf").is_file()
+    assert (output / "good" / "a-small-feature.pdf").read_bytes() == good_pdf
