@@ -106,17 +106,21 @@ def source_zip(publication: Publication, when: dt.datetime, exclude: tuple[Path,
                       for name, path in manuscript_sources(publication, exclude)), when)
 
 
-def lay_out_archive(publication: Publication, styles: Styles, created: str,
-                    diags: Diagnostics) -> PrintLayout:
-    """The print layout without print's colour conversions: PDF/A shows photos in their own colours.
+def check_archivable(publication: Publication, diags: Diagnostics) -> None:
+    """Problems only the archive edition has, found before any edition is written.
 
-    A CMYK master cannot be shown under the archive's sRGB output intent, so it stops the build here
-    with a diagnostic, before any work is done.
+    A CMYK master cannot be shown under the archive's sRGB output intent.
     """
     for photo in publication.photos:
         if photo.mode == "CMYK":
             diags.error(photo.path, photo.line, f"photo '{photo.name}' is CMYK; the archival PDF/A edition "
                         "shows photos in sRGB", "give the RGB master of the photo; print converts it itself")
+
+
+def lay_out_archive(publication: Publication, styles: Styles, created: str,
+                    diags: Diagnostics) -> PrintLayout:
+    """The print layout without print's colour conversions: PDF/A shows photos in their own colours."""
+    check_archivable(publication, diags)
     diags.raise_if_errors()
     return lay_out(publication, styles, created, diags, standard="pdf/x-4")
 
@@ -128,7 +132,11 @@ def build_archive(publication: Publication, styles: Styles, output: Path, create
 
     Returns the file, its page count and what it claims.
     """
-    layout = lay_out_archive(publication, styles, created, diags)
+    own = Diagnostics(diags.root)  # print's layout may have said the same already: say it once
+    try:
+        layout = lay_out_archive(publication, styles, created, own)
+    finally:
+        diags.items.extend(d for d in own.items if d not in diags.items)
     page_count = layout.page_count
     target = output / f"{publication.slug}{SUFFIX}"
     with tempfile.TemporaryDirectory(prefix="publish-archive-") as scratch:

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish.archive import ArchiveReport, build_archive
+from publish.archive import ArchiveReport, build_archive, check_archivable
 from publish.buildrecord import describe, describe_bag, write_build_record
 from publish.deposit import write_deposit
 from publish.diagnostics import Diagnostic
@@ -78,6 +78,8 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
     check_glyphs(publication, styles, diags)  # no tofu: every character has a font, or we stop here
+    if "archive" in editions:
+        check_archivable(publication, diags)  # before any edition is written
     diags.raise_if_errors()
     result = BuildResult(publication, warnings=diags.warnings)
     when = build_date(publication)

@@ -261,11 +261,12 @@ def test_publish_archive_alone_writes_the_same_file(deposit: Deposit, tmp_path: 
 
 def test_a_cmyk_master_stops_the_archive_with_a_diagnostic(tmp_path: Path) -> None:
     manuscript = write_manuscript(tmp_path / "ms", photos={"photos/harbour.jpg": {"mode": "CMYK"}})
-    run = run_publish("archive", str(manuscript), "-o", str(tmp_path / "out"))
+    run = run_publish("deposit", str(manuscript), "-o", str(tmp_path / "out"))
     assert run.returncode == 2, run.stderr
     assert "harbour.jpg" in run.stderr and "CMYK" in run.stderr and "hint:" in run.stderr
     assert "Traceback" not in run.stderr
-    assert not (tmp_path / "out" / f"{SLUG}.archive.pdf").exists()
+    written = list((tmp_path / "out").glob("*.*")) if (tmp_path / "out").exists() else []
+    assert written == []  # found before any edition was written, as the message says
 
 
 # The BagIt deposit ------------------------------------------------------------------------------------
