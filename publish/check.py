@@ -9,9 +9,9 @@ Nothing here re-implements a build check: it calls them, so `check` and the buil
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from publish.loader import IGNORED_DIRS, load
 from publish.model import Publication
 from publish.pdf import lay_out
 from publish.render import Styles
+from publish.schema import METADATA_FILE
 from publish.text import slugify
 
 EPUBCHECK_TIMEOUT = 300
@@ -166,11 +167,11 @@ def edition_paths(output: Path, publication: Publication | None, manuscript: Pat
 def _slug_from_metadata(manuscript: Path) -> str:
     """The slug from the title when the manuscript does not load: its editions may still be checked."""
     try:
-        source = (manuscript / "publication.toml").read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        data = tomllib.loads((manuscript / METADATA_FILE).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return ""
-    match = re.search(r'^\s*title\s*=\s*"((?:[^"\\]|\\.)*)"', source, re.M)
-    return slugify(match.group(1)) if match else ""
+    title = data.get("title")
+    return slugify(title) if isinstance(title, str) else ""
 
 
 def check_editions(result: CheckResult, output: Path, publication: Publication | None,

@@ -187,6 +187,17 @@ def test_check_finds_a_pdf_that_breaks_its_pdfx_promise(built: tuple[Path, Path]
             f"{manuscript}/publication.toml asks for 3 mm of bleed") in out
 
 
+def test_check_still_validates_the_editions_of_a_manuscript_that_does_not_load(
+        built: tuple[Path, Path], tmp_path: Path) -> None:
+    manuscript, output = built
+    broken = shutil.copytree(manuscript, tmp_path / "feature")
+    (broken / "photos" / "captions.toml").write_text('["harbour.jpg"]\ncaption = "Boats."\n', encoding="utf-8")
+    code, out, _ = invoke("check", str(broken), "-o", str(output), "--no-epubcheck")
+    assert code == 2
+    assert f"{broken}/photos/captions.toml:1: error: photo 'photos/harbour.jpg' has no alt text" in out
+    assert f"checked: print PDF structure ({output}/{SLUG}.pdf)" in out
+
+
 def test_check_after_a_build_into_the_manuscript_folder_finds_nothing_stale(tmp_path: Path) -> None:
     manuscript = write_manuscript(tmp_path / "feature")
     output = manuscript / "output"  # `publish all .` run inside the manuscript
