@@ -220,7 +220,7 @@ def test_build_writes_a_report_linked_from_the_summary(built: tuple[Path, Path])
     html = report_file.read_text(encoding="utf-8")
     with pikepdf.open(output / f"{SLUG}.pdf") as pdf:
         pages = len(pdf.pages)
-    thumbnails = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="Page (\d+) of the print edition"', html)
+    thumbnails = re.findall(r'<img src="data:image/jpeg;base64,[^"]+" alt="Page (\d+) of the print edition"', html)
     assert thumbnails == [str(n) for n in range(1, pages + 1)]
     assert f'href="{SLUG}.pdf"' in html and f'href="{SLUG}.epub"' in html
     size_kb = (output / f"{SLUG}.pdf").stat().st_size / 1024
