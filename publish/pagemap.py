@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 
-from publish.diagnostics import Diagnostics, ManuscriptError
+from publish.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity
 from publish.model import Publication
 from publish.render import Styles
 
@@ -234,10 +234,14 @@ def print_pages_for_epub(publication: Publication, styles: Styles, created: str,
     try:
         layout = lay_out(publication, styles, created, scratch)
     except ManuscriptError as exc:
-        first = exc.diagnostics[0].format() if exc.diagnostics else "the print edition cannot be laid out"
-        diags.warning(publication.root, None,
-                      f"the e-book has no print page numbers: {first}",
-                      "run `publish pdf` to see what stops the print edition, and fix it")
+        errors = [d for d in exc.diagnostics if d.severity is Severity.ERROR] or [
+            Diagnostic(str(publication.root), None, None, Severity.ERROR, "the print edition cannot be laid out")]
+        for error in errors:  # each at its own place, as a warning: the e-book itself is fine
+            diags.items.append(replace(
+                error, severity=Severity.WARNING,
+                message=f"the e-book has no print page numbers, because the print edition stops here: "
+                        f"{error.message}",
+                hint=error.hint or "run `publish pdf` to see what stops the print edition"))
         return []
     try:
         return print_pages(layout)

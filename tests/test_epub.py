@@ -435,3 +435,17 @@ def test_epub_opens_and_reads_in_spine_order(varied: Varied) -> None:
     position = 0
     for expected in order:  # each found after the one before: the spine reads in the manuscript's order
         position = flat.index(expected, position) + len(expected)
+
+
+def test_epub_alone_survives_a_print_only_problem(tmp_path: Path) -> None:
+    """A photo too coarse to print stops `publish pdf`, not the e-book: no page numbers, no claim of them."""
+    root = write_manuscript(tmp_path / "ms", photos={"photos/harbour.jpg": {"size": (300, 200)}})
+    run = run_publish("epub", str(root), "-o", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"feature\.md:8: warning: the e-book has no print page numbers.*91 ppi", run.stderr)
+    book = open_book(tmp_path / "out" / "a-small-feature.epub")
+    assert book.doc("nav.xhtml").find("nav", attrs={"epub:type": "page-list"}) is None
+    assert not {"pageNavigation", "printPageNumbers", "pageBreakMarkers"} & set(
+        book.meta("schema:accessibilityFeature"))
+    assert not any(book.doc(name).find(attrs={"role": "doc-pagebreak"}) for name in book.spine)
+    assert not [s for s in book.opf.iter(f"{DC}source") if s.get("id")]  # no pagination source either
