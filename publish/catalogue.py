@@ -150,9 +150,13 @@ def _on_dask(scheduler: str, manuscripts: list[Path], folders: list[Path], editi
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError:
-        raise DaskMissing("building on a Dask cluster needs the dask extra: pip install 'publish[dask]'") \
+        raise ClusterProblem("building on a Dask cluster needs the dask extra: pip install 'publish[dask]'") \
             from None
-    with Client(scheduler, set_as_default=False) as client:
+    try:
+        client = Client(scheduler, timeout="5s")
+    except (OSError, TimeoutError) as exc:
+        raise ClusterProblem(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+    with client:
         futures = {client.submit(build_one, manuscript.resolve(), folder.resolve(), editions, pure=False): index
                    for index, (manuscript, folder) in enumerate(zip(manuscripts, folders, strict=True))}
         for future in dask_completed(list(futures)):
@@ -162,11 +166,12 @@ def _on_dask(scheduler: str, manuscripts: list[Path], folders: list[Path], editi
             except Exception as exc:  # the worker died or could not run the job
                 outcome = Outcome(manuscripts[index], folders[index], "internal error",
                                   messages=[f"the Dask job failed: {type(exc).__name__}: {exc}"])
+            outcome.manuscript = manuscripts[index]  # as the user named it, not as the worker saw it
             finished(index, outcome)
 
 
-class DaskMissing(Exception):
-    """The dask extra is not installed; the message says how to install it."""
+class ClusterProblem(Exception):
+    """The Dask cluster cannot be used (extra not installed, scheduler unreachable); said to the user."""
 
 
 def summary_line(outcome: Outcome) -> str:

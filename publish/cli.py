@@ -179,7 +179,7 @@ def all_editions(ctx: click.Context, manuscripts: tuple[Path, ...], output: Path
 def _run_catalogue(ctx: click.Context, paths: list[Path], output: Path, editions: tuple[str, ...],
                    jobs: int | None, scheduler: str | None) -> None:
     """Builds each manuscript into output/<folder name>/, then lists every result; failures do not stop others."""
-    from publish.catalogue import DaskMissing, build_catalogue, find_manuscripts, summary_line
+    from publish.catalogue import ClusterProblem, build_catalogue, find_manuscripts, summary_line
 
     quiet = ctx.meta.get("publish.quiet", False)
     started = time.monotonic()
@@ -192,7 +192,8 @@ def _run_catalogue(ctx: click.Context, paths: list[Path], output: Path, editions
 
     try:
         outcomes = build_catalogue(manuscripts, output, editions, jobs, scheduler, on_done=done)
-    except DaskMissing as exc:
+    except ClusterProblem as exc:
+        progress.clear()
         click.echo(f"publish: {exc}", err=True)
         ctx.exit(2)
     except KeyboardInterrupt:

@@ -170,3 +170,29 @@ def test_catalogue_build_isolates_a_failing_manuscript(tmp_path: Path) -> None:
     assert "2 of 2 manuscripts built" in again.stdout
     assert (output / "broken" / "a-small-feature.pdf").is_file()
     assert (output / "good" / "a-small-feature.pdf").read_bytes() == good_pdf
+
+
+def test_catalogue_builds_on_a_local_dask_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    write_manuscript(tmp_path / "good")
+    write_manuscript(tmp_path / "empty", {"publication.toml": None})
+    output = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        run = run_publish("all", str(tmp_path / "good"), str(tmp_path / "empty"), "-o", str(output),
+                          "--scheduler", cluster.scheduler_address, env=EPOCH)
+    assert run.returncode == 2, run.stderr
+    assert f"{tmp_path / 'empty' / 'publication.toml'}: error" in run.stderr
+    assert (output / "good" / "a-small-feature.pdf").stat().st_size > 0
+    assert (output / "good" / "a-small-feature.epub").stat().st_size > 0
+    assert "1 of 2 manuscripts built" in run.stdout
+
+
+def test_unreachable_dask_scheduler_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    write_manuscript(tmp_path / "a")
+    write_manuscript(tmp_path / "b")
+    run = run_publish("all", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(tmp_path / "out"),
+                      "--scheduler", "tcp://127.0.0.1:9", env=EPOCH)
+    assert run.returncode == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.stderr
+    assert "Traceback" not in run.stderr
