@@ -39,6 +39,8 @@ def screen_image(path: Path, max_px: int, quality: int) -> tuple[bytes, str]:
     """A copy of a print master for screens: sRGB, downscaled, metadata stripped; the master is only read."""
     with Image.open(path) as source:
         fmt = source.format
+        if fmt == "JPEG":  # decode at a reduced scale that is still at least max_px on each side
+            source.draft(source.mode, (max_px, max_px))
         image = ImageOps.exif_transpose(source)
         icc = source.info.get("icc_profile")
         has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
@@ -57,7 +59,7 @@ def screen_image(path: Path, max_px: int, quality: int) -> tuple[bytes, str]:
         image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         if fmt == "PNG" or has_alpha:
-            image.save(out, "PNG", optimize=True)
+            image.save(out, "PNG", compress_level=6)  # level 9 or optimize=True: 3× the time for 2 %
             return out.getvalue(), "png"
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")

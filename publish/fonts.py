@@ -38,8 +38,7 @@ def subset_font(path: Path, characters: set[str]) -> bytes | None:
     wanted = {ord(c) for c in characters} & set(cmap)
     if not {cp for cp in wanted if cp > 0x20}:
         return None
-    options = subset.Options()
-    options.layout_features = ["*"]
+    options = subset.Options()  # fontTools' default layout features: kerning, ligatures, script shaping
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
