@@ -184,7 +184,8 @@ def _recolour_function(function: pikepdf.Object, colours: ColourConverter) -> No
     if function.get("/FunctionType") == 2:
         for key in ("/C0", "/C1"):
             rgb = [float(v) for v in function.get(key, [0, 0, 0] if key == "/C0" else [1, 1, 1])]
-            function[key] = pikepdf.Array(_numbers(colours.as_cmyk(rgb)))
+            if len(rgb) == 3:  # a function shared by two gradients is converted once
+                function[key] = pikepdf.Array(_numbers(colours.as_cmyk(rgb)))
     elif function.get("/FunctionType") == 3:
         for part in function.Functions:
             _recolour_function(part, colours)
@@ -210,14 +211,12 @@ class _Walk:
         if self.seen is None:
             self.seen = set()
         for shading in dict(resources.get("/Shading", {})).values():
-            if shading.objgen in self.seen:
-                continue
-            self.seen.add(shading.objgen)
-            if str(shading.get("/ColorSpace")) == "/DeviceRGB":
-                shading.ColorSpace = pikepdf.Name.DeviceCMYK
-                _recolour_function(shading.Function, self.colours)
+            self.shading(shading)
         for pattern in dict(resources.get("/Pattern", {})).values():
-            self.xobject(pattern)
+            if pattern.get("/PatternType") == 2:  # a shading pattern: a gradient, no content stream
+                self.shading(pattern.Shading)
+            else:
+                self.xobject(pattern)
         for xobject in dict(resources.get("/XObject", {})).values():
             if xobject.get("/Subtype") == "/Image":
                 self.image(xobject)
@@ -226,6 +225,18 @@ class _Walk:
         for state in dict(resources.get("/ExtGState", {})).values():
             if self.strict:
                 _check_opaque(state)
+
+    def shading(self, shading: pikepdf.Object) -> None:
+        """A gradient drawn in DeviceRGB is redrawn between the CMYK equivalents of its colours."""
+        if shading.is_indirect:
+            if shading.objgen in self.seen:  # type: ignore[operator]
+                return
+            self.seen.add(shading.objgen)  # type: ignore[union-attr]
+        if str(shading.get("/ColorSpace")) == "/DeviceRGB":
+            shading.ColorSpace = pikepdf.Name.DeviceCMYK
+            function = shading.Function
+            for part in function if isinstance(function, pikepdf.Array) else [function]:
+                _recolour_function(part, self.colours)
 
     def xobject(self, xobject: pikepdf.Object) -> None:
         if xobject.objgen in self.seen:  # type: ignore[operator]
