@@ -423,3 +423,17 @@ def test_x1a_refuses_a_stylesheet_that_asks_for_transparency(tmp_path: Path) -> 
     assert (f"{root}/publication.toml:{line}: error: PDF/X-1a:2003: the layout uses transparency "
             "(opacity below 1), which PDF/X-1a forbids") in run.stderr
     assert not (tmp_path / "out" / "a-small-feature.pdf").exists()
+
+
+def test_x1a_converts_a_stylesheet_gradient_to_cmyk(tmp_path: Path) -> None:
+    css = ".article-header { background: linear-gradient(90deg, #9b1c1c, #f1ede4); }\n"
+    root = write_manuscript(tmp_path / "ms", {"styles/print.css": css})
+    run = run_publish("pdf", str(root), "-o", str(tmp_path / "out"), "--standard", "pdf/x-1a")
+    assert run.returncode == 0, run.stderr
+    with pikepdf.open(tmp_path / "out" / "a-small-feature.pdf") as pdf:
+        shadings = [obj for obj in every_object(pdf)
+                    if isinstance(obj, pikepdf.Dictionary) and "/ShadingType" in obj]
+        assert shadings
+        for shading in shadings:
+            assert shading.ColorSpace == "/DeviceCMYK"
+        assert not any(isinstance(obj, pikepdf.Name) and obj == "/DeviceRGB" for obj in every_object(pdf))
