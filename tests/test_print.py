@@ -437,3 +437,38 @@ def test_x1a_converts_a_stylesheet_gradient_to_cmyk(tmp_path: Path) -> None:
         for shading in shadings:
             assert shading.ColorSpace == "/DeviceCMYK"
         assert not any(isinstance(obj, pikepdf.Name) and obj == "/DeviceRGB" for obj in every_object(pdf))
+
+
+def test_captions_stay_with_their_photos_and_notes_with_their_calls(x1a: tuple[Path, str]) -> None:
+    """Read from the laid-out pages: each figure's photo and caption share a page; notes sit at its foot."""
+    from publish.loader import load
+    from publish.pdf import lay_out
+    from publish.preflight import _boxes
+    from publish.render import Styles
+
+    root = x1a[0].parent.parent / "book"
+    publication, diags = load(root)
+    layout = lay_out(publication, Styles.for_manuscript(root), "2020-09-13T12:26:40Z", diags)
+    try:
+        figures: dict[str, set[tuple[int, str]]] = {}
+        notes_on_page: dict[int, list[str]] = {}
+        for number, page in enumerate(layout.document.pages):  # type: ignore[attr-defined]
+            figure = ""
+            for item in _boxes(page._page_box):
+                tag = getattr(item, "element_tag", None)
+                if tag == "figure":
+                    figure = item.element.get("id")
+                elif tag in ("img", "figcaption") and figure:
+                    figures.setdefault(figure, set()).add((number, tag))
+                if type(item).__name__ == "FootnoteAreaBox":
+                    notes_on_page[number] = [child.element.get("id") for child in item.children]
+        assert len(figures) == 3
+        for figure, placed in figures.items():
+            pages = {number for number, _ in placed}
+            assert len(pages) == 1 and {tag for _, tag in placed} == {"img", "figcaption"}, (figure, placed)
+        # Both notes of the first text are called in its opening paragraphs, on its first page.
+        with pikepdf.open(x1a[0]) as pdf:
+            first_text_page = [page.label for page in pdf.pages].index("1")
+        assert notes_on_page == {first_text_page: ["one-fn1", "one-fn2"]}
+    finally:
+        layout.close()
