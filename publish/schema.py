@@ -104,7 +104,8 @@ def date(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
         return str(value)
     if not isinstance(value, str):
-        raise Invalid(f"expected a date, got {_kind(value)}", "write 2018-05-14, or \"2018\" when only the year is known")
+        raise Invalid(f"expected a date, got {_kind(value)}",
+                      "write 2018-05-14, or \"2018\" when only the year is known")
     match = _PARTIAL_DATE.match(value.strip())
     if not match:
         raise Invalid(f"'{value}' is not a date", "write YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2018-05-14")
@@ -134,7 +135,8 @@ def identifier(value: Any) -> str:
     digits = re.sub(r"[\s-]", "", candidate)
     if re.fullmatch(r"[0-9]{9}[0-9xX]|[0-9]{13}", digits):
         if not isbn_checksum_ok(digits):
-            raise Invalid(f"ISBN {value} has a wrong check digit", "check the ISBN against the agency's record; a typo changes the last digit")
+            raise Invalid(f"ISBN {value} has a wrong check digit",
+                          "check the ISBN against the agency's record; a typo changes the last digit")
         return "urn:isbn:" + digits.upper()
     if lowered.startswith("urn:isbn:") or lowered.startswith("isbn"):
         raise Invalid(f"'{value}' is not an ISBN (10 or 13 digits)", "an ISBN-13 looks like 978-1-23456-789-7")

@@ -211,7 +211,7 @@ def test_bundled_pdf_carries_metadata_fonts_and_the_feature(bundled: BundledBuil
         assert str(pdf.Root.Lang) == "en"
         fonts = {}
         for page in pdf.pages:
-            for name, font in (page.Resources.get("/Font") or {}).items():
+            for font in (page.Resources.get("/Font") or {}).values():
                 fonts[str(font.get("/BaseFont"))] = font
         assert fonts, "no fonts found"
         for base, font in fonts.items():
