@@ -117,6 +117,27 @@ def edit_one_paragraph(text: str) -> str:
     return "\n".join(lines)
 
 
+def profile_lines(stats_file: Path, total_wall: float, limit: int = 18) -> list[str]:
+    """Where the time goes: publish's own functions and WeasyPrint's main steps, by cumulative time."""
+    import pstats
+
+    stats = pstats.Stats(str(stats_file)).stats  # type: ignore[attr-defined]
+    steps = {"render", "write_pdf", "layout_document", "make_all_pages", "generate_pdf", "draw_page",
+             "get_all_computed_styles", "build_formatting_structure", "open_image", "get_image_from_uri"}
+    rows = []
+    for (filename, line, function), (_cc, calls, _tt, cumulative, _callers) in stats.items():
+        ours = "/publish/" in filename and "/benchmarks/" not in filename
+        theirs = "/weasyprint/" in filename and function in steps
+        if ours or theirs:
+            where = filename.split("/site-packages/")[-1] if theirs else "publish/" + filename.split("/publish/")[-1]
+            rows.append((cumulative, calls, f"{where}:{line} {function}"))
+    rows.sort(reverse=True)
+    lines = ["| function | calls | cumulative s | share |", "|---|---:|---:|---:|"]
+    for cumulative, calls, name in rows[:limit]:
+        lines.append(f"| `{name}` | {calls} | {cumulative:.1f} | {100 * cumulative / total_wall:.0f}% |")
+    return lines
+
+
 def machine() -> list[str]:
     cpu = "unknown"
     try:
@@ -206,6 +227,16 @@ def main() -> None:
         growth.append((texts, pages, row.wall))
     book_pages = pages_of(book_pdf.samples[-1].stdout)
 
+    profiles: dict[str, list[str]] = {}
+    for edition in ("pdf", "epub"):
+        print(f"profiling publish {edition} on the book …", flush=True)
+        stats_file = work / f"book-{edition}.prof"
+        sample = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "publish", edition,
+                          str(book), "-o", str(fresh(work / "out-profile"))])
+        profiles[edition] = [f"`publish {edition}` under cProfile: {sample.wall:.1f} s wall, {sample.cpu:.1f} s CPU "
+                             "(profiling slows Python code, not the C libraries).", "",
+                             *profile_lines(stats_file, sample.cpu)]
+
     lines = [
         "# Benchmarks",
         "",
@@ -259,6 +290,8 @@ def main() -> None:
         lines.append(f"| {texts} | {pages} | {wall:.2f} | {per_page:.0f} |")
         print(f"{pages} pages: {per_page:.0f} ms per page", flush=True)
     lines += ["", f"Feature PDF for scale: {bundled_pdf.wall:.2f} s.", ""]
+    for edition, profile in profiles.items():
+        lines += [f"## Where the time goes: `publish {edition}` on the book", "", *profile, ""]
     notes = HERE / "NOTES.md"
     if notes.exists():
         lines += ["## Notes", "", notes.read_text(encoding="utf-8").strip(), ""]

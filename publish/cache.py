@@ -12,10 +12,12 @@ This module is imported before the layout libraries, so a hit never pays for loa
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -229,6 +231,50 @@ class BuildCache:
                 blob.unlink(missing_ok=True)
 
 
+_derived_folder: contextvars.ContextVar[Path | None] = contextvars.ContextVar("derived", default=None)
+_EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
+
+
+def derived_file(kind: str) -> Callable[[Callable[..., tuple[bytes, str]]], Callable[..., tuple[bytes, str]]]:
+    """Caches a derivative of a file (a screen copy of a photo…) by the content hash of the file.
+
+    The decorated function takes the source path first and returns (bytes, extension); during a
+    build run by cached_build its results are kept in the output folder's cache, keyed by the
+    source's bytes, the other arguments and the package's version and code, so a changed photo,
+    a changed setting or a new publish derives again. Outside such a build it just runs.
+    """
+    def decorate(make: Callable[..., tuple[bytes, str]]) -> Callable[..., tuple[bytes, str]]:
+        @functools.wraps(make)
+        def cached(path: Path, *args: object) -> tuple[bytes, str]:
+            folder = _derived_folder.get()
+            if folder is None:
+                return make(path, *args)
+            key = hashlib.sha256("\0".join(
+                (kind, str(FORMAT), publish.__version__, _code_digest(), file_hash(path), repr(args))
+            ).encode()).hexdigest()
+            for kept in folder.glob(f"{key}.*"):
+                with contextlib.suppress(OSError):
+                    data = kept.read_bytes()
+                    os.utime(kept)  # used by this build: kept by the next prune
+                    return data, kept.suffix[1:]
+            data, extension = make(path, *args)
+            if _EXTENSION.match(extension):
+                with contextlib.suppress(OSError):
+                    folder.mkdir(parents=True, exist_ok=True)
+                    write_atomic(folder / f"{key}.{extension}", data)
+            return data, extension
+        return cached
+    return decorate
+
+
+def _prune_derived(folder: Path, older_than_ns: int) -> None:
+    """Derivatives the last full e-book build did not use are removed."""
+    for kept in folder.glob("*.*"):
+        with contextlib.suppress(OSError):
+            if kept.stat().st_mtime_ns < older_than_ns:
+                kept.unlink()
+
+
 def _snapshot(output: Path) -> dict[Path, tuple[int, int]]:
     if not output.is_dir():
         return {}
@@ -259,7 +305,14 @@ def cached_build(manuscript: Path, output: Path, editions: tuple[str, ...],
             return build(manuscript, output, editions, **options)
     before = _snapshot(output)
     started = time.time_ns()
-    result = run()
+    derived = cache.folder / "derived"
+    token = _derived_folder.set(derived if use_cache else None)
+    try:
+        result = run()
+    finally:
+        _derived_folder.reset(token)
+    if use_cache and "epub" in editions:
+        _prune_derived(derived, started)
     if cacheable:
         after = _snapshot(output)
         written = [p for p, stat in after.items()

@@ -14,6 +14,7 @@ from ebooklib import epub
 from lxml import etree
 from PIL import Image, ImageCms, ImageOps
 
+from publish.cache import derived_file
 from publish.fonts import subset_stylesheet
 from publish.model import Publication
 from publish.pagemap import PageStart, PrintPage, place_markers
@@ -35,6 +36,7 @@ class EpubReport:
     cover: str = ""  # "manuscript" or "generated"
 
 
+@derived_file("epub-screen-image")  # a rebuild reuses the screen copies of unchanged photos
 def screen_image(path: Path, max_px: int, quality: int) -> tuple[bytes, str]:
     """A copy of a print master for screens: sRGB, downscaled, metadata stripped; the master is only read."""
     with Image.open(path) as source:

@@ -196,3 +196,33 @@ def test_unreachable_dask_scheduler_is_reported_not_a_traceback(tmp_path: Path) 
     assert run.returncode == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path) -> None:
+    from publish.cache import derived_file
+
+    manuscript = write_manuscript(tmp_path / "feature")
+    output = tmp_path / "out"
+    photo = manuscript / "photos" / "harbour.jpg"
+    made: list[int] = []
+
+    @derived_file("test-derivative")
+    def derive(path: Path, long_edge: int) -> tuple[bytes, str]:
+        made.append(long_edge)
+        return path.read_bytes()[:64] + str(long_edge).encode(), "bin"
+
+    def run() -> object:
+        assert derive(photo, 300)[0] == photo.read_bytes()[:64] + b"300"
+        return None
+
+    cached_build(manuscript, output, ("epub",), run=run)
+    assert made == [300]
+    _change_caption(manuscript, pytest.MonkeyPatch())  # the build runs again, the photo is unchanged
+    cached_build(manuscript, output, ("epub",), run=run)
+    assert made == [300]
+    make_photo(photo, size=(1200, 800))
+    cached_build(manuscript, output, ("epub",), run=run)
+    assert made == [300, 300]
+    assert len(list((output / CACHE_DIR / "derived").iterdir())) == 1  # the stale copy was pruned
+    derive(photo, 300)  # outside a build nothing is kept or reused
+    assert made == [300, 300, 300]
