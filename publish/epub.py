@@ -212,7 +212,7 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": False,
                                 "package_direction": False})
-    target.write_bytes(_normalise(raw.getvalue(), meta.language, modified))
+    target.write_bytes(_normalise(raw.getvalue(), meta.language, modified, report.pages))
     return report
 
 
@@ -299,8 +299,8 @@ def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, pagi
         book.add_metadata(None, "meta", certifier, {"property": "a11y:certifiedBy"})
 
 
-def _normalise(data: bytes, language: str, modified: dt.datetime) -> bytes:
-    """Stable zip (fixed order and times, mimetype first, stored) and xml:lang on the package."""
+def _normalise(data: bytes, language: str, modified: dt.datetime, pages: Sequence[PageStart] = ()) -> bytes:
+    """Stable zip (fixed order and times, mimetype first, stored), xml:lang on the package, NCX pages."""
     stamp = modified.timetuple()[:6]
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -311,6 +311,8 @@ def _normalise(data: bytes, language: str, modified: dt.datetime) -> bytes:
             content = source.read(name)
             if name.endswith(".opf"):
                 content = _package_lang(content, language)
+            elif name.endswith(".ncx") and pages:
+                content = _ncx_page_list(content, pages)
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
             if name == "mimetype":
@@ -319,6 +321,30 @@ def _normalise(data: bytes, language: str, modified: dt.datetime) -> bytes:
                 info.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
     return out.getvalue()
+
+
+def _ncx_page_list(ncx: bytes, pages: Sequence[PageStart]) -> bytes:
+    """The print pages in the NCX too, for reading systems that only read EPUB 2 navigation."""
+    ns = "{http://www.daisy.org/z3986/2005/ncx/}"
+    root = etree.fromstring(ncx)
+    numbers = [int(page.label) for page in pages if page.label.isdigit()]
+    for meta in root.iter(f"{ns}meta"):
+        if meta.get("name") == "dtb:totalPageCount":
+            meta.set("content", str(len(pages)))
+        elif meta.get("name") == "dtb:maxPageNumber":
+            meta.set("content", str(max(numbers, default=0)))
+    page_list = etree.SubElement(root, f"{ns}pageList")
+    label = etree.SubElement(etree.SubElement(page_list, f"{ns}navLabel"), f"{ns}text")
+    label.text = "Pages of the print edition"
+    for number, page in enumerate(pages, start=1):
+        target = etree.SubElement(page_list, f"{ns}pageTarget", id=f"page-target-{number}",
+                                  type="normal" if page.label.isdigit() else "front")
+        if page.label.isdigit():
+            target.set("value", page.label)
+        text = etree.SubElement(etree.SubElement(target, f"{ns}navLabel"), f"{ns}text")
+        text.text = page.label
+        etree.SubElement(target, f"{ns}content", src=page.href)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
 def _package_lang(opf: bytes, language: str) -> bytes:

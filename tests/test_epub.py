@@ -415,7 +415,12 @@ def test_script_faces_follow_the_text() -> None:
 def test_ncx_and_cli_size(bundled: BundledBuild) -> None:
     book = open_book(bundled.epub)
     ncx = next(i for i in book.manifest() if i.get("media-type") == "application/x-dtbncx+xml")
-    assert "Ties that bind" in book.files[book.opf_dir + ncx.get("href")].decode()
+    ncx_root = ET.fromstring(book.files[book.opf_dir + ncx.get("href")])
+    assert "Ties that bind" in "".join(ncx_root.itertext())
+    targets = [t for t in ncx_root.iter() if t.tag.endswith("pageTarget")]
+    nav_pages = book.doc("nav.xhtml").find("nav", attrs={"epub:type": "page-list"}).find_all("a")
+    assert [("".join(t.itertext()).strip(), next(c for c in t if c.tag.endswith("content")).get("src"))
+            for t in targets] == [(a.text, a["href"]) for a in nav_pages]  # same pages for older readers
     size = bundled.epub.stat().st_size
     line = next(line for line in bundled.stdout.splitlines() if line.startswith(str(bundled.epub)))
     assert f"({size / 1024:.1f} KB" in line or f"({size / 1024 / 1024:.1f} MB" in line
