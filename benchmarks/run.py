@@ -5,7 +5,11 @@ what can be compared. Every measurement is a fresh subprocess (as a user runs it
 clock, CPU (user + system, children included) and peak RSS (from wait4, i.e. that process's
 RUSAGE_CHILDREN).
 
-    python benchmarks/run.py [--repeat 3] [--book-repeat 1] [--work /tmp/publish-bench]
+    python benchmarks/run.py [--repeat 3] [--book-repeat 1] [--texts 40] [--work /tmp/publish-bench]
+
+Every subprocess runs the publish package that sits beside this script (PYTHONPATH), so a frozen
+copy measures a fixed commit while the working tree keeps changing:
+    git archive HEAD | tar -x -C /tmp/snap && python /tmp/snap/benchmarks/run.py --results benchmarks/RESULTS.md
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ class Row:
 
 def measure(argv: list[str], env: dict[str, str] | None = None) -> Sample:
     """One subprocess: wall clock around it, CPU and peak RSS from its own rusage."""
-    full_env = {**os.environ, "SOURCE_DATE_EPOCH": "1526256000", **(env or {})}
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    full_env = {**os.environ, "SOURCE_DATE_EPOCH": "1526256000", "PYTHONPATH": path, **(env or {})}
     start = time.perf_counter()
     process = subprocess.Popen(argv, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     stdout = process.stdout.read() if process.stdout else ""
@@ -168,6 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per bundled-feature measurement")
     parser.add_argument("--book-repeat", type=int, default=1, help="runs per book measurement")
+    parser.add_argument("--texts", type=int, default=40, help="texts in the largest book (4 for a smoke test)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/publish-bench"))
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
@@ -177,9 +183,10 @@ def main() -> None:
     header = machine()
 
     print("generating books …", flush=True)
-    books = {texts: make_book(work / f"book-{texts}", texts=texts, photos=60 * texts // 40)
-             for texts in (10, 20, 40)}
-    book = books[40]
+    sizes = (args.texts // 4, args.texts // 2, args.texts)
+    books = {texts: make_book(work / f"book-{texts}", texts=texts, photos=max(3, 60 * texts // 40))
+             for texts in sizes}
+    book = books[args.texts]
     rows: list[Row] = []
 
     def run(name: str, times: int, argv: list[str], output: Path | None = None, note: str = "") -> Row:
@@ -212,13 +219,13 @@ def main() -> None:
     edit_out = work / "out-edited"
     fresh(edit_out)
     measure(publish("all", str(edited), "-o", str(edit_out)))
-    chapter = edited / "chapter-20.md"
+    chapter = edited / f"chapter-{(args.texts + 1) // 2:02d}.md"
     chapter.write_text(edit_one_paragraph(chapter.read_text(encoding="utf-8")), encoding="utf-8")
     one_edit = run("book: publish all, one paragraph edited", 1, publish("all", str(edited), "-o", str(edit_out)))
 
     growth: list[tuple[int, int, float]] = []
     for texts, folder in books.items():
-        if texts == 40:
+        if texts == args.texts:
             row = book_pdf
         else:
             row = run(f"book, {texts} texts: publish pdf", args.book_repeat,
@@ -241,7 +248,7 @@ def main() -> None:
         "# Benchmarks",
         "",
         f"Measured {started:%Y-%m-%d %H:%M} UTC with `python benchmarks/run.py --repeat {args.repeat} "
-        f"--book-repeat {args.book_repeat}` (one command; regenerates the books with "
+        f"--book-repeat {args.book_repeat} --texts {args.texts}` (one command; regenerates the books with "
         "`benchmarks/make_book.py`).",
         "",
         "## Machine",
@@ -251,7 +258,8 @@ def main() -> None:
         "Absolute times on a shared machine drift; the ratios below compare runs made side by side in "
         "this same run and are what counts. Times are medians; RSS is the largest peak seen.",
         "",
-        f"The book: 40 texts of ~2,500 words, 60 photos (one RGBA PNG, one greyscale scan, one CMYK JPEG), "
+        f"The book: {args.texts} texts of ~2,500 words, {max(3, 60 * args.texts // 40)} photos "
+        "(one RGBA PNG, one greyscale scan, one CMYK JPEG), "
         f"footnotes, tables, Khmer and Japanese passages; A5, {book_pages} pages.",
         "",
         "## Results",
