@@ -300,7 +300,7 @@ def main() -> None:
     lines += ["", f"Feature PDF for scale: {bundled_pdf.wall:.2f} s.", ""]
     for edition, profile in profiles.items():
         lines += [f"## Where the time goes: `publish {edition}` on the book", "", *profile, ""]
-    notes = HERE / "NOTES.md"
+    notes = args.results.parent / "NOTES.md"  # beside the results, so a frozen copy reads the current notes
     if notes.exists():
         lines += ["## Notes", "", notes.read_text(encoding="utf-8").strip(), ""]
     args.results.write_text("\n".join(lines), encoding="utf-8")
