@@ -123,11 +123,16 @@ class Preview:
             thread.start()
 
     def stop(self) -> None:
+        """Stops serving; a rebuild under way finishes first, so no edition is left half-written."""
         self.stopping.set()
-        self.server.shutdown()
+        if self._threads:  # shutdown() waits for serve_forever(), which only runs once started
+            self.server.shutdown()
         self.server.server_close()
         for thread in self._threads:
-            thread.join(timeout=60)
+            if thread.is_alive() and thread.name == "preview-watch":
+                self.log("waiting for the build under way to finish…")
+            thread.join()
+        self._threads = []
 
     # Building -----------------------------------------------------------------
 
@@ -405,16 +410,16 @@ def serve(manuscript: Path, output: Path, host: str = "127.0.0.1", port: int = 8
         return 2
     if not is_loopback(host):
         say(f"listening on {host}: other computers on the network can see this preview")
-    if preview.stale():
-        say("building the editions…")
-        preview.rebuild()
-    else:
-        with preview.lock:
-            preview.status.version = 1
-    preview.start()
-    click.echo(f"Preview of {manuscript} at {preview.url}" + (" (watching for changes)" if watch else ""))
-    click.echo("Press Ctrl-C to stop.")
     try:
+        if preview.stale():
+            say("building the editions…")
+            preview.rebuild()
+        else:
+            with preview.lock:
+                preview.status.version = 1
+        preview.start()
+        click.echo(f"Preview of {manuscript} at {preview.url}" + (" (watching for changes)" if watch else ""))
+        click.echo("Press Ctrl-C to stop.")
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
