@@ -173,6 +173,13 @@ def scaffold(folder: Path, title: str = "Untitled", language: str = "en", author
     if folder.is_dir() and any(folder.iterdir()):
         raise ScaffoldError(f"'{folder}' already exists and is not empty",
                             "give the name of a new folder; nothing was written")
+    for option, check, value in (("--title", schema.nonempty_text, title),
+                                 ("--language", schema.language, language),
+                                 ("--author", schema.nonempty_text, author)):
+        try:
+            check(value)
+        except schema.Invalid as exc:
+            raise ScaffoldError(f"{option}: {exc}", exc.hint or "nothing was written") from None
     date = date or dt.date.today().isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     written = []

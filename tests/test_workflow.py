@@ -80,6 +80,9 @@ def test_new_refuses_a_folder_with_files_and_writes_nothing(tmp_path: Path) -> N
     assert run.returncode == 2
     assert "already exists and is not empty" in run.stderr and "Traceback" not in run.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+    code, _, err = invoke("new", str(tmp_path / "fresh"), "--language", "English")
+    assert code == 2 and "--language: 'English' is not a BCP 47 language tag" in err
+    assert not (tmp_path / "fresh").exists()
 
 
 # publish check -------------------------------------------------------------------------------
