@@ -179,6 +179,11 @@ def test_archive_is_tagged_with_output_intent_and_language(deposit: Deposit) -> 
         assert str(pdf.Root.Lang) == "en"
         assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
         assert level_a_gaps(pdf) == [] and pdfua_gaps(pdf) == []
+        kinds = [str(e.S) for e in _walk(pdf.Root.StructTreeRoot)]
+        assert {"/H1", "/P", "/Figure", "/Caption"} <= set(kinds)
+        assert kinds.index("/H1") < kinds.index("/Figure")  # reading order: the headline, then the photo
+        figure = next(e for e in _walk(pdf.Root.StructTreeRoot) if str(e.S) == "/Figure")
+        assert str(figure.Alt) == "Three fishing boats moored in a calm harbour."
         for page in pdf.pages:  # readers see the trimmed page, not the bleed
             assert list(page.CropBox) == list(page.TrimBox)
 
