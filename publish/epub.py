@@ -301,7 +301,7 @@ def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, pagi
 
 def _normalise(data: bytes, language: str, modified: dt.datetime, pages: Sequence[PageStart] = ()) -> bytes:
     """Stable zip (fixed order and times, mimetype first, stored), xml:lang on the package, NCX pages."""
-    stamp = modified.timetuple()[:6]
+    stamp = max(modified.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip has no earlier dates (a 1953 book)
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:

@@ -119,6 +119,27 @@ def test_the_date_comes_from_the_manuscript_without_source_date_epoch(bundled: B
         assert output["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_a_book_from_before_1980_builds_dated_by_its_publication(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """No SOURCE_DATE_EPOCH: the date is the manuscript's own, even one zip files cannot hold."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    manuscript = write_manuscript(tmp_path / "ms", {"publication.toml": TOML.replace("date = 2020-05-01",
+                                                                                      'date = "1953-11"')})
+    run = run_publish("archive", str(manuscript), "-o", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    with pikepdf.open(tmp_path / "out" / f"{SLUG}.archive.pdf") as pdf:
+        meta = pdf.open_metadata()
+        assert meta["xmp:CreateDate"] == "1953-11-01T00:00:00Z"
+        assert meta["dc:date"] == ["1953-11"]
+        assert str(pdf.docinfo.CreationDate) == "D:19531101000000Z"
+        sources = next(s for s in pdf.Root.AF if str(s.AFRelationship) == "/Source")
+        with zipfile.ZipFile(io.BytesIO(sources.EF.F.read_bytes())) as archive:
+            assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    record = json.loads((tmp_path / "out" / f"{SLUG}.build.json").read_text(encoding="utf-8"))
+    assert record["build_date"] == "1953-11-01T00:00:00Z"
+    assert record["build_date_source"] == "publication date"
+
+
 # Build record -----------------------------------------------------------------------------------------
 
 
