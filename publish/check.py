@@ -86,6 +86,7 @@ class CheckResult:
             for diagnostic in diagnostics:
                 lines.extend("  " + part for part in diagnostic.format().splitlines())
             lines.append("")
+        lines.extend(f"preflight: {line}" for line in self.preflight)
         lines.extend(f"checked: {name}" for name in self.ran)
         lines.extend(f"not checked: {reason}" for reason in self.skipped)
         lines.append(self.summary())
@@ -97,6 +98,7 @@ class CheckResult:
             "summary": {"errors": len(self.errors), "warnings": len(self.warnings),
                         "text": self.summary()},
             "checked": self.ran,
+            "preflight": self.preflight,
             "not_checked": self.skipped,
             "files": [{"path": path, "diagnostics": [d.as_dict() for d in diagnostics]}
                       for path, diagnostics in self.by_file().items()],

@@ -154,6 +154,7 @@ def test_check_validates_built_editions_as_a_subprocess(built: tuple[Path, Path]
     else:
         assert "not checked: EPUBCheck (Java is not installed" in run.stdout
     assert f"{manuscript}: no problems found" in run.stdout
+    assert re.search(r"^preflight: photos/harbour\.jpg: RGB .* \d+ ppi at \d+×\d+ mm", run.stdout, re.M)
     report = (output / f"{SLUG}.report.html").read_text(encoding="utf-8")
     assert "W3C EPUBCheck found no errors and no warnings" in report or "Java is not installed" in report
 
