@@ -18,46 +18,52 @@ _IMAGE_NAME = re.compile(rb"/i[0-9a-f]{32}[0-9a-z]*")
 
 
 def stable_image_names(pdf: pikepdf.Pdf) -> int:
-    """Renames WeasyPrint's path-derived image resource names after the image content; returns how many."""
+    """Renames WeasyPrint's path-derived image resource names after the image content; returns how many.
+
+    Pages and form XObjects (transparency groups, patterns) are both visited, resources and content.
+    """
+    forms = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"]
+    holders = [page.obj for page in pdf.pages] + forms
+    resources = [h.Resources for h in holders if "/Resources" in h and "/XObject" in h.Resources]
     renames: dict[bytes, bytes] = {}
-    resources = []
-    for page in pdf.pages:
-        res = page.obj.get("/Resources")
-        if res is None or "/XObject" not in res:
-            continue
-        resources.append(res)
+    for res in resources:
         for name, xobject in res.XObject.items():
             if _IMAGE_NAME.fullmatch(name.encode()) and name.encode() not in renames:
                 digest = hashlib.md5(xobject.read_raw_bytes(), usedforsecurity=False).hexdigest()
                 renames[name.encode()] = b"/i" + digest.encode() + name.encode()[34:]
-    if not renames or all(old == new for old, new in renames.items()):
+    renames = {old: new for old, new in renames.items() if old != new}
+    if not renames:
         return 0
-    done: set[tuple[int, int]] = set()
-    for res in resources:
-        if res.is_indirect and res.objgen in done:
-            continue
-        if res.is_indirect:
-            done.add(res.objgen)
+    for res in _unique(resources):
         xobjects = res.XObject
         for old, new in renames.items():
-            key = old.decode()
-            if key in xobjects and old != new:
-                xobjects[new.decode()] = xobjects[key]
-                del xobjects[key]
+            if old.decode() in xobjects:
+                xobjects[new.decode()] = xobjects[old.decode()]
+                del xobjects[old.decode()]
     pattern = re.compile(b"|".join(re.escape(old) for old in renames) + rb"(?![0-9A-Za-z])")
+    streams: list[pikepdf.Object] = list(forms)
     for page in pdf.pages:
         contents = page.obj.get("/Contents")
-        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
-        for stream in streams:
-            if stream is None or (stream.is_indirect and stream.objgen in done):
-                continue
-            if stream.is_indirect:
-                done.add(stream.objgen)
-            data = stream.read_bytes()
-            fixed = pattern.sub(lambda m: renames[m.group(0)], data)
-            if fixed != data:
-                stream.write(fixed)
+        streams.extend(contents if isinstance(contents, pikepdf.Array) else [contents] if contents else [])
+    for stream in _unique(streams):
+        data = stream.read_bytes()
+        fixed = pattern.sub(lambda m: renames[m.group(0)], data)
+        if fixed != data:
+            stream.write(fixed)
     return len(renames)
+
+
+def _unique(objects: Iterable[pikepdf.Object]) -> list[pikepdf.Object]:
+    """Each indirect object once (pages share resource dictionaries), direct ones as they come."""
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for obj in objects:
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        unique.append(obj)
+    return unique
 
 
 def stabilise_pdf(path: Path) -> None:
