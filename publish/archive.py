@@ -1,8 +1,10 @@
 """The archive edition: the print layout as a tagged PDF/A-3 carrying its own sources and its e-book.
 
-WeasyPrint writes the PDF/A-3 file from the very layout the print edition uses (publish.pdf); pikepdf
-then adds what WeasyPrint leaves out: complete XMP, clean associated files, no image interpolation,
-the view cropped to the trim, and a PDF/UA-1 claim only when the structure checks below hold.
+WeasyPrint writes the PDF/A-3 file from a layout made by the print edition's own machinery
+(publish.pdf.lay_out: same templates, styles and pagination, but the photos' own sRGB colours);
+pikepdf then adds what WeasyPrint leaves out: complete XMP, clean associated files, no image
+interpolation, the view cropped to the trim, and level A and PDF/UA-1 claims only when the
+structure checks below hold on the written file.
 """
 
 from __future__ import annotations
