@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -266,6 +266,22 @@ def verify(ctx: click.Context, bag: Path) -> None:
                f"checksums {' and '.join(verdict.algorithms)} all match")
 
 
+def _guarded(ctx: click.Context, work: Callable[[], int]) -> int:
+    """Runs a command's work; a bug of ours is reported as one (exit 1), never as the author's fault."""
+    try:
+        return work()
+    except KeyboardInterrupt:
+        click.echo("publish: interrupted", err=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: say so, and where to report it
+        if ctx.find_root().params.get("debug", False):
+            traceback.print_exc()
+        click.echo(f"publish: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"This is a bug in publish, not in your manuscript. Please report it to {ISSUES_URL}.",
+                   err=True)
+        return 1
+
+
 @main.command()
 @manuscript_argument
 @output_option
@@ -282,7 +298,7 @@ def check(ctx: click.Context, manuscript: Path, output: Path, fmt: str, no_epubc
     """
     from publish.check import run_check
 
-    ctx.exit(run_check(manuscript, output, fmt, epubcheck=not no_epubcheck))
+    ctx.exit(_guarded(ctx, lambda: run_check(manuscript, output, fmt, epubcheck=not no_epubcheck)))
 
 
 @main.command()
@@ -299,11 +315,19 @@ def new(ctx: click.Context, folder: Path, title: str, language: str, author: str
     """
     from publish.scaffold import ScaffoldError, scaffold
 
-    try:
-        written = scaffold(folder, title=title, language=language, author=author)
-    except ScaffoldError as exc:
-        click.echo(f"publish: {exc}\n    hint: {exc.hint}", err=True)
-        ctx.exit(2)
+    written: list[Path] = []
+
+    def write() -> int:
+        try:
+            written.extend(scaffold(folder, title=title, language=language, author=author))
+        except ScaffoldError as exc:
+            click.echo(f"publish: {exc}\n    hint: {exc.hint}", err=True)
+            return 2
+        return 0
+
+    status = _guarded(ctx, write)
+    if status:
+        ctx.exit(status)
     for path in written:
         click.echo(f"created {path}")
     steps = ((f"publish preview {folder} --watch", "see it laid out, refreshed as you save"),
@@ -331,7 +355,7 @@ def preview(ctx: click.Context, manuscript: Path, output: Path, host: str, port:
     """
     from publish.preview import serve
 
-    ctx.exit(serve(manuscript, output, host=host, port=port, watch=watch))
+    ctx.exit(_guarded(ctx, lambda: serve(manuscript, output, host=host, port=port, watch=watch)))
 
 
 if __name__ == "__main__":  # pragma: no cover

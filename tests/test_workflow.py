@@ -215,6 +215,18 @@ def test_check_after_a_build_into_the_manuscript_folder_finds_nothing_stale(tmp_
     assert code == 0 and f"{output}/{SLUG}.epub: warning: this edition is older than the manuscript" in out
 
 
+def test_a_bug_in_check_is_reported_as_ours_not_the_authors(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise ValueError("simulated defect")
+
+    monkeypatch.setattr("publish.check.load", broken)
+    code, out, err = invoke("check", str(write_manuscript(tmp_path / "feature")))
+    assert code == 1
+    assert "publish: internal error: ValueError: simulated defect" in err
+    assert "This is a bug in publish, not in your manuscript" in err and "Traceback" not in err + out
+
+
 # The build report ----------------------------------------------------------------------------
 
 
