@@ -2,8 +2,8 @@
 
 Why one run: the machine is shared, so absolute times drift; ratios of runs made side by side are
 what can be compared. Every measurement is a fresh subprocess (as a user runs it), timed for wall
-clock, CPU (user + system, children included) and peak RSS (from wait4, i.e. that process's
-RUSAGE_CHILDREN).
+clock, CPU (user + system, children included) and peak RSS (getrusage(RUSAGE_CHILDREN) in a small
+parent process that runs only that command).
 
     python benchmarks/run.py [--repeat 3] [--book-repeat 1] [--texts 40] [--work /tmp/publish-bench]
 
@@ -22,7 +22,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,20 +68,35 @@ class Row:
         return max(s.rss_mb for s in self.samples)
 
 
+# A small process between the runner and the measured command: a forked child starts with its
+# parent's resident memory, so peak RSS is only meaningful under a parent as light as this one.
+PROBE = """
+import json, resource, subprocess, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+code = subprocess.call(argv)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(report, "w") as out:
+    json.dump({"code": code, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kb": usage.ru_maxrss}, out)
+"""
+
+
 def measure(argv: list[str], env: dict[str, str] | None = None) -> Sample:
-    """One subprocess: wall clock around it, CPU and peak RSS from its own rusage."""
+    """One subprocess: wall clock, CPU and peak RSS from getrusage(RUSAGE_CHILDREN) in a light parent."""
+    import json
+    import tempfile
+
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     full_env = {**os.environ, "SOURCE_DATE_EPOCH": "1526256000", "PYTHONPATH": path, **(env or {})}
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    stdout = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        print(stdout, file=sys.stderr)
-        raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(argv)}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, stdout)
+    with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        done = subprocess.run([sys.executable, "-S", "-c", PROBE, report.name, *argv], env=full_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        numbers = json.loads(Path(report.name).read_text() or "{}")
+    if done.returncode != 0 or numbers.get("code") != 0:
+        print(done.stdout, file=sys.stderr)
+        raise SystemExit(f"benchmark command failed: {' '.join(argv)}")
+    return Sample(numbers["wall"], numbers["cpu"], numbers["rss_kb"] / 1024, 0, done.stdout)
 
 
 def publish(*args: str) -> list[str]:
