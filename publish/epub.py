@@ -153,6 +153,11 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     else:
         data, cover_name = generated_cover(publication, styles), "images/cover.jpg"
         report.cover = "generated"
+    taken, stem, suffix = set(images.values()), cover_name.rsplit(".", 1)[0], cover_name.rsplit(".", 1)[1]
+    for number in range(1, len(taken) + 2):  # a photo of the text may be called cover.jpg too
+        if cover_name not in taken:
+            break
+        cover_name = f"{stem}-{number}.{suffix}"
     cover_item = _add_image(book, report, cover_name, data)
     cover_item.properties = ["cover-image"]
 
