@@ -135,7 +135,7 @@ def preflight(publication: Publication, styles: Styles, result: CheckResult) -> 
     each photo at its placed size; returns the per-photo lines (mode, profile, ppi, what print does)."""
     from publish.build import build_date
 
-    diags = Diagnostics(publication.root)
+    diags = Diagnostics(result.manuscript)  # paths shown as the author gave the manuscript
     created = build_date(publication).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         layout = lay_out(publication, styles, created, diags)
@@ -189,7 +189,7 @@ def check_editions(result: CheckResult, output: Path, publication: Publication |
             out.warning(path, None, "this edition is older than the manuscript",
                         "rebuild with `publish all` so it shows your latest changes")
     if "pdf" in editions:
-        pdf_problems(editions["pdf"], publication, out)
+        pdf_problems(editions["pdf"], publication, out, result.manuscript)
         result.ran.append(f"print PDF structure ({out.display_path(editions['pdf'])})")
     if "epub" in editions:
         if not epubcheck:
@@ -279,7 +279,8 @@ def run_epubcheck(epub_path: Path, diags: Diagnostics) -> tuple[list[Diagnostic]
 MM_PER_PT = 25.4 / 72
 
 
-def pdf_problems(pdf_path: Path, publication: Publication | None, diags: Diagnostics) -> None:
+def pdf_problems(pdf_path: Path, publication: Publication | None, diags: Diagnostics,
+                 manuscript: Path | None = None) -> None:
     """Structural checks a printer's preflight makes: readable, fonts embedded, the PDF/X claim backed
     by an output intent, trim and bleed boxes on every page as publication.toml sets them."""
     import pikepdf
@@ -303,7 +304,7 @@ def pdf_problems(pdf_path: Path, publication: Publication | None, diags: Diagnos
                         "printers need every font in the file: check the fonts in styles/fonts.css")
         _standard_problems(pdf, pdf_path, diags)
         if publication is not None:
-            _box_problems(pdf, pdf_path, publication, diags)
+            _box_problems(pdf, pdf_path, publication, diags, manuscript or publication.root)
 
 
 def _unembedded_fonts(resources: Any, seen: set[int]) -> Iterable[str]:
@@ -331,10 +332,11 @@ def _unembedded_fonts(resources: Any, seen: set[int]) -> Iterable[str]:
                 yield from _unembedded_fonts(xobject.get("/Resources"), seen)
 
 
-def _box_problems(pdf: Any, pdf_path: Path, publication: Publication, diags: Diagnostics) -> None:
+def _box_problems(pdf: Any, pdf_path: Path, publication: Publication, diags: Diagnostics,
+                  manuscript: Path) -> None:
     """Every page's trim box is the trim in publication.toml; a bleed box surrounds it when bleed is set."""
     settings = publication.metadata.print
-    meta = Diagnostics(publication.root).display_path(publication.root / "publication.toml")
+    meta = Diagnostics(manuscript).display_path(manuscript / METADATA_FILE)
     wrong: list[int] = []
     no_trim: list[int] = []
     no_bleed: list[int] = []

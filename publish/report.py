@@ -86,9 +86,9 @@ class Finding:
     photo: Photo | None
 
 
-def photo_of(diagnostic: Diagnostic, publication: Publication) -> Photo | None:
+def photo_of(diagnostic: Diagnostic, publication: Publication, manuscript: Path) -> Photo | None:
     """The photo a finding is about: named in it, its own file, or its entry in a captions file."""
-    diags = Diagnostics(publication.root)
+    diags = Diagnostics(manuscript)  # findings show paths as the author gave the manuscript
     for photo in publication.photos:
         shown = diags.display_path(photo.path)
         if diagnostic.path == shown or re.search(rf"(^|[\s'\"/]){re.escape(photo.name)}($|[\s'\":,])",
@@ -161,7 +161,7 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
     findings = []
     thumbnails: dict[str, str] = {}
     for diagnostic in diagnostics:
-        photo = photo_of(diagnostic, publication)
+        photo = photo_of(diagnostic, publication, manuscript)
         if photo is not None and photo.name not in thumbnails:
             thumbnails[photo.name] = _data_uri(photo_thumbnail(photo), "image/jpeg")
         findings.append({"where": diagnostic.path + (f":{diagnostic.line}" if diagnostic.line else ""),
