@@ -8,7 +8,19 @@ from pathlib import Path
 
 from publish.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.markdown import ImageRef, plain_text, read_markdown
-from publish.model import Article, Element, Figure, Heading, Metadata, Node, NoteRef, Photo, Publication, Text
+from publish.model import (
+    RESERVED_IDS,
+    Article,
+    Element,
+    Figure,
+    Heading,
+    Metadata,
+    Node,
+    NoteRef,
+    Photo,
+    Publication,
+    Text,
+)
 from publish.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.resources import Gate, Refused
 from publish.schema import (
@@ -222,6 +234,9 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
 
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     article_id = front.get("id") or slugify(path.stem) or f"text-{len(seen_ids)}"
+    if article_id in RESERVED_IDS:
+        diags.error(path, 1, f"the text's id '{article_id}' is taken by the edition's own {article_id} page",
+                    f'give the text another id: id = "{article_id}-text" in its front matter, or rename the file')
     lang = front.get("lang", "")
     parsed = read_markdown(body, article_id, lang or metadata.language, offset)
     for problem in parsed.problems:

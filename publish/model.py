@@ -16,6 +16,11 @@ class Contributor:
         return MARC_RELATORS.get(self.role, "ctb")
 
 
+# Ids (and EPUB file names) of the editions' own pages: the cover, title page, contents, imprint and
+# page list. A text cannot take one, or its file and anchors would collide with those pages.
+RESERVED_IDS = frozenset({"cover", "titlepage", "imprint", "nav", "toc", "landmarks", "page-list",
+                          "contents-title"})
+
 MARC_RELATORS = {
     "author": "aut",
     "editor": "edt",

@@ -13,7 +13,15 @@ from pathlib import Path
 import pikepdf
 import pytest
 from bs4 import BeautifulSoup
-from conftest import MINIMAL_CAPTIONS, MINIMAL_TOML, BundledBuild, epubcheck_messages, run_publish, write_manuscript
+from conftest import (
+    MINIMAL_CAPTIONS,
+    MINIMAL_TEXT,
+    MINIMAL_TOML,
+    BundledBuild,
+    epubcheck_messages,
+    run_publish,
+    write_manuscript,
+)
 from PIL import Image
 
 from publish.fonts import primary_families, subset_stylesheet
@@ -454,3 +462,19 @@ def test_epub_alone_survives_a_print_only_problem(tmp_path: Path) -> None:
         book.meta("schema:accessibilityFeature"))
     assert not any(book.doc(name).find(attrs={"role": "doc-pagebreak"}) for name in book.spine)
     assert not [s for s in book.opf.iter(f"{DC}source") if s.get("id")]  # no pagination source either
+
+
+def test_a_text_cannot_take_the_id_of_an_edition_page(tmp_path: Path) -> None:
+    """A text called cover.md would overwrite the e-book's cover page: refused at its line, with a way out."""
+    from publish.diagnostics import ManuscriptError
+    from publish.loader import load
+
+    root = write_manuscript(tmp_path / "ms", {"feature.md": None, "cover.md": MINIMAL_TEXT})
+    with pytest.raises(ManuscriptError) as refused:
+        load(root)
+    assert any(d.path.endswith("cover.md") and d.line == 1 and "taken by the edition's own cover page" in d.message
+               for d in refused.value.diagnostics)
+    renamed = MINIMAL_TEXT.replace('+++\ntitle', '+++\nid = "cover-text"\ntitle', 1)
+    (root / "cover.md").write_text(renamed, encoding="utf-8")
+    publication, _ = load(root)
+    assert publication.articles[0].id == "cover-text"
