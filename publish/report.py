@@ -194,8 +194,13 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
 
 def write_report(publication: Publication, styles: Styles, output: Path, manuscript: Path,
                  diagnostics: list[Diagnostic], date: str, checked: CheckResult | None = None,
-                 preflight: list[str] | None = None) -> Path:
-    """Writes the report beside the editions (atomically: a reader never sees half a report)."""
+                 preflight: list[str] | None = None) -> Path | None:
+    """Writes the report beside the editions (atomically: a reader never sees half a report);
+    None when the output folder holds neither a print PDF nor an EPUB of this publication."""
+    from publish.check import edition_paths
+
+    if not edition_paths(output, publication, manuscript):
+        return None
     target = report_path(output, publication)
     html = render_report(publication, styles, output, manuscript, diagnostics, date, checked, preflight)
     write_atomic(target, html.encode("utf-8"))
