@@ -104,7 +104,7 @@ def place_markers(documents: dict[str, etree._Element], pages: Iterable[PrintPag
             anchor = element.get("id") if isinstance(element.tag, str) else None
             if anchor and anchor not in where:
                 where[anchor] = (name, element)
-    used: set[str] = set()
+    used = set(where)  # a marker never takes an id the text already has ({#page-1} on a heading…)
     result: list[PageStart] = []
     for page in pages:
         if page.anchor not in where:
@@ -165,6 +165,7 @@ def _insert(element: etree._Element, offset: int, marker: etree._Element) -> Non
                 position -= 1  # never split a word: the marker goes before the word the page begins in
             _split(node, slot, position, marker)
             return
+        # fewer letters than print counted (the editions differ inside this element): its start
     while _local(element) in _NO_PHRASING and len(element) and isinstance(element[0].tag, str):
         element = element[0]
     if _local(element) in _VOID or _local(element) in _NO_PHRASING:

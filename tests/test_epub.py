@@ -348,6 +348,8 @@ def test_markers_never_split_a_word() -> None:
     marker = root.find(".//{http://www.w3.org/1999/xhtml}span")
     assert marker.tail == "three-four five" and root.find("{*}b").tail == " "
     assert page_labels(5, 2) == ["i", "ii", "1", "2", "3"] and roman(14) == "xiv"
+    taken = etree.fromstring('<div xmlns="http://www.w3.org/1999/xhtml"><h2 id="page-1">x</h2><p id="p">y</p></div>')
+    assert place_markers({"b.xhtml": taken}, [PrintPage("1", "p", 0)])[0].href == "b.xhtml#page-1-2"
 
 
 # 4. Cover ------------------------------------------------------------------------------------------
