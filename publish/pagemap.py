@@ -37,6 +37,7 @@ class PrintPage:
     label: str  # the print edition's own page label: "i", "ii", "1"…
     anchor: str  # id of the innermost shared element holding the page's first content
     offset: int  # letters and digits of that element printed on earlier pages
+    outer: tuple[tuple[str, int], ...] = ()  # the enclosing elements with their offsets, innermost first
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def page_starts(document: object, labels: list[str]) -> list[PrintPage]:
         for chain, text in _flow(page._page_box, ()):
             if first is None and chain and (text is None or counted(text)):
                 first = chain
-                starts.append(PrintPage(labels[index], chain[-1], seen.get(chain[-1], 0)))
+                outer = tuple((anchor, seen.get(anchor, 0)) for anchor in reversed(chain[:-1]))
+                starts.append(PrintPage(labels[index], chain[-1], seen.get(chain[-1], 0), outer))
             if text:
                 amount = counted(text)
                 for anchor in chain:
@@ -81,7 +83,7 @@ def _flow(box: object, chain: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...]
         if element.get("aria-hidden") == "true":
             return  # pull quotes repeat the text; screen readers and markers skip them
         anchor = element.get("id")
-        if anchor and (not chain or chain[-1] != anchor):
+        if anchor and "::" not in tag and (not chain or chain[-1] != anchor):  # a footnote call is not its note
             chain = (*chain, anchor)
     text = getattr(box, "text", None)
     if isinstance(text, str):
@@ -107,11 +109,13 @@ def place_markers(documents: dict[str, etree._Element], pages: Iterable[PrintPag
     used = set(where)  # a marker never takes an id the text already has ({#page-1} on a heading…)
     result: list[PageStart] = []
     for page in pages:
-        if page.anchor not in where:
+        found = next(((anchor, offset) for anchor, offset in ((page.anchor, page.offset), *page.outer)
+                      if anchor in where), None)
+        if found is None:
             continue  # content the e-book does not have (a print-only page)
-        name, element = where[page.anchor]
+        name, element = where[found[0]]
         marker_id = _marker_id(page.label, used)
-        _insert(element, page.offset, _marker(page.label, marker_id))
+        _insert(element, found[1], _marker(page.label, marker_id))
         result.append(PageStart(page.label, f"{name}#{marker_id}"))
     return result
 

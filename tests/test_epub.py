@@ -350,6 +350,10 @@ def test_markers_never_split_a_word() -> None:
     assert page_labels(5, 2) == ["i", "ii", "1", "2", "3"] and roman(14) == "xiv"
     taken = etree.fromstring('<div xmlns="http://www.w3.org/1999/xhtml"><h2 id="page-1">x</h2><p id="p">y</p></div>')
     assert place_markers({"b.xhtml": taken}, [PrintPage("1", "p", 0)])[0].href == "b.xhtml#page-1-2"
+    # print-only content opens the page: the marker goes into the enclosing element both editions share
+    shared = etree.fromstring('<div xmlns="http://www.w3.org/1999/xhtml" id="s"><p>hello world</p></div>')
+    assert place_markers({"c.xhtml": shared}, [PrintPage("9", "print-only", 3, (("s", 5),))])
+    assert shared.find("{*}p").text == "hello " and shared.find("{*}p/{*}span").tail == "world"
 
 
 # 4. Cover ------------------------------------------------------------------------------------------
