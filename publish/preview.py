@@ -356,7 +356,8 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 return self.page("print", "Print pages", pages=[], edition="")
             pdf = editions["pdf"]
             stamp = pdf.stat().st_mtime_ns
-            pages = [{"number": n, "src": f"/pages/{n}.png?width=720&v={stamp}"}
+            pages = [{"number": n, "src": f"/pages/{n}.png?width=720&v={stamp}",
+                      "src2x": f"/pages/{n}.png?width=1440&v={stamp}"}  # sharp on high-density screens
                      for n in range(1, preview.page_count(pdf) + 1)]
             return self.page("print", "Print pages", pages=pages, edition=pdf.name)
 

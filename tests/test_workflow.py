@@ -345,7 +345,7 @@ def test_preview_command_as_a_subprocess_and_in_chromium(built: tuple[Path, Path
                                   timeout=120)
             dom = done.stdout
             assert 'data-preview-version="1"' in dom, done.stderr[-2000:]  # the refresh script ran
-            assert re.search(r'<img src="/pages/1\.png[^"]*" alt="Page 1 of the print edition"', dom)
+            assert re.search(r'<img src="/pages/1\.png[^"]*" srcset="[^"]+" alt="Page 1 of the print edition"', dom)
     finally:
         process.send_signal(signal.SIGINT)
         try:
