@@ -86,7 +86,8 @@ def used_characters(*texts: str) -> set[str]:
     characters = {chr(c) for c in range(0x20, 0x7F)}
     for text in texts:
         for char in text:
-            characters.update((char, char.upper(), char.lower()))
+            characters.add(char)
+            characters.update(char.upper() + char.lower())  # "ß".upper() is "SS": add each character
     return characters
 
 
