@@ -39,6 +39,8 @@ from publish.text import slugify
 from publish.tomlfile import TomlDocument, TomlSyntaxError, parse
 
 CAPTIONS_FILE = "captions.toml"
+# Characters XML 1.0 forbids (so no EPUB can hold them) and that print as nothing: a paste accident.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_TEXT_BYTES = 20_000_000
 IGNORED_DIRS = {"styles", "output", ".git"}
 
@@ -90,7 +92,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
             doc = parse(source)
         except TomlSyntaxError as exc:
             diags.error(meta_path, exc.line, f"invalid TOML: {exc.message}",
-                        "check quotes, brackets and '=' on this line", column=exc.column)
+                        exc.hint or "check quotes, brackets and '=' on this line", column=exc.column)
         else:
             metadata = read_metadata(doc, meta_path, diags)
     text_paths = _text_paths(root, doc, gate, diags)
@@ -173,7 +175,15 @@ def read_text(path: Path, diags: Diagnostics, missing_hint: str = "") -> str | N
         diags.error(path, line, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
                     "save the file as UTF-8", column=column)
         return None
-    return decoded.replace("\r\n", "\n").replace("\r", "\n")
+    text = decoded.replace("\r\n", "\n").replace("\r", "\n")
+    control = CONTROL_CHARACTER.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        diags.error(path, line, f"control character U+{ord(control.group()):04X} cannot be printed or put in an e-book",
+                    "delete it: it was probably pasted from another program", column=column)
+        return None
+    return text
 
 
 def _text_paths(root: Path, doc: TomlDocument, gate: Gate, diags: Diagnostics) -> list[Path]:
@@ -227,7 +237,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
             front_doc = parse(front_src)
         except TomlSyntaxError as exc:
             diags.error(path, (exc.line or 0) + 1, f"invalid TOML front matter: {exc.message}",
-                        "front matter is TOML between two +++ lines")
+                        exc.hint or "front matter is TOML between two +++ lines")
         else:
             front_doc.lines = {k: v + 1 for k, v in front_doc.lines.items()}
             front = check_table(front_doc, (), front_doc.data, FRONT_MATTER, path, diags)
@@ -380,7 +390,7 @@ def _read_captions(root: Path, gate: Gate, diags: Diagnostics, language: str = "
             doc = parse(source)
         except TomlSyntaxError as exc:
             diags.error(path, exc.line, f"invalid TOML: {exc.message}",
-                        '[["photo.jpg"]] tables with caption, credit and alt', column=exc.column)
+                        exc.hint or '[["photo.jpg"]] tables with caption, credit and alt', column=exc.column)
             continue
         for name, entry in doc.data.items():
             line = doc.line_of((name,))

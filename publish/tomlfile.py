@@ -9,6 +9,7 @@ from typing import Any
 
 KeyPath = tuple[str | int, ...]
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(#.*)?$")
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
@@ -16,11 +17,12 @@ _KEY = re.compile(r"^\s*(" + _KEY_PART + r"(?:\s*\.\s*" + _KEY_PART + r")*)\s*="
 
 
 class TomlSyntaxError(Exception):
-    def __init__(self, message: str, line: int | None, column: int | None):
+    def __init__(self, message: str, line: int | None, column: int | None, hint: str = ""):
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.hint = hint
 
 
 @dataclass
@@ -68,7 +70,24 @@ def parse(text: str) -> TomlDocument:
         column = int(match.group(2)) if match else None
         message = _ERROR_AT.sub("", message).strip()
         raise TomlSyntaxError(message, line, column) from None
-    return TomlDocument(data, _locate_keys(text))
+    document = TomlDocument(data, _locate_keys(text))
+    for path, value in _strings(data, ()):
+        control = _CONTROL.search(value)
+        if control:  # written as an escape ("\u0001"): valid TOML, but no XML (OPF, XHTML, XMP) can hold it
+            name = ".".join(str(p) for p in path if not isinstance(p, int))
+            raise TomlSyntaxError(f"the value of '{name}' holds the control character U+{ord(control.group()):04X}",
+                                  document.line_of(path), None, "remove the \\u escape: it prints as nothing")
+    return document
+
+
+def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _strings(item, (*path, key))]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _strings(item, (*path, index))]
+    return []
 
 
 def _locate_keys(text: str) -> dict[KeyPath, int]:
