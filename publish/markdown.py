@@ -25,6 +25,7 @@ MAX_WORD = 500
 _LONG_WORD = re.compile(
     r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
     r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
+_HEADING_ID = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 # Quotation marks by language, as the typographer's smart quotes need them.
@@ -244,8 +245,14 @@ class Reader:
     def _heading(self, node: SyntaxTreeNode, line: int | None) -> Element:
         level = _HEADING_TAGS[node.tag]
         children = self._inlines(node.children[0], line) if node.children else ()
+        given = dict(node.attrs or {})
+        last = children[-1] if children else None
+        trailing = _HEADING_ID.search(last.text) if isinstance(last, Text) else None
+        if trailing and isinstance(last, Text):  # "## Heading {#my-id}", as Pandoc writes it
+            children = (*children[:-1], Text(last.text[:trailing.start()]))
+            given["id"] = trailing.group(1)
         text = plain_text(children)
-        attrs = dict(self._attrs(node.attrs or {}, line))
+        attrs = dict(self._attrs(given, line))
         if "id" not in attrs:
             base = f"{self.article_id}--{slugify(text) or 'section'}"
             anchor, n = base, 2
