@@ -242,6 +242,39 @@ def test_template_syntax_in_the_text_prints_literally(odd_build: Path) -> None:
     assert "<Angles>" not in xhtml + opf
 
 
+def test_markup_in_the_metadata_reaches_the_pdf_metadata_as_text(odd_build: Path) -> None:
+    import pikepdf
+
+    with pikepdf.open(next(odd_build.glob("*.pdf"))) as document:
+        xmp = document.open_metadata()
+        assert xmp.get("dc:title") == "Braces {{ 7 * 7 }} & <Angles>"
+        assert list(xmp.get("dc:creator")) == ["Ada {% if true %}Writer{% endif %}"]
+        assert str(document.docinfo["/Title"]) == "Braces {{ 7 * 7 }} & <Angles>"
+
+
 def test_markup_in_the_metadata_cannot_break_the_epub(odd_build: Path) -> None:
     messages = epubcheck_messages(next(odd_build.glob("*.epub")))
     assert [m for m in messages if not m.startswith("USAGE")] == []
+
+
+# Our own bugs ------------------------------------------------------------------------------------
+
+
+def test_an_internal_error_says_where_to_report_it_and_hides_the_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import publish.build
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug planted by the test")
+
+    monkeypatch.setattr(publish.build, "build", broken)
+    root = prepare("toml-malformed", tmp_path)
+    (root / "publication.toml").write_text('title = "T"\nlanguage = "en"\ndate = 2020\n', encoding="utf-8")
+    plain = CliRunner().invoke(main, ["pdf", str(root), "-o", str(tmp_path / "out")])
+    assert plain.exit_code == 1
+    assert "internal error: RuntimeError: a bug planted by the test" in plain.stderr
+    assert "This is a bug in publish, not in your manuscript" in plain.stderr
+    assert "Traceback" not in plain.output
+    debug = CliRunner().invoke(main, ["--debug", "pdf", str(root), "-o", str(tmp_path / "out")])
+    assert debug.exit_code == 1
+    assert "Traceback" in debug.stderr
