@@ -152,6 +152,10 @@ def read_text(path: Path, diags: Diagnostics, missing_hint: str = "") -> str | N
         if path.is_dir():
             diags.error(path, None, "is a folder, not a file")
             return None
+        if not path.is_file():
+            diags.error(path, None, "is not a regular file (a pipe or a device?)",
+                        "replace it with an ordinary text file")
+            return None
         if path.stat().st_size > MAX_TEXT_BYTES:
             diags.error(path, None, f"file is larger than {MAX_TEXT_BYTES // 1_000_000} MB",
                         "split it into several texts")
@@ -458,6 +462,8 @@ def _check_styles(root: Path, gate: Gate, diags: Diagnostics) -> None:
             continue
         if path.suffix.lower() == ".css":
             _check_css(path, gate, diags)
+        elif path.suffix.lower() in (".html", ".xhtml") and "templates" in path.relative_to(folder).parts:
+            _check_template(path, diags)
 
 
 def _walk_all(folder: Path) -> list[Path]:
@@ -467,6 +473,20 @@ def _walk_all(folder: Path) -> list[Path]:
         if entry.is_symlink() or entry.is_file():
             found.append(entry)
     return found
+
+
+def _check_template(path: Path, diags: Diagnostics) -> None:
+    """A manuscript's own template is part of the manuscript: a syntax error in it is the author's to fix."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    source = read_text(path, diags)
+    if source is None:
+        return
+    try:
+        Environment().parse(source)
+    except TemplateSyntaxError as exc:
+        diags.error(path, exc.lineno, f"template: {exc.message}",
+                    "compare with the default template of the same name in styles/templates/")
 
 
 def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:

@@ -66,6 +66,8 @@ class Gate:
             raise Refused(f"file '{ref}' does not exist", "check the spelling and the folder")
         if admitted.is_dir():
             raise Refused(f"'{ref}' is a folder, not a file")
+        if not admitted.is_file():
+            raise Refused(f"'{ref}' is not a regular file (a pipe or a device?)")
         return admitted
 
     def fetcher(self) -> GateFetcher:
