@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -63,7 +65,29 @@ def make_parser(language: str) -> MarkdownIt:
     # we let them through so the reader refuses them with a diagnostic the author can act on.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     _report_lost_nesting(md)
+    _strict_attribute_lines(md)
     return md
+
+
+def _strict_attribute_lines(md: MarkdownIt) -> None:
+    """A line is an attribute block only when all of it is attributes: the plugin alone would swallow
+    a paragraph such as "{% if x %}y{% endif %}" without a trace."""
+    ruler = md.block.ruler
+    rule = ruler.__rules__[ruler.__find__("attr")]
+    original = rule.fn
+
+    def strict(state, start: int, end: int, silent: bool) -> bool:  # type: ignore[no-untyped-def]
+        begin = state.bMarks[start] + state.tShift[start]
+        line = state.src[begin:state.eMarks[start]].rstrip(" \t")
+        try:
+            stop, attrs = parse_attrs(line)
+        except ParseError:
+            return False
+        if stop != len(line) - 1 or not attrs:
+            return False
+        return original(state, start, end, silent)
+
+    ruler.at("attr", strict, {"alt": list(rule.alt)})
 
 
 def _report_lost_nesting(md: MarkdownIt) -> None:

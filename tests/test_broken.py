@@ -182,6 +182,8 @@ The template said {{ 7 * 7 }} and {% for x in y %}loop{% endfor %} and {# a comm
 
 A comparison: a < b & c > d, which is not HTML.
 
+{% include "/etc/passwd" %}
+
 ![Three fishing boats in a calm harbour.](photos/harbour.jpg)
 
 The last paragraph.
@@ -231,10 +233,12 @@ def test_template_syntax_in_the_text_prints_literally(odd_build: Path) -> None:
     assert "{{ 7 * 7 }}" in flat
     assert "{% for x in y %}loop{% endfor %}" in flat
     assert "{# a comment #}" in flat
+    assert '{% include "/etc/passwd" %}' in flat.replace("“", '"').replace("”", '"')
     with zipfile.ZipFile(next(odd_build.glob("*.epub"))) as book:
         xhtml = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xhtml"))
         opf = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".opf"))
     assert "{{ 7 * 7 }}" in xhtml and "{% for x in y %}loop{% endfor %}" in xhtml
+    assert "{% include" in xhtml and "root:" not in xhtml
     assert "Boats {{ at }} dawn." in xhtml and "Three boats {% raw %}." in xhtml
     assert "a &lt; b &amp; c &gt; d" in xhtml
     assert "Braces {{ 7 * 7 }} &amp; &lt;Angles&gt;" in opf
