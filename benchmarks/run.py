@@ -328,7 +328,6 @@ def main() -> None:
         f"| peak RSS ≤ 1.5 GB | {max(r.rss for r in rows):.0f} MB | "
         f"{'yes' if max(r.rss for r in rows) <= 1536 else 'no'} |",
         epub_target(book_epub, epub_size, pandoc, pandoc_size),
-        "",
         per_page_target(growth),
         "",
         "## Time per page as the book grows",
