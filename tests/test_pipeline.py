@@ -103,9 +103,10 @@ def test_markdown_refuses_raw_html_and_unsafe_links_with_lines() -> None:
     parsed = read_markdown("Fine.\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n", "t", "en")
     messages = [(p.line, p.message) for p in parsed.problems]
     assert (3, "raw HTML is not allowed: <script>alert(1)</script>") in messages
-    # markdown-it already declines javascript: links: they stay literal text, never a link.
+    # javascript: links are refused with a diagnostic (not silently left as text), and never become a link.
+    assert (5, "links with 'javascript:' are not allowed") in messages
     last = parsed.blocks[-1]
-    assert [type(c).__name__ for c in last.children] == ["Text"]  # type: ignore[union-attr]
+    assert [getattr(c, "tag", None) for c in last.children] == ["span"]  # type: ignore[union-attr]
     parsed = read_markdown("[x](ftp://example.org/file)\n", "t", "en")
     assert [(p.line, p.message) for p in parsed.problems] == [(1, "links with 'ftp:' are not allowed")]
 
