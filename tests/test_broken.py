@@ -119,6 +119,19 @@ def test_broken_manuscript_gets_its_diagnostic_and_harms_nothing(
     assert snapshot(tmp_path / "output") == before
 
 
+@pytest.mark.parametrize("command", ["epub", "all"])
+@pytest.mark.parametrize("name", ["remote-css-import", "photo-truncated", "nested-quotes-500-deep"])
+def test_every_edition_command_answers_the_same(name: str, command: str, tmp_path: Path, runner: CliRunner,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    prepare(name, tmp_path)
+    before = previous_edition(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    started = time.monotonic()
+    result = runner.invoke(main, [command, name, "-o", "output"])
+    check(name, result.exit_code, result.stderr, result.output, time.monotonic() - started, MAX_SECONDS)
+    assert snapshot(tmp_path / "output") == before
+
+
 @pytest.mark.parametrize("name", AS_SUBPROCESS)
 def test_broken_manuscript_as_a_user_runs_it(name: str, tmp_path: Path) -> None:
     prepare(name, tmp_path)
