@@ -475,6 +475,13 @@ def _walk_all(folder: Path) -> list[Path]:
     return found
 
 
+# Attributes that make a reader load something (src, srcset, poster, data, a stylesheet <link>), given a
+# URL with a scheme: the EPUB would carry it and a reading system fetch it.
+_TEMPLATE_RESOURCE = re.compile(
+    r"""(?:\b(?:src|srcset|poster|data|xlink:href)|<link\b[^>]*\bhref)\s*=\s*["']?\s*"""
+    r"""(?P<url>[a-zA-Z][a-zA-Z0-9+.-]+:[^"'\s>]*)""", re.I)
+
+
 def _check_template(path: Path, diags: Diagnostics) -> None:
     """A manuscript's own template is part of the manuscript: a syntax error in it is the author's to fix."""
     from jinja2 import Environment, TemplateSyntaxError
@@ -487,6 +494,12 @@ def _check_template(path: Path, diags: Diagnostics) -> None:
     except TemplateSyntaxError as exc:
         diags.error(path, exc.lineno, f"template: {exc.message}",
                     "compare with the default template of the same name in styles/templates/")
+    for match in _TEMPLATE_RESOURCE.finditer(source):
+        url = match.group("url")
+        if not url.lower().startswith("data:"):
+            line = source.count("\n", 0, match.start()) + 1
+            diags.error(path, line, f"template: the resource '{url}' would be fetched, but builds are offline",
+                        "put the file in the manuscript's styles/ and refer to it by a relative path")
 
 
 def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:

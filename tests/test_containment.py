@@ -98,12 +98,27 @@ def test_remote_urls_in_the_manuscript_css_are_refused_and_nothing_is_fetched(
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
-def test_a_template_asking_for_a_remote_image_is_refused_and_nothing_is_fetched(
+@pytest.mark.parametrize("command", ["pdf", "epub"])
+def test_a_template_naming_a_remote_image_is_refused_before_anything_is_laid_out(
+        tmp_path: Path, network: NetworkGuard, command: str) -> None:
+    root = write_manuscript(tmp_path / "m", {
+        "styles/templates/titlepage.html":
+            '<section class="titlepage" id="titlepage"><p>{{ meta.title }}</p>\n'
+            '<img src="https://example.com/logo.png" alt="The logo"/></section>\n'})
+    code, text = invoke(command, str(root), "-o", str(tmp_path / "out"))
+    assert code == 2, text
+    assert (f"{root.as_posix()}/styles/templates/titlepage.html:2: error: template: the resource "
+            "'https://example.com/logo.png' would be fetched, but builds are offline") in text
+    assert network.attempts == []
+
+
+def test_a_template_building_a_remote_url_is_refused_by_the_gate_and_nothing_is_fetched(
         tmp_path: Path, network: NetworkGuard) -> None:
+    """A URL put together by template code escapes the loader's reading; the layout's gate still stops it."""
     root = write_manuscript(tmp_path / "m", {
         "styles/templates/titlepage.html":
             '<section class="titlepage" id="titlepage"><p>{{ meta.title }}</p>'
-            '<img src="https://example.com/logo.png" alt="The logo"/></section>\n'})
+            '<img src="{{ "https" }}://example.com/logo.png" alt="The logo"/></section>\n'})
     output = tmp_path / "out"
     output.mkdir()
     (output / "a-small-feature.pdf").write_bytes(b"%PDF-1.7 yesterday's edition")
