@@ -70,6 +70,9 @@ def parse(text: str) -> TomlDocument:
         column = int(match.group(2)) if match else None
         message = _ERROR_AT.sub("", message).strip()
         raise TomlSyntaxError(message, line, column) from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise TomlSyntaxError("arrays or tables are nested too deeply", None, None,
+                              "a manuscript's TOML needs a few levels at most") from None
     document = TomlDocument(data, _locate_keys(text))
     for path, value in _strings(data, ()):
         control = _CONTROL.search(value)
