@@ -126,7 +126,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
             diags.error(caption.source, caption.line,
                         f"caption for '{caption.name}', but no text uses that photo",
                         "remove the entry, or place the photo in a text with ![](…)")
-    cover = _cover(root, metadata, gate, diags)
+    cover = _cover(root, metadata, gate, diags, doc.line_of(("cover",)))
     _check_styles(root, gate, diags)
     placed = {c_path for c_path, c in captions.items() if c.used} | set(photos) | referenced
     _warn_unused_photos(root, placed | ({cover} if cover else set()), diags)
@@ -428,7 +428,8 @@ def _caption_nodes(caption: str, language: str, path: Path, line: int | None,
     return blocks[0].children
 
 
-def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics) -> Path | None:
+def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics,
+           line: int | None = None) -> Path | None:
     if metadata.cover is None:
         return None
     meta_path = root / METADATA_FILE
@@ -436,10 +437,10 @@ def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics) -> Pa
         path = gate.reference(metadata.cover.as_posix(), root)
         probe(path)
     except Refused as exc:
-        diags.error(meta_path, None, f"cover: {exc}", exc.hint)
+        diags.error(meta_path, line, f"cover: {exc}", exc.hint)
         return None
     except PhotoProblem as exc:
-        diags.error(meta_path, None, f"cover: {exc}", exc.hint)
+        diags.error(meta_path, line, f"cover: {exc}", exc.hint)
         return None
     return path
 

@@ -62,6 +62,9 @@ def probe(path: Path) -> ImageInfo:
         raise PhotoProblem(f"refused as a decompression bomb: {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         detail = str(exc) or type(exc).__name__
+        if "cannot identify image file" in detail:
+            raise PhotoProblem("the file is not a JPEG or PNG image",
+                               "export the photo as JPEG (photographs) or PNG (graphics)") from None
         if "truncated" in detail.lower() or "broken data stream" in detail.lower():
             raise PhotoProblem("the image data is truncated or damaged",
                                "export the photo again from its original") from None

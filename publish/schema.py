@@ -171,6 +171,10 @@ TRIM_PRESETS: dict[str, tuple[float, float]] = {
 }
 
 
+TRIM_RANGE_MM = (25, 1500)  # a business card to a large poster
+MAX_BLEED_MM = 25
+
+
 def trim(value: Any) -> tuple[str, float, float]:
     value = nonempty_text(value)
     preset = TRIM_PRESETS.get(value.lower().replace(" ", ""))
@@ -181,7 +185,20 @@ def trim(value: Any) -> tuple[str, float, float]:
         raise Invalid(f"'{value}' is not a trim size",
                       "use a preset (" + ", ".join(TRIM_PRESETS) + ') or "WIDTHxHEIGHT mm|in"')
     factor = _UNITS_MM[match.group(3)]
-    return (value, float(match.group(1)) * factor, float(match.group(2)) * factor)
+    width, height = float(match.group(1)) * factor, float(match.group(2)) * factor
+    if not all(TRIM_RANGE_MM[0] <= side <= TRIM_RANGE_MM[1] for side in (width, height)):
+        raise Invalid(f"a page of {width:g} × {height:g} mm cannot be printed",
+                      f"each side must be between {TRIM_RANGE_MM[0]} and {TRIM_RANGE_MM[1]} mm")
+    return (value, width, height)
+
+
+def bleed_length(value: Any) -> float:
+    """A bleed; beyond a few millimetres it is a typo (a page laid out around a sheet of bleed)."""
+    mm = length_mm(value)
+    if not 0 <= mm <= MAX_BLEED_MM:
+        raise Invalid(f"a bleed of {mm:g} mm is not between 0 and {MAX_BLEED_MM} mm",
+                      'printers usually ask for "3mm" or "0.125in"')
+    return mm
 
 
 def _kind(value: Any) -> str:
@@ -222,7 +239,7 @@ CONTRIBUTOR = (
 )
 PRINT = (
     Key("trim", trim, doc="Preset (A4, A5, B5, letter, 6x9, royal, magazine) or \"WxH mm\"."),
-    Key("bleed", length_mm, doc="Bleed beyond the trim, default 3mm."),
+    Key("bleed", bleed_length, doc="Bleed beyond the trim, default 3mm."),
     Key("marks", boolean, doc="Crop and registration marks, in registration colour outside the bleed."),
     Key("standard", one_of("pdf/x-4", "pdf/x-1a"), doc="PDF/X flavour: pdf/x-4 (default) or pdf/x-1a."),
     Key("output_profile", nonempty_text,
