@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageFile
+from PIL import Image, ImageCms, ImageFile
 
 # A 100-megapixel photo is a large camera original; beyond that we suspect a decompression bomb.
 MAX_PIXELS = 100_000_000
@@ -27,6 +28,17 @@ class PhotoProblem(Exception):
     def __init__(self, message: str, hint: str = ""):
         super().__init__(message)
         self.hint = hint
+
+
+def _check_profile(icc: bytes | None) -> None:
+    """Both editions convert colour through the embedded profile: a damaged one must be said, not crash."""
+    if not icc:
+        return
+    try:
+        ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    except (OSError, ImageCms.PyCMSError):
+        raise PhotoProblem("its embedded colour profile is damaged",
+                           "export the photo again with its colour profile (sRGB or Adobe RGB) embedded") from None
 
 
 def probe(path: Path) -> ImageInfo:
@@ -53,6 +65,7 @@ def probe(path: Path) -> ImageInfo:
                         f"downscale it below {MAX_PIXELS // 1_000_000} megapixels")
                 dpi = image.info.get("dpi")
                 mode = image.mode
+                _check_profile(image.info.get("icc_profile"))
                 if fmt == "JPEG":
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()
