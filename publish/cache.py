@@ -249,9 +249,7 @@ def derived_file(kind: str) -> Callable[[Callable[..., tuple[bytes, str]]], Call
             folder = _derived_folder.get()
             if folder is None:
                 return make(path, *args)
-            key = hashlib.sha256("\0".join(
-                (kind, str(FORMAT), publish.__version__, _code_digest(), file_hash(path), repr(args))
-            ).encode()).hexdigest()
+            key = _derived_key(kind, path, args)
             for kept in folder.glob(f"{key}.*"):
                 with contextlib.suppress(OSError):
                     data = kept.read_bytes()
@@ -265,6 +263,30 @@ def derived_file(kind: str) -> Callable[[Callable[..., tuple[bytes, str]]], Call
             return data, extension
         return cached
     return decorate
+
+
+def derived_bytes(kind: str) -> Callable[[Callable[..., bytes | None]], Callable[..., bytes | None]]:
+    """derived_file for functions giving bytes or None (a font subset, or nothing to subset)."""
+    def decorate(make: Callable[..., bytes | None]) -> Callable[..., bytes | None]:
+        @derived_file(kind)
+        def as_file(path: Path, *args: object) -> tuple[bytes, str]:
+            data = make(path, *args)
+            return (b"", "none") if data is None else (data, "bin")
+
+        @functools.wraps(make)
+        def cached(path: Path, *args: object) -> bytes | None:
+            data, extension = as_file(path, *args)
+            return None if extension == "none" else data
+        return cached
+    return decorate
+
+
+def _derived_key(kind: str, path: Path, args: tuple[object, ...]) -> str:
+    """Source bytes, arguments (sets in sorted order, so the key is the same in every process) and code."""
+    canonical = [sorted(a) if isinstance(a, set | frozenset) else a for a in args]
+    return hashlib.sha256("\0".join(
+        (kind, str(FORMAT), publish.__version__, _code_digest(), file_hash(path), repr(canonical))
+    ).encode()).hexdigest()
 
 
 def _prune_derived(folder: Path, older_than_ns: int) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from publish.cache import derived_bytes
+
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.S)
 _SRC_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
 
@@ -31,6 +33,7 @@ def font_faces(css: str) -> list[tuple[str, str]]:
     return faces
 
 
+@derived_bytes("epub-font-subset")  # an edit that brings no new character reuses the subsets
 def subset_font(path: Path, characters: set[str]) -> bytes | None:
     """The font cut down to the glyphs for these characters, or None when it draws none of them."""
     font = TTFont(str(path), lazy=True)

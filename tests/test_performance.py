@@ -226,3 +226,28 @@ def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path) ->
     assert len(list((output / CACHE_DIR / "derived").iterdir())) == 1  # the stale copy was pruned
     derive(photo, 300)  # outside a build nothing is kept or reused
     assert made == [300, 300, 300]
+
+
+def test_font_subsets_are_reused_for_the_same_characters_and_nothing_is_remembered_as_nothing(
+        tmp_path: Path) -> None:
+    from publish.cache import derived_bytes
+
+    manuscript = write_manuscript(tmp_path / "feature")
+    output = tmp_path / "out"
+    font = manuscript / "feature.md"  # any file stands for the font: the cache keys on its bytes
+    calls: list[str] = []
+
+    @derived_bytes("test-subset")
+    def subset(path: Path, characters: set[str]) -> bytes | None:
+        calls.append("".join(sorted(characters)))
+        return None if characters == {" "} else "".join(sorted(characters)).encode()
+
+    def run() -> object:
+        assert subset(font, {"b", "a", "c"}) == b"abc"
+        assert subset(font, {"c", "a", "b"}) == b"abc"  # a set in another order is the same request
+        assert subset(font, {" "}) is None
+        assert subset(font, {" "}) is None
+        return None
+
+    cached_build(manuscript, output, ("epub",), run=run)
+    assert calls == ["abc", " "]
