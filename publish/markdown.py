@@ -276,6 +276,8 @@ class Reader:
             children = (*children[:-1], Text(last.text[:trailing.start()]))
             given["id"] = trailing.group(1)
         text = plain_text(children)
+        if not text:  # it would be an empty entry in the contents and the EPUB's navigation
+            self._problem(line, "a heading without text", "write the heading, or remove the # marks")
         attrs = dict(self._attrs(given, line))
         if "id" not in attrs:
             base = f"{self.article_id}--{slugify(text) or 'section'}"
