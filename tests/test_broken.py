@@ -185,6 +185,7 @@ ODD_TOML = """\
 title = "Braces {{ 7 * 7 }} & <Angles>"
 language = "en"
 date = 2020-05-01
+description = "<script>alert(1)</script> ]]> <!-- x --> &amp;"
 
 [[contributors]]
 name = "Ada {% if true %}Writer{% endif %}"
@@ -259,6 +260,8 @@ def test_template_syntax_in_the_text_prints_literally(odd_build: Path) -> None:
     assert "Braces {{ 7 * 7 }} &amp; &lt;Angles&gt;" in opf
     assert "Ada {% if true %}Writer{% endif %}" in opf
     assert "<Angles>" not in xhtml + opf
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &lt;!-- x --&gt; &amp;amp;" in opf
+    assert "<script" not in opf
 
 
 def test_markup_in_the_metadata_reaches_the_pdf_metadata_as_text(odd_build: Path) -> None:
@@ -269,6 +272,7 @@ def test_markup_in_the_metadata_reaches_the_pdf_metadata_as_text(odd_build: Path
         assert xmp.get("dc:title") == "Braces {{ 7 * 7 }} & <Angles>"
         assert list(xmp.get("dc:creator")) == ["Ada {% if true %}Writer{% endif %}"]
         assert str(document.docinfo["/Title"]) == "Braces {{ 7 * 7 }} & <Angles>"
+        assert xmp.get("dc:description") == "<script>alert(1)</script> ]]> <!-- x --> &amp;"
 
 
 def test_markup_in_the_metadata_cannot_break_the_epub(odd_build: Path) -> None:
