@@ -409,7 +409,7 @@ def _pages(numbers: list[int]) -> str:
 def update_report(result: CheckResult, output: Path) -> Path | None:
     """Rewrites the build report with this run's findings and EPUBCheck verdict, when editions exist."""
     from publish.build import build_date
-    from publish.output import OutputBusy, locked
+    from publish.output import OutputError, locked
     from publish.report import write_report
 
     publication = result.publication
@@ -422,8 +422,8 @@ def update_report(result: CheckResult, output: Path) -> Path | None:
             return write_report(publication, Styles.for_manuscript(result.manuscript), output,
                                 result.manuscript, findings, build_date(publication).date().isoformat(),
                                 checked=result, preflight=result.preflight)
-    except OutputBusy:
-        result.skipped.append(f"updating the report (a build is writing to {output})")
+    except OutputError as exc:
+        result.skipped.append(f"updating the report ({exc})")
         return None
 
 

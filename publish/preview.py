@@ -30,7 +30,7 @@ from publish.build import EDITIONS, build
 from publish.check import edition_paths, source_files
 from publish.diagnostics import ManuscriptError
 from publish.loader import load
-from publish.output import OutputBusy
+from publish.output import OutputError
 from publish.render import DEFAULT_STYLES, Styles
 from publish.report import template_environment
 
@@ -165,7 +165,7 @@ class Preview:
             errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
             message = (f"{errors} error{'s' if errors != 1 else ''} in {self.manuscript}: "
                        "showing the last good build")
-        except OutputBusy as exc:
+        except OutputError as exc:  # busy (another build) or not writable
             message = f"{exc}; the preview shows the editions as they are"
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the preview
             message = f"internal error while building ({type(exc).__name__}: {exc}); please report it"
