@@ -16,11 +16,11 @@ from publish.glyphs import check_glyphs
 from publish.loader import load
 from publish.model import Publication
 from publish.output import atomic_path, locked
+from publish.pagemap import PrintPage, print_pages, print_pages_for_epub
 from publish.pdf import lay_out, write_pdf
 from publish.progress import stage
 from publish.render import Styles
 from publish.report import result_diagnostics as report_diagnostics
-from publish.pagemap import PrintPage, print_pages, print_pages_for_epub
 from publish.report import write_report
 
 EDITIONS = ("pdf", "epub")
@@ -94,12 +94,12 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
                 diags.error(manuscript / "styles", None, f"the layout asked for '{url}', which was refused",
                             "builds are offline and read only the manuscript folder and styles/")
             diags.raise_if_errors()
+            pages = print_pages(layout)  # where each print page begins, for the EPUB's page-list
             result.warnings = diags.warnings
             result.preflight = [report.format() for report in layout.reports.values()]
             if keep_html:
                 (output / f"{slug}.print.html").write_text(layout.html, encoding="utf-8")
                 (output / f"{slug}.print.css").write_text(print_css(publication, styles), encoding="utf-8")
-            pages = print_pages(layout)  # where each print page begins, for the EPUB's page-list
             target = output / f"{slug}.pdf"
             stage("writing the PDF")
             with atomic_path(target) as temp:
