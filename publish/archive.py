@@ -29,6 +29,7 @@ from publish.model import Metadata, Publication
 from publish.output import atomic_path
 from publish.pagemap import PrintPage, print_pages
 from publish.pdf import PrintLayout, lay_out
+from publish.preflight import ARCHIVE
 from publish.records import edition_identifier
 from publish.render import Styles
 from publish.reproducible import save_deterministic, stable_image_names, zip_bytes
@@ -108,23 +109,10 @@ def source_zip(publication: Publication, when: dt.datetime, exclude: tuple[Path,
                       for name, path in manuscript_sources(publication, exclude)), when)
 
 
-def check_archivable(publication: Publication, diags: Diagnostics) -> None:
-    """Problems only the archive edition has, found before any edition is written.
-
-    A CMYK master cannot be shown under the archive's sRGB output intent.
-    """
-    for photo in publication.photos:
-        if photo.mode == "CMYK":
-            diags.error(photo.path, photo.line, f"photo '{photo.name}' is CMYK; the archival PDF/A edition "
-                        "shows photos in sRGB", "give the RGB master of the photo; print converts it itself")
-
-
 def lay_out_archive(publication: Publication, styles: Styles, created: str,
                     diags: Diagnostics) -> PrintLayout:
-    """The print layout without print's colour conversions: PDF/A shows photos in their own colours."""
-    check_archivable(publication, diags)
-    diags.raise_if_errors()
-    return lay_out(publication, styles, created, diags, standard="pdf/x-4")
+    """The print layout without print's CMYK conversions: PDF/A shows photos in sRGB."""
+    return lay_out(publication, styles, created, diags, standard=ARCHIVE)
 
 
 def build_archive(publication: Publication, styles: Styles, output: Path, created: str,

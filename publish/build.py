@@ -7,14 +7,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish.archive import ArchiveReport, build_archive, check_archivable
+from publish.archive import ArchiveReport, build_archive
 from publish.buildrecord import describe, describe_bag, write_build_record
 from publish.deposit import write_deposit
 from publish.diagnostics import Diagnostic
 from publish.epub import build_epub
 from publish.glyphs import check_glyphs
 from publish.loader import load
-from publish.model import Publication
+from publish.model import EDITIONS, Publication
 from publish.output import atomic_path, locked
 from publish.pagemap import PrintPage, print_pages, print_pages_for_epub
 from publish.pdf import lay_out, write_pdf
@@ -22,8 +22,6 @@ from publish.progress import stage
 from publish.render import Styles
 from publish.report import result_diagnostics as report_diagnostics
 from publish.report import write_report
-
-EDITIONS = ("pdf", "epub")
 
 
 @dataclass
@@ -78,8 +76,6 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
     check_glyphs(publication, styles, diags)  # no tofu: every character has a font, or we stop here
-    if "archive" in editions:
-        check_archivable(publication, diags)  # before any edition is written
     diags.raise_if_errors()
     result = BuildResult(publication, warnings=diags.warnings)
     when = build_date(publication)

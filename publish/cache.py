@@ -32,7 +32,7 @@ from publish.progress import stage
 CACHE_DIR = ".publish-cache"
 FORMAT = 1  # bump when the entry layout changes
 KEEP_ENTRIES = 6  # most recent builds kept per output folder
-CACHEABLE = {"pdf", "epub"}
+CACHEABLE = {"pdf", "epub", "archive"}
 PACKAGE = Path(publish.__file__).resolve().parent
 DEFAULT_STYLES = PACKAGE.parent / "styles"
 LIBRARIES = ("weasyprint", "pydyf", "ebooklib", "pillow", "pikepdf", "fonttools", "jinja2", "markdown-it-py")

@@ -15,6 +15,7 @@ import click
 from publish import __version__
 from publish.cache import cached_build
 from publish.diagnostics import Diagnostic, ManuscriptError
+from publish.model import ALL_EDITIONS
 from publish.output import OutputBusy, OutputError
 from publish.progress import Progress, reporting, summary
 
@@ -171,9 +172,9 @@ def all_editions(ctx: click.Context, manuscripts: tuple[Path, ...], output: Path
 
     paths = list(manuscripts) or [Path("manuscript")]
     if not is_catalogue(paths) and not scheduler:
-        _run(ctx, paths[0], output, ("pdf", "epub"))
+        _run(ctx, paths[0], output, ALL_EDITIONS)
         return
-    _run_catalogue(ctx, paths, output, ("pdf", "epub"), jobs, scheduler)
+    _run_catalogue(ctx, paths, output, ALL_EDITIONS, jobs, scheduler)
 
 
 def _run_catalogue(ctx: click.Context, paths: list[Path], output: Path, editions: tuple[str, ...],

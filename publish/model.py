@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+EDITIONS = ("pdf", "epub")  # what readers get, and what the preview shows
+ALL_EDITIONS = (*EDITIONS, "archive")  # `publish all`: the library's archival PDF too
+
 
 @dataclass(frozen=True)
 class Contributor:

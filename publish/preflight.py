@@ -86,6 +86,9 @@ def _derived_name(photo: Photo, suffix: str) -> str:
     return f"{Path(photo.name).stem}-{digest}{suffix}"
 
 
+ARCHIVE = "pdf/a"  # the archive edition's layout: print's pages, photos in sRGB for PDF/A
+
+
 def prepare(publication: Publication, standard: str, condition: OutputCondition, workdir: Path,
             diags: Diagnostics) -> tuple[dict[Path, Path], dict[str, PhotoReport]]:
     """The files the layout should place instead of the masters, and a report per photo."""
@@ -128,6 +131,18 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
             cmyk.save(target, "JPEG", quality=95, subsampling=0, dpi=image.info.get("dpi", (300, 300)))
             derived[photo.path] = target
             report.action = f"converted to CMYK for {condition.info} (perceptual), in a derived copy"
+            continue
+        if standard == ARCHIVE and image.mode == "CMYK":
+            # PDF/A's output intent is sRGB: a CMYK master is shown through its own profile (or the
+            # print condition's) in an sRGB copy, as the reader's screen would show it.
+            source = _source_profile(icc) if icc else ImageCms.ImageCmsProfile(io.BytesIO(condition.data))
+            rgb = ImageCms.applyTransform(image, ImageCms.buildTransform(
+                source, ImageCms.createProfile("sRGB"), "CMYK", "RGB",
+                renderingIntent=ImageCms.Intent.PERCEPTUAL))
+            target = workdir / _derived_name(photo, ".jpg")
+            rgb.save(target, "JPEG", quality=95, subsampling=0, dpi=image.info.get("dpi", (300, 300)))
+            derived[photo.path] = target
+            report.action = "CMYK master shown in sRGB for the archive, in a derived copy"
             continue
         # PDF/X-4: RGB keeps its colour profile; the master is used unless it must be adapted.
         drop_alpha = image.mode in ("RGBA", "LA", "PA") and not transparent
