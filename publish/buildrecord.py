@@ -7,7 +7,6 @@ claims), so the record describes what is on disk rather than what the build inte
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -19,6 +18,7 @@ from pathlib import Path
 import pikepdf
 from lxml import etree
 
+from publish.cache import file_hash
 from publish.model import Publication
 from publish.output import write_atomic
 
@@ -43,14 +43,6 @@ class OutputRecord:
     def as_dict(self) -> dict[str, object]:
         return {"edition": self.edition, "path": self.path, "size": self.size, "sha256": self.sha256,
                 "pages": self.pages, "standard": self.standard}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def pdf_facts(path: Path) -> tuple[int, str]:
@@ -97,14 +89,14 @@ def describe(edition: str, path: Path, output: Path) -> OutputRecord:
     elif path.suffix == ".epub":
         standard = epub_standard(path)
     return OutputRecord(edition, path.relative_to(output).as_posix(), path.stat().st_size,
-                        sha256_of(path), pages, standard)
+                        file_hash(path), pages, standard)
 
 
 def describe_bag(bag: Path, output: Path) -> OutputRecord:
     """A bag is a folder: its size is the payload's, its checksum that of its SHA-256 tag manifest."""
     payload = sum(p.stat().st_size for p in (bag / "data").rglob("*") if p.is_file())
     return OutputRecord("deposit", bag.relative_to(output).as_posix() + "/", payload,
-                        sha256_of(bag / "tagmanifest-sha256.txt"), None, "BagIt 1.0 (RFC 8493)")
+                        file_hash(bag / "tagmanifest-sha256.txt"), None, "BagIt 1.0 (RFC 8493)")
 
 
 def tool_versions() -> dict[str, str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from publish.diagnostics import ManuscriptError
 from publish.output import OutputBusy
+from publish.text import human_size
 
 METADATA_FILE = "publication.toml"
 
@@ -177,13 +178,7 @@ class ClusterProblem(Exception):
 def summary_line(outcome: Outcome) -> str:
     """One line per manuscript for the catalogue's summary."""
     made = "; ".join(
-        f"{edition} {_size(size)}" + (f", {pages} pages" if pages else "")
+        f"{edition} {human_size(size)}" + (f", {pages} pages" if pages else "")
         for edition, _path, size, pages in outcome.editions)
     detail = f" ({made})" if made else ""
     return f"{outcome.status:>17}  {outcome.manuscript}{detail} — {outcome.seconds:.1f} s"
-
-
-def _size(size: float) -> str:
-    from publish.progress import human_size
-
-    return human_size(size)

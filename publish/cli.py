@@ -18,6 +18,7 @@ from publish.diagnostics import Diagnostic, ManuscriptError
 from publish.model import ALL_EDITIONS
 from publish.output import OutputBusy, OutputError
 from publish.progress import Progress, reporting, summary
+from publish.text import human_size
 
 ISSUES_URL = "the publish maintainers (include the command, this message and the traceback from --debug)"
 
@@ -36,14 +37,6 @@ def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
                             help="No progress and no summary; only problems are printed.")
-
-
-def _human_size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
@@ -108,7 +101,7 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
         click.echo(f"preflight: {line}", err=True)
     for built in result.built:
         pages = f", {built.pages} pages" if built.pages else ""
-        click.echo(f"{built.path} ({_human_size(built.size)}{pages})")
+        click.echo(f"{built.path} ({human_size(built.size)}{pages})")
     if getattr(result, "report", None):
         click.echo(f"report: {result.report.resolve().as_uri()}")
     if getattr(result, "archive", None):

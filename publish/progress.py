@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from publish.text import human_size
+
 _PAGE = re.compile(r"Creating layout - Page (\d+)")
 
 
@@ -106,14 +108,6 @@ def reporting(progress: Progress) -> Iterator[Progress]:
             logger.propagate = saved[1]
         progress.clear()
         _current.reset(token)
-
-
-def human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 def summary(built: list, seconds: float, cached: bool = False) -> str:

@@ -22,6 +22,7 @@ from publish.diagnostics import Diagnostic, Diagnostics, Severity
 from publish.model import Photo, Publication
 from publish.output import write_atomic
 from publish.render import Styles
+from publish.text import human_size
 
 if TYPE_CHECKING:
     from publish.check import CheckResult
@@ -32,14 +33,6 @@ PHOTO_WIDTH = 240
 
 def report_path(output: Path, publication: Publication) -> Path:
     return output / f"{publication.slug}.report.html"
-
-
-def human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 def _data_uri(data: bytes, media_type: str) -> str:

@@ -21,3 +21,12 @@ def slugify(text: str) -> str:
 def short_title(title: str) -> str:
     """The part of a headline before its colon, used for running heads and slugs."""
     return title.split(":", 1)[0].strip()
+
+
+def human_size(size: float) -> str:
+    """Sizes as people read them on a summary line or in a report: 1.2 MB, 435.6 KB."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"

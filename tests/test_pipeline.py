@@ -142,16 +142,15 @@ def test_texts_follow_file_names_when_not_declared(tmp_path: Path) -> None:
     assert [h.level for h in publication.articles[0].headings] == [2, 3]  # no gap in the outline
 
 
-def test_every_error_of_a_manuscript_is_reported_at_its_line() -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem():
-        shutil.copytree(FIXTURES / "errors-all", "errors-all")
-        output = Path("output")
-        output.mkdir()
-        (output / "errors-all.pdf").write_bytes(b"previous edition")
-        result = runner.invoke(main, ["all", "errors-all", "-o", "output"])
-        assert (output / "errors-all.pdf").read_bytes() == b"previous edition"
-        assert sorted(p.name for p in output.iterdir() if not p.name.startswith(".")) == ["errors-all.pdf"]
+def test_every_error_of_a_manuscript_is_reported_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(FIXTURES / "errors-all", "errors-all")
+    output = Path("output")
+    output.mkdir()
+    (output / "errors-all.pdf").write_bytes(b"previous edition")
+    result = CliRunner().invoke(main, ["all", "errors-all", "-o", "output"])
+    assert (output / "errors-all.pdf").read_bytes() == b"previous edition"
+    assert sorted(p.name for p in output.iterdir() if not p.name.startswith(".")) == ["errors-all.pdf"]
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if ": error: " in line]
     assert lines == [
