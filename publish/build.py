@@ -126,5 +126,5 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
         result.record = write_build_record(output, publication, when, outputs)
         stage("writing the report")
         result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
-                                     when.date().isoformat(), preflight=getattr(result, "preflight", None))
+                                     when.date().isoformat(), preflight=result.preflight)
     return result
