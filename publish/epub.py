@@ -137,6 +137,9 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     book.set_identifier(edition_identifier(meta, "epub"))  # its own ISBN ([epub] isbn) when given
     book.set_title(meta.title)
     book.set_language(meta.language)
+    rtl = meta.direction == "rtl"
+    if rtl:  # pages turn right to left: the spine's page-progression-direction, the package's dir
+        book.set_direction("rtl")
     book.add_metadata("DC", "date", meta.date)
 
     images: dict[str, str] = {}
@@ -216,8 +219,8 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     _metadata(book, publication, cover_item.id, bool(report.pages))
 
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": False,
-                                "package_direction": False})
+    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": rtl,
+                                "package_direction": rtl})
     target.write_bytes(_normalise(raw.getvalue(), meta.language, modified, report.pages))
     return report
 

@@ -58,6 +58,7 @@ def subset_font(path: Path, characters: set[str]) -> bytes | None:
 
 
 _RULE = re.compile(r"([^{}]*)\{([^{}]*)\}")
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)  # a comment naming :lang() must not hide the rule after it
 _FAMILY_DECL = re.compile(r"(?:font-family|--[\w-]*font[\w-]*)\s*:\s*([^;}]+)")
 _FAMILY_NAME = re.compile(r"""font-family\s*:\s*["']?([^"';]+?)["']?\s*;""")
 
@@ -69,7 +70,7 @@ def primary_families(css: str) -> set[str]:
     (Khmer, Japanese): the e-book carries them only when its text has characters only they draw.
     """
     families: set[str] = set()
-    for selector, body in _RULE.findall(_FONT_FACE.sub("", css)):
+    for selector, body in _RULE.findall(_FONT_FACE.sub("", _COMMENT.sub("", css))):
         if ":lang(" in selector:
             continue
         for value in _FAMILY_DECL.findall(body):

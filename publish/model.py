@@ -85,6 +85,13 @@ class Metadata:
     translations: tuple[Translation, ...] = ()
 
     @property
+    def direction(self) -> str:
+        """'rtl' when the publication's language is written right to left: its documents and page order."""
+        from publish.text import direction
+
+        return direction(self.language)
+
+    @property
     def isbn(self) -> str | None:
         if self.identifier.startswith("urn:isbn:"):
             return self.identifier.removeprefix("urn:isbn:")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from icu4py.breakers import CharacterBreaker
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
@@ -22,6 +23,7 @@ from publish.model import (
     Publication,
     Text,
 )
+from publish.text import direction
 
 DEFAULT_STYLES = Path(__file__).resolve().parent.parent / "styles"
 VOID = {"br", "hr", "img"}
@@ -64,22 +66,38 @@ def block_with_id(article: Article, index: int, block: Node) -> Node:
 
 
 _INITIAL = re.compile(r"^[\"'“‘«(\[]*\w")
+# Arabic, Syriac, N'Ko, Mandaic (U+0600–08FF and the Arabic presentation forms), Mongolian, Hanifi
+# Rohingya, Adlam: letters join their neighbours, so a letter set apart would break its word's shape.
+_JOINING = ((0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF), (0x1800, 0x18AF), (0x10D00, 0x10D3F),
+            (0x1E900, 0x1E95F))
 
 
 def with_initial(block: Node) -> Node:
     """The opening paragraph's first letter in <span class="initial">, for print.css's drop cap.
 
-    WeasyPrint cannot float ::first-letter (it fails an assertion), but it floats a span.
+    WeasyPrint cannot float ::first-letter (it fails an assertion), but it floats a span. The letter
+    is a whole grapheme cluster (हि, क्षे, not a consonant without its vowel sign); text in a script
+    whose letters join gets no drop cap.
     """
     if not (isinstance(block, Element) and block.tag == "p" and block.children
             and isinstance(block.children[0], Text)):
         return block
     text = block.children[0].text
     match = _INITIAL.match(text)
-    if not match:
+    if not match or any(low <= ord(match.group(0)[-1]) <= high for low, high in _JOINING):
         return block
-    initial = Element("span", (("class", "initial"),), (Text(match.group(0)),))
-    return replace(block, children=(initial, Text(text[match.end():]), *block.children[1:]))
+    start = match.end() - 1
+    end = start + len(next(iter(CharacterBreaker(text[start:start + 32], "en"))))
+    initial = Element("span", (("class", "initial"),), (Text(text[:end]),))
+    return replace(block, children=(initial, Text(text[end:]), *block.children[1:]))
+
+
+def dir_attr(language: str, within: str = "") -> Markup:
+    """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
+    if not language:
+        return Markup("")
+    own = direction(language)
+    return Markup(f' dir="{own}"') if own != (direction(within) if within else "ltr") else Markup("")
 
 
 class Renderer:
@@ -89,6 +107,11 @@ class Renderer:
                  image_src: Callable[[Photo], str]):
         self.publication = publication
         self.edition = edition
+        meta = publication.metadata
+        # Any block of the publication set right to left: then every language-tagged element says its
+        # direction, so a left-to-right phrase in right-to-left text (or the reverse) is laid out as such.
+        self._bidi = "rtl" in {direction(lang) for lang in (meta.language, *(a.language for a in publication.articles),
+                                                             *(t.lang for t in meta.translations)) if lang}
         loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
         self.env = Environment(
             loader=ChoiceLoader(loaders),
@@ -106,6 +129,8 @@ class Renderer:
             inline=self.inline,
             href=self.href,
             image_src=image_src,
+            direction=direction,
+            dir_attr=dir_attr,
         )
         self.components = self.env.get_template("components.html").module
         self.link_targets: dict[str, str] = {}
@@ -142,6 +167,9 @@ class Renderer:
             if any(name == "lang" for name, _ in attrs) and self.edition == "epub":  # XHTML wants both
                 lang = dict(attrs)["lang"]
                 rendered += f' xml:lang="{escape(lang)}"'
+            lang = node.attr("lang")
+            if lang and not node.attr("dir") and (self._bidi or direction(lang) == "rtl"):
+                rendered += f' dir="{direction(lang)}"'
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
             inner = Markup("").join(self.node(c) for c in node.children)

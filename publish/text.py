@@ -1,4 +1,4 @@
-"""Small text helpers shared by the loader and the builders: slugs and plain-text extraction."""
+"""Small text helpers shared by the loader and the builders: slugs, sizes, writing direction."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def slugify(text: str) -> str:
     ascii_only = folded.encode("ascii", "ignore").decode("ascii")
     base = ascii_only if ascii_only.strip() else unicodedata.normalize("NFC", text)
     base = _NON_WORD.sub("", base).strip().lower()
-    return _SPACES.sub("-", base).strip("-")[:80]
+    return _SPACES.sub("-", base)[:80].strip("-")  # cut first: a slug never ends in "-"
 
 
 def short_title(title: str) -> str:
@@ -30,3 +30,22 @@ def human_size(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+# Languages written right to left (ISO 639), and the scripts (ISO 15924) that are, for tags that
+# name one: "az-Arab" is right to left, "ku-Latn" is not. The one place that knows; templates ask
+# through Metadata.direction and the `direction`/`dir_attr` globals of render.py.
+RTL_LANGUAGES = frozenset({"ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "lrc", "mzn",
+                           "nqo", "pnb", "prs", "ps", "sd", "syr", "ug", "ur", "yi"})
+RTL_SCRIPTS = frozenset({"adlm", "arab", "aran", "armi", "avst", "hebr", "mand", "mend", "nbat", "nkoo",
+                         "palm", "phli", "phlp", "phnx", "prti", "rohg", "samr", "sarb", "sogd", "sogo",
+                         "syrc", "thaa", "yezi"})
+
+
+def direction(language: str) -> str:
+    """'rtl' for a BCP 47 tag written right to left, else 'ltr': the script subtag decides when given."""
+    subtags = language.replace("_", "-").lower().split("-")
+    script = next((s for s in subtags[1:] if len(s) == 4 and s.isalpha()), None)
+    if script:
+        return "rtl" if script in RTL_SCRIPTS else "ltr"
+    return "rtl" if subtags[0] in RTL_LANGUAGES else "ltr"
