@@ -25,8 +25,14 @@ from publish.segment import ZWSP
 
 
 def needs_actual_text(text: str) -> bool:
-    """Lines whose glyphs may not map back to their characters in order: any combining mark."""
-    return any(unicodedata.category(c).startswith("M") for c in text)
+    """Lines whose glyphs may not map back to their characters in order: any combining mark.
+
+    Not lines of right-to-left text (Arabic, Hebrew): pdfium and poppler read the /ActualText of such
+    a line as if it were in visual order and return it reversed (letters or words), while they put its
+    glyphs back in reading order themselves; only a vowel mark may then come out beside its letter.
+    """
+    return (any(unicodedata.category(c).startswith("M") for c in text)
+            and not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text))
 
 
 def _wrapped(draw_first_line: Any) -> Any:
