@@ -227,14 +227,14 @@ def _struct_elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
         return []
     found: list[pikepdf.Dictionary] = []
     stack = [root]
-    while stack:
+    while stack:  # depth first, in reading order: the heading-level check depends on it
         node = stack.pop()
+        if node is not root:
+            found.append(node)
         kids = node.get("/K")
         children = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-        for child in reversed(children):
-            if isinstance(child, pikepdf.Dictionary) and "/S" in child:
-                found.append(child)
-                stack.append(child)
+        stack.extend(child for child in reversed(children)
+                     if isinstance(child, pikepdf.Dictionary) and "/S" in child)
     return found
 
 

@@ -23,6 +23,7 @@ from publish.model import Article, Figure, Photo, Publication
 from publish.prepress import OutputCondition
 
 WANTED_PPI = 300
+MIN_ACCEPTABLE_PPI = 30  # the lowest min_ppi captions.toml takes: a hint must not offer less
 MM_PER_PX = 25.4 / 96  # CSS pixels
 
 
@@ -242,7 +243,9 @@ def check_resolution(publication: Publication, document: object, reports: dict[s
                 diags.error(*where, f"photo '{photo.name}' prints at {shown} ppi ({size}); "
                             f"below {photo.min_ppi} ppi it would print visibly blurred",
                             f"use an original at least {needed} px wide, place it smaller, or accept "
-                            f"it with min_ppi = {max(30, shown)} in {entry}")
+                            f"it with min_ppi = {shown} in {entry}" if shown >= MIN_ACCEPTABLE_PPI
+                            else f"use an original at least {needed} px wide: below "
+                            f"{MIN_ACCEPTABLE_PPI} ppi no min_ppi accepts it")
             elif shown < WANTED_PPI:
                 diags.warning(*where, f"photo '{photo.name}' prints at {shown} ppi ({size}); "
                               f"print wants {WANTED_PPI} ppi",

@@ -27,6 +27,7 @@ from publish.text import direction
 
 DEFAULT_STYLES = Path(__file__).resolve().parent.parent / "styles"
 VOID = {"br", "hr", "img"}
+INLINE = {"a", "abbr", "b", "br", "cite", "code", "em", "i", "q", "s", "small", "span", "strong", "sub", "sup"}
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,9 @@ class Renderer:
             lang = node.attr("lang")
             if lang and not node.attr("dir") and (self._bidi or direction(lang) == "rtl"):
                 rendered += f' dir="{direction(lang)}"'
+            start = node.attr("start") if node.tag == "ol" else None
+            if start and start.isdigit() and self.edition == "print":  # WeasyPrint ignores start=
+                rendered += f' style="counter-reset: list-item {int(start) - 1}"'
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
             inner = Markup("").join(self.node(c) for c in node.children)
@@ -192,5 +196,13 @@ class Renderer:
             if isinstance(child, Element) and child.tag == "p":
                 parts.append(self.inline(child.children))
             else:
-                parts.append(self.node(child))
+                parts.append(self._as_spans(child))
         return Markup(" ").join(parts)
+
+    def _as_spans(self, node: Node) -> Markup:
+        """A list, quote or code block in a note, as spans (class note-ul, note-li…): the note sits in
+        a paragraph, where a <ul> would end the paragraph and spill the list into the text."""
+        if isinstance(node, Element) and node.tag not in INLINE:
+            inner = Markup("").join(self._as_spans(c) for c in node.children)
+            return Markup(f'<span class="note-{node.tag}">') + inner + Markup("</span>")
+        return self.node(node)
