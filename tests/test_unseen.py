@@ -137,3 +137,28 @@ def test_a_photo_too_small_for_any_min_ppi_gets_no_min_ppi_hint(tmp_path: Path) 
 def test_a_very_long_title_makes_a_slug_without_a_trailing_hyphen() -> None:
     slug = slugify(" ".join(["Extraordinarily"] * 40))
     assert len(slug) <= 80 and not slug.endswith("-") and not slug.startswith("-")
+
+
+def test_contents_numbers_match_page_labels_when_the_first_text_opens_with_a_photo(tmp_path: Path) -> None:
+    """The contents said 'One 4, Two 3': the folio counter restarted after the opener photo, the
+    page labels at it."""
+    manuscript = write_manuscript(tmp_path / "m", {
+        "feature.md": "+++\ntitle = \"One\"\n+++\n\n![](photos/harbour.jpg)\n\nText one.\n",
+        "second.md": "+++\ntitle = \"Two\"\n+++\n\nText two.\n",
+        "photos/captions.toml": '["harbour.jpg"]\nalt = "Boats."\ncaption = "Boats at dawn."\n'
+                                'placement = "opener"\nmin_ppi = 100\n'})
+    run = run_publish("pdf", str(manuscript), "-o", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    pdf = _print_pdf(tmp_path / "out")
+    pages = _pages_text(pdf)
+    with pikepdf.open(pdf) as document:
+        nums = list(document.Root.PageLabels.Nums)
+    first_numbered = int(nums[-2])
+
+    def label(text: str) -> int:
+        return next(i for i, page in enumerate(pages) if text in page) - first_numbered + 1
+
+    contents = next(page for page in pages if page.startswith("Contents"))
+    assert f"One {label('Boats at dawn.')}" in contents
+    assert f"Two {label('ext two.')}" in contents
+    assert label("Boats at dawn.") == 1
