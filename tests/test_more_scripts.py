@@ -16,7 +16,7 @@ from lxml import etree
 from publish.diagnostics import Diagnostics
 from publish.glyphs import check_glyphs
 from publish.loader import load
-from publish.render import Styles
+from publish.render import Renderer, Styles
 from publish.text import direction
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -191,6 +191,19 @@ def test_arabic_epub_reads_right_to_left(arabic):
     spine = opf.find(f"{OPF}spine")
     assert spine.get("page-progression-direction") == "rtl"
     assert any("NaskhArabic" in f for f in fonts) and any("SansArabic" in f for f in fonts), fonts
+
+
+def test_print_html_of_a_mixed_publication_says_each_direction(tmp_path):
+    """An English book with an Arabic text: the text runs right to left, an English phrase in it left to right."""
+    text = ARABIC_TEXT.replace("+++\ntitle", "+++\nlang = \"ar\"\ntitle", 1)
+    root = write_manuscript(tmp_path / "ms", {"feature.md": text, "photos/captions.toml": ARABIC_CAPTIONS},
+                            photos={"photos/harbour.jpg": {"size": (600, 400), "dpi": 72}})
+    publication, _ = load(root)
+    html = Renderer(publication, Styles.for_manuscript(root), "print", image_src=lambda p: p.name).render(
+        "print.html", created="2020-05-01T00:00:00Z")
+    assert '<html lang="en">' in html
+    assert re.search(r'<section class="article" id="[^"]+" lang="ar" dir="rtl"', html), html[:2000]
+    assert '<span lang="en" dir="ltr">Friendship Bridge</span>' in html
 
 
 def test_arabic_epub_passes_epubcheck(arabic):
