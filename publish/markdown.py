@@ -214,11 +214,15 @@ class Reader:
             image = self._lone_image(node, line)
             if image is not None:
                 return image
+            self._stray_fence(node, line)
         if kind in _BLOCK_TAGS:
             children = self._children(node, line)
             return Element(_BLOCK_TAGS[kind], self._block_attrs(node, line), children, line)
         if kind.startswith("container_"):
             aside_kind = kind.removeprefix("container_")
+            if not node.nester_tokens.closing.markup:  # the rest of the text would become the aside
+                self._problem(line, f"'::: {aside_kind}' is never closed",
+                              "end it with a line ':::'")
             children = tuple(c for c in (self._block(c, line) for c in node.children)
                              if c is not None)
             if any(isinstance(c, ImageRef) for c in children):
@@ -239,6 +243,20 @@ class Reader:
             return Element("p", (), self._inlines(node, line), line)
         self._problem(line, f"unsupported Markdown construct '{kind}'")
         return None
+
+    def _stray_fence(self, node: SyntaxTreeNode, line: int | None) -> None:
+        """A ':::' line markdown-it left as text: an aside kind we do not have, or a fence closing
+        nothing (an aside nested in another closed the outer one). Printed, it reads as a typo."""
+        first = self.source_lines[node.map[0]].strip() if node.map else ""
+        if not first.startswith(":::"):
+            return
+        kind = first.lstrip(":").strip()
+        if kind:
+            self._problem(line, f"unknown block '::: {kind}'",
+                          f"the blocks are {', '.join('::: ' + k for k in ASIDE_KINDS)}")
+        else:
+            self._problem(line, "a ':::' that closes nothing",
+                          "delete it; an aside inside another needs a longer fence: :::: sidebar … ::::")
 
     def _block_attrs(self, node: SyntaxTreeNode, line: int | None) -> tuple[tuple[str, str], ...]:
         attrs = {k: v for k, v in (node.attrs or {}).items() if k != "style"}

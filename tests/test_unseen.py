@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import epubcheck_messages, make_photo, run_publish, write_manuscript
+from conftest import MINIMAL_TEXT, epubcheck_messages, make_photo, run_publish, write_manuscript
 
 from publish.archive import pdfua_gaps
 from publish.text import slugify
@@ -162,3 +162,21 @@ def test_contents_numbers_match_page_labels_when_the_first_text_opens_with_a_pho
     assert f"One {label('Boats at dawn.')}" in contents
     assert f"Two {label('ext two.')}" in contents
     assert label("Boats at dawn.") == 1
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("::: pullquote\nA quote that never closes.\n\nThe rest of the text.\n",
+     "feature.md:12: error: '::: pullquote' is never closed"),
+    ("::: warning\nCareful.\n:::\n", "feature.md:12: error: unknown block '::: warning'"),
+    ("::: sidebar\nOuter.\n\n::: pullquote\nInner.\n:::\n\n:::\n",
+     "feature.md:19: error: a ':::' that closes nothing"),
+])
+def test_aside_fences_that_would_swallow_or_print_text_are_diagnostics(tmp_path: Path, body: str,
+                                                                       expected: str) -> None:
+    """An unclosed pull quote hid the rest of the text from screen readers (aria-hidden); an unknown
+    or stray fence was printed as ':::' text."""
+    manuscript = write_manuscript(tmp_path / "m", {"feature.md": MINIMAL_TEXT + "\n" + body})
+    run = run_publish("check", str(manuscript), "-o", str(tmp_path / "out"))
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert expected in run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
