@@ -236,6 +236,9 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         return None
     front_src, body, offset = _split_front_matter(source)
     front: dict = {}
+    if front_src is None and source.split("\n", 1)[0].strip() == "+++":  # else printed as text
+        diags.error(path, 1, "the front matter opened with +++ is never closed",
+                    "end it with a line +++ after its last key")
     if front_src is not None:
         try:
             front_doc = parse(front_src)

@@ -55,6 +55,15 @@ def text_list(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def text_files(value: Any) -> tuple[str, ...]:
+    """An empty reading order would build nothing, and blame the photos no text uses."""
+    files = text_list(value)
+    if not files:
+        raise Invalid("the list is empty", 'name the texts in reading order, e.g. ["feature.md"], '
+                      "or leave the key out to take every .md file")
+    return files
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"expected true or false, got {_kind(value)}")
@@ -221,7 +230,7 @@ TOP = (
     Key("source", text, doc="Where the text was first published (URL or citation)."),
     Key("edition", text, doc="Edition statement, e.g. \"First edition\"."),
     Key("cover", nonempty_text, doc="Cover image, relative to the manuscript folder."),
-    Key("texts", text_list, doc="The text files in reading order; by file name when absent."),
+    Key("texts", text_files, doc="The text files in reading order; by file name when absent."),
     Key("contributors", lambda v: v, doc="[[contributors]] tables with name and role."),
     Key("print", lambda v: v, doc="[print] table: settings of the print edition."),
     Key("epub", lambda v: v, doc="[epub] table: settings of the e-book edition."),

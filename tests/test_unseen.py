@@ -180,3 +180,17 @@ def test_aside_fences_that_would_swallow_or_print_text_are_diagnostics(tmp_path:
     assert run.returncode == 2, run.stdout + run.stderr
     assert expected in run.stdout + run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"feature.md": "+++\ntitle = \"Never closed\"\n\nThe body.\n\n![](photos/harbour.jpg)\n"},
+     "feature.md:1: error: the front matter opened with +++ is never closed"),
+    ({"publication.toml": "title = \"T\"\nlanguage = \"en\"\ndate = \"2020\"\ntexts = []\n"},
+     "publication.toml:4: error: texts: the list is empty"),
+])
+def test_a_manuscript_mistake_is_named_at_its_line(tmp_path: Path, files: dict, expected: str) -> None:
+    """Unclosed front matter was printed as body text; texts = [] was reported only as unused photos."""
+    manuscript = write_manuscript(tmp_path / "m", files)
+    run = run_publish("pdf", str(manuscript), "-o", str(tmp_path / "out"))
+    assert run.returncode == 2, run.stderr
+    assert expected in run.stderr and "Traceback" not in run.stderr
