@@ -228,6 +228,10 @@ class Reader:
             if any(isinstance(c, ImageRef) for c in children):
                 self._problem(line, f"a photo cannot stand inside a {aside_kind}")
                 children = tuple(c for c in children if not isinstance(c, ImageRef))
+            if aside_kind == "pullquote" and _has_link_or_note(children):
+                self._problem(line, "a pull quote cannot hold a link or a footnote",
+                              "a pull quote repeats the text and screen readers skip it; "
+                              "put the link or the note in the text it repeats")
             return Aside(aside_kind, _mark_attribution(children), line)  # type: ignore[arg-type]
         if kind in ("fence", "code_block"):
             code = Element("code", (), (Text(node.content),), line)
@@ -420,6 +424,16 @@ def plain_text(nodes: tuple[Node, ...] | list[Node]) -> str:
         elif isinstance(node, (Element, Aside)):
             stack.extend(reversed(node.children))
     return "".join(parts).strip()
+
+
+def _has_link_or_note(nodes: tuple[Node, ...]) -> bool:
+    """Links and note calls in content hidden from screen readers (aria-hidden) cannot be reached."""
+    for node in nodes:
+        if isinstance(node, NoteRef) or (isinstance(node, Element) and node.tag == "a"):
+            return True
+        if isinstance(node, (Element, Aside)) and _has_link_or_note(node.children):
+            return True
+    return False
 
 
 def _mark_attribution(children: tuple[Node, ...]) -> tuple[Node, ...]:

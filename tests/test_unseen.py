@@ -194,3 +194,13 @@ def test_a_manuscript_mistake_is_named_at_its_line(tmp_path: Path, files: dict, 
     run = run_publish("pdf", str(manuscript), "-o", str(tmp_path / "out"))
     assert run.returncode == 2, run.stderr
     assert expected in run.stderr and "Traceback" not in run.stderr
+
+
+
+def test_a_footnote_or_link_in_a_pull_quote_is_a_diagnostic(tmp_path: Path) -> None:
+    """The pull quote is aria-hidden: a note called only there, or a link, could not be reached."""
+    body = "::: pullquote\nA quote with a note.[^p]\n:::\n\n[^p]: The note.\n"
+    manuscript = write_manuscript(tmp_path / "m", {"feature.md": MINIMAL_TEXT + "\n" + body})
+    run = run_publish("pdf", str(manuscript), "-o", str(tmp_path / "out"))
+    assert run.returncode == 2, run.stderr
+    assert "feature.md:12: error: a pull quote cannot hold a link or a footnote" in run.stderr
