@@ -204,3 +204,19 @@ def test_a_footnote_or_link_in_a_pull_quote_is_a_diagnostic(tmp_path: Path) -> N
     run = run_publish("pdf", str(manuscript), "-o", str(tmp_path / "out"))
     assert run.returncode == 2, run.stderr
     assert "feature.md:12: error: a pull quote cannot hold a link or a footnote" in run.stderr
+
+
+def test_the_first_text_opens_inside_the_page_margins(book: Path) -> None:
+    """A broken selector once gave the first text's opener page the full-bleed photo page's zero margins."""
+    import pypdfium2 as pdfium
+    from PIL import ImageOps
+
+    pages = _pages_text(_print_pdf(book))
+    first = next(i for i, text in enumerate(pages) if "Chapter 1: On things" in text and "Contents" not in text)
+    document = pdfium.PdfDocument(str(_print_pdf(book)))
+    try:
+        image = document[first].render(scale=30 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    left = ImageOps.invert(image).getbbox()[0]
+    assert left > image.width * 0.06, left
