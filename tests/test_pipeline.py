@@ -261,3 +261,31 @@ def test_editions_do_not_depend_on_the_working_directory(tmp_path: Path, bundled
     run = run_publish("epub", str(copy), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "out" / "ties-that-bind.epub").read_bytes() == bundled.epub.read_bytes()
+
+
+def test_notes_number_from_one_in_each_text_in_both_editions(tmp_path: Path) -> None:
+    root = write_manuscript(tmp_path / "ms", {
+        "feature.md": None, "photos/captions.toml": None,
+        "publication.toml": MINIMAL_TOML_TWO_TEXTS,
+        "a.md": "# One\n\nText one.[^1] More.[^2]\n\n[^1]: First note.\n[^2]: Second note.\n",
+        "b.md": "# Two\n\nText two.[^1]\n\n[^1]: Other note.\n",
+    }, photos={"photos/harbour.jpg": None})
+    run = run_publish("all", str(root), "-o", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    printed = pdf_text(tmp_path / "out" / "notes.pdf")
+    assert "1 Other note." in printed and "3 Other note." not in printed
+    with zipfile.ZipFile(tmp_path / "out" / "notes.epub") as archive:
+        second = archive.read("EPUB/b.xhtml").decode()
+    assert 'id="b-fn1"' in second and ">1</a>" in second
+
+
+MINIMAL_TOML_TWO_TEXTS = """\
+title = "Notes"
+language = "en"
+date = 2020
+texts = ["a.md", "b.md"]
+
+[[contributors]]
+name = "Ada Writer"
+role = "author"
+"""
