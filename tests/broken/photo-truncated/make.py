@@ -1,17 +1,10 @@
 from pathlib import Path
 
-
-def _photo(path: Path, size: tuple[int, int] = (600, 400), fmt: str = "JPEG") -> bytes:
-    """A small real photo, written to path; returns its bytes."""
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.linear_gradient("L").resize(size).convert("RGB").save(path, fmt)
-    return path.read_bytes()
+from conftest import make_photo
 
 
 def make(case: Path) -> None:
     """A JPEG cut off half way, as an interrupted copy leaves it."""
     path = case / "photos" / "harbour.jpg"
-    data = _photo(path)
+    data = make_photo(path, size=(600, 400)).read_bytes()
     path.write_bytes(data[: len(data) // 2])
