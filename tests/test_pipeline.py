@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import (
     BUNDLED,
+    MINIMAL_TOML,
     REPO,
     BundledBuild,
     epubcheck_messages,
@@ -289,3 +290,14 @@ texts = ["a.md", "b.md"]
 name = "Ada Writer"
 role = "author"
 """
+
+
+def test_a_long_title_is_cut_to_one_line_for_the_running_heads(tmp_path: Path) -> None:
+    long = "The Extraordinarily Long and Winding Title of a Feature About Sixty-Five Years of Relations"
+    root = write_manuscript(tmp_path / "ms", {"publication.toml": MINIMAL_TOML.replace("A Small Feature", long)})
+    run = run_publish("pdf", str(root), "-o", str(tmp_path / "out"), "--keep-html")
+    assert run.returncode == 0, run.stderr
+    (html,) = (tmp_path / "out").glob("*.print.html")
+    heads = etree.HTML(html.read_bytes()).xpath("//@data-running-head")
+    title_page_head = heads[0]  # the publication title, on the title page
+    assert len(title_page_head) <= 61 and title_page_head.endswith("…")
