@@ -199,26 +199,25 @@ def _masters(root: Path) -> dict[str, str]:
             if p.suffix in (".jpg", ".png")}
 
 
+def _build_varied(factory: pytest.TempPathFactory, name: str, cover: bool, command: str) -> Varied:
+    root = varied_manuscript(factory.mktemp(name) / "ms", cover=cover)
+    masters = _masters(root)
+    out = root.parent / "out"
+    run = run_publish(command, str(root), "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    return Varied(root, out / "a-small-feature.pdf", out / "a-small-feature.epub", masters, run.stdout)
+
+
 @pytest.fixture(scope="module")
 def varied(tmp_path_factory: pytest.TempPathFactory) -> Varied:
     """Built with `publish all`: no cover in the manuscript, so the EPUB generates one."""
-    root = varied_manuscript(tmp_path_factory.mktemp("varied") / "ms", cover=False)
-    masters = _masters(root)
-    out = root.parent / "out"
-    run = run_publish("all", str(root), "-o", str(out))
-    assert run.returncode == 0, run.stderr
-    return Varied(root, out / "a-small-feature.pdf", out / "a-small-feature.epub", masters, run.stdout)
+    return _build_varied(tmp_path_factory, "varied", cover=False, command="all")
 
 
 @pytest.fixture(scope="module")
 def covered(tmp_path_factory: pytest.TempPathFactory) -> Varied:
     """Built with `publish epub` alone: the manuscript's own cover; print is laid out for the page-list."""
-    root = varied_manuscript(tmp_path_factory.mktemp("covered") / "ms", cover=True)
-    masters = _masters(root)
-    out = root.parent / "out"
-    run = run_publish("epub", str(root), "-o", str(out))
-    assert run.returncode == 0, run.stderr
-    return Varied(root, out / "a-small-feature.pdf", out / "a-small-feature.epub", masters, run.stdout)
+    return _build_varied(tmp_path_factory, "covered", cover=True, command="epub")
 
 
 # 1. Valid ------------------------------------------------------------------------------------------

@@ -94,22 +94,23 @@ def _build(root: Path, output: Path) -> tuple[Path, Path]:
     return pdf, next(output.glob("*.epub"))
 
 
-@pytest.fixture(scope="module")
-def arabic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("arabic")
-    root = write_manuscript(folder / "ms", {"publication.toml": ARABIC_TOML, "feature.md": ARABIC_TEXT,
-                                           "photos/captions.toml": ARABIC_CAPTIONS},
+def _build_sample(factory: pytest.TempPathFactory, name: str, toml: str, text: str,
+                  captions: str) -> tuple[Path, Path]:
+    folder = factory.mktemp(name)
+    root = write_manuscript(folder / "ms", {"publication.toml": toml, "feature.md": text,
+                                           "photos/captions.toml": captions},
                             photos={"photos/harbour.jpg": {"size": (900, 600), "dpi": 150}})
     return _build(root, folder / "out")
+
+
+@pytest.fixture(scope="module")
+def arabic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return _build_sample(tmp_path_factory, "arabic", ARABIC_TOML, ARABIC_TEXT, ARABIC_CAPTIONS)
 
 
 @pytest.fixture(scope="module")
 def hindi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("hindi")
-    root = write_manuscript(folder / "ms", {"publication.toml": HINDI_TOML, "feature.md": HINDI_TEXT,
-                                           "photos/captions.toml": HINDI_CAPTIONS},
-                            photos={"photos/harbour.jpg": {"size": (900, 600), "dpi": 150}})
-    return _build(root, folder / "out")
+    return _build_sample(tmp_path_factory, "hindi", HINDI_TOML, HINDI_TEXT, HINDI_CAPTIONS)
 
 
 def _pdf_text(pdf: Path) -> list[str]:
