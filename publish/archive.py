@@ -112,7 +112,7 @@ def source_zip(publication: Publication, when: dt.datetime, exclude: tuple[Path,
 def lay_out_archive(publication: Publication, styles: Styles, created: str,
                     diags: Diagnostics) -> PrintLayout:
     """The print layout without print's CMYK conversions: PDF/A shows photos in sRGB."""
-    return lay_out(publication, styles, created, diags, standard=ARCHIVE)
+    return lay_out(publication, styles, created, diags, standard=ARCHIVE, whole=True)  # one structure tree
 
 
 def build_archive(publication: Publication, styles: Styles, output: Path, created: str,

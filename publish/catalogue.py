@@ -80,11 +80,13 @@ def output_folders(manuscripts: list[Path], output: Path) -> list[Path]:
 def build_one(manuscript: Path, output: Path, editions: tuple[str, ...]) -> Outcome:
     """One job of the catalogue; never raises, whatever the manuscript holds."""
     from publish.cache import cached_build
+    from publish.chapters import layout_jobs
 
     started = time.monotonic()
     outcome = Outcome(manuscript, output, "built")
     try:
-        result = cached_build(manuscript, output, editions)
+        with layout_jobs(1):  # the catalogue's processes already share the cores out
+            result = cached_build(manuscript, output, editions)
     except ManuscriptError as exc:
         outcome.status = "manuscript errors"
         outcome.messages = [d.format() for d in exc.diagnostics]

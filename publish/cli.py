@@ -37,6 +37,9 @@ def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
                             help="No progress and no summary; only problems are printed.")
+jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                           help="Processes laying out a book's texts side by side (default: one per core); "
+                                "the editions' bytes are the same for any number.")
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
@@ -63,12 +66,14 @@ def _terminate_unwinds() -> Iterator[None]:
 
 
 def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str, ...],
-         keep_html: bool = False, standard: str | None = None) -> None:
+         keep_html: bool = False, standard: str | None = None, jobs: int | None = None) -> None:
+    from publish.chapters import layout_jobs
+
     debug = ctx.find_root().params.get("debug", False)
     quiet = ctx.meta.get("publish.quiet", False)
     started = time.monotonic()
     try:
-        with _terminate_unwinds(), reporting(Progress(enabled=False if quiet else None)):
+        with _terminate_unwinds(), reporting(Progress(enabled=False if quiet else None)), layout_jobs(jobs):
             result = cached_build(manuscript, output, editions, keep_html=keep_html, standard=standard)
     except ManuscriptError as exc:
         _print_diagnostics(exc.diagnostics)
@@ -133,20 +138,23 @@ def main(debug: bool) -> None:
 @click.option("--standard", type=click.Choice(["pdf/x-4", "pdf/x-1a"], case_sensitive=False), default=None,
               help="PDF/X flavour, overriding [print] standard in publication.toml.")
 @quiet_option
+@jobs_option
 @click.pass_context
-def pdf(ctx: click.Context, manuscript: Path, output: Path, keep_html: bool, standard: str | None) -> None:
+def pdf(ctx: click.Context, manuscript: Path, output: Path, keep_html: bool, standard: str | None,
+        jobs: int | None) -> None:
     """Build the print edition: a print-ready PDF/X file."""
-    _run(ctx, manuscript, output, ("pdf",), keep_html, standard.lower() if standard else None)
+    _run(ctx, manuscript, output, ("pdf",), keep_html, standard.lower() if standard else None, jobs)
 
 
 @main.command()
 @manuscript_argument
 @output_option
 @quiet_option
+@jobs_option
 @click.pass_context
-def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
+def epub(ctx: click.Context, manuscript: Path, output: Path, jobs: int | None) -> None:
     """Build the e-book edition: an EPUB 3."""
-    _run(ctx, manuscript, output, ("epub",))
+    _run(ctx, manuscript, output, ("epub",), jobs=jobs)
 
 
 @main.command(name="all")
@@ -154,7 +162,8 @@ def epub(ctx: click.Context, manuscript: Path, output: Path) -> None:
 @output_option
 @quiet_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Manuscripts built at once in a catalogue build (default: half the cores).")
+              help="Manuscripts built at once in a catalogue build (default: half the cores); for one "
+                   "manuscript, processes laying out its texts (default: one per core).")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Run a catalogue build on this Dask cluster (needs the dask extra).")
 @click.pass_context
@@ -165,7 +174,7 @@ def all_editions(ctx: click.Context, manuscripts: tuple[Path, ...], output: Path
 
     paths = list(manuscripts) or [Path("manuscript")]
     if not is_catalogue(paths) and not scheduler:
-        _run(ctx, paths[0], output, ALL_EDITIONS)
+        _run(ctx, paths[0], output, ALL_EDITIONS, jobs=jobs)
         return
     _run_catalogue(ctx, paths, output, ALL_EDITIONS, jobs, scheduler)
 

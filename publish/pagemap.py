@@ -222,8 +222,7 @@ def print_pages(layout: object) -> list[PrintPage]:
     """The page starts of a print layout (publish.pdf.PrintLayout), labelled as the PDF labels them."""
     settings = getattr(layout, "settings", None)
     front_matter = settings.front_matter_pages if settings is not None else 0
-    document = layout.document  # type: ignore[attr-defined]
-    return page_starts(document, page_labels(len(document.pages), front_matter))
+    return layout.page_starts(page_labels(layout.page_count, front_matter))  # type: ignore[attr-defined]
 
 
 def print_pages_for_epub(publication: Publication, styles: Styles, created: str,

@@ -18,31 +18,48 @@ from weasyprint.text.fonts import FontConfiguration
 
 from publish import prepress
 from publish.actualtext import actual_text
+from publish.chapters import BookParts, Setting, Unsplittable, book_starts, default_jobs, lay_out_book
 from publish.diagnostics import Diagnostics, ManuscriptError, did_you_mean
+from publish.merge import Source, join
 from publish.model import Publication
+from publish.pagemap import PrintPage, page_starts
 from publish.preflight import PhotoReport, check_resolution, prepare
 from publish.records import edition_identifier
 from publish.render import Renderer, Styles
 from publish.resources import Gate, Refused
 from publish.schema import METADATA_FILE
+from publish.split import split
 from publish.tomlfile import TomlSyntaxError, parse
 
 
 @dataclass
 class PrintLayout:
-    """The laid-out print edition, before it is written: pages are known, bytes are not yet."""
+    """The laid-out print edition, before it is written: pages are known, the book's bytes are not yet.
 
-    document: object  # weasyprint.document.Document
+    A book of several texts is laid out text by text (`parts`, publish/chapters.py); a single text,
+    or the archive's tagged PDF, as one WeasyPrint `document`.
+    """
+
+    document: object | None  # weasyprint.document.Document
     html: str
     refused: tuple[str, ...]
     created: str = ""
     settings: prepress.PrepressSettings | None = None
     reports: dict[str, PhotoReport] = field(default_factory=dict)
     workdir: tempfile.TemporaryDirectory | None = None  # derived photos live here until written
+    parts: BookParts | None = None
 
     @property
     def page_count(self) -> int:
+        if self.parts is not None:
+            return self.parts.page_count
         return len(self.document.pages)  # type: ignore[attr-defined]
+
+    def page_starts(self, labels: list[str]) -> list[PrintPage]:
+        """Where each page begins (publish/pagemap.py), whichever way the book was laid out."""
+        if self.parts is not None:
+            return book_starts(self.parts, labels)
+        return page_starts(self.document, labels)
 
     def close(self) -> None:
         if self.workdir is not None:
@@ -72,17 +89,19 @@ def print_html(publication: Publication, styles: Styles, created: str,
     return renderer.render("print.html", created=created)
 
 
+def style_sources(publication: Publication, styles: Styles) -> tuple[tuple[str, str], ...]:
+    """The print cascade in order: ("file", path) or ("string", css)."""
+    sources = [("file", str(path)) for name in ("fonts.css", "base.css") for path in styles.css(name)]
+    sources.append(("string", geometry_css(publication)))
+    sources += [("file", str(path)) for path in styles.css("print.css")]
+    return tuple(sources)
+
+
 def stylesheets(publication: Publication, styles: Styles, gate: Gate,
                 font_config: FontConfiguration) -> list[CSS]:
     fetcher = gate.fetcher()
-    sheets: list[CSS] = []
-    for name in ("fonts.css", "base.css"):
-        for path in styles.css(name):
-            sheets.append(CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config))
-    sheets.append(CSS(string=geometry_css(publication), font_config=font_config))
-    for path in styles.css("print.css"):
-        sheets.append(CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config))
-    return sheets
+    return [CSS(filename=value, url_fetcher=fetcher, font_config=font_config) if kind == "file"
+            else CSS(string=value, font_config=font_config) for kind, value in style_sources(publication, styles)]
 
 
 def _metadata_line(publication: Publication, *key: str) -> int | None:
@@ -127,8 +146,12 @@ def _front_matter_pages(publication: Publication, document: object) -> int:
 
 
 def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagnostics | None = None,
-            standard: str | None = None) -> PrintLayout:
-    """Paginates the print edition after preflight; ManuscriptError when a photo cannot be printed."""
+            standard: str | None = None, jobs: int | None = None, whole: bool = False) -> PrintLayout:
+    """Paginates the print edition after preflight; ManuscriptError when a photo cannot be printed.
+
+    A book of several texts is laid out text by text in `jobs` processes (default: one per core),
+    unless `whole` (the archive's tagged PDF needs one structure tree) or the book cannot be cut.
+    """
     diags = diags if diags is not None else Diagnostics(publication.root)
     settings = publication.metadata.print
     standard = standard or settings.standard
@@ -139,11 +162,33 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     try:
         derived, reports = prepare(publication, standard, condition, Path(workdir.name), diags)
         gate = Gate(publication.root, *styles.roots, Path(workdir.name))
+        html = print_html(publication, styles, created, derived)
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        cut = None if whole else split(html, [article.id for article in publication.articles])
+        if cut is not None:
+            setting = Setting(publication, style_sources(publication, styles), gate.roots,
+                              publication.root.as_uri() + "/", Path(workdir.name), reports)
+            try:
+                parts = lay_out_book(cut, setting, jobs or default_jobs())
+            except Unsplittable:
+                parts = None
+            if parts is not None:
+                refused: list[str] = []
+                for part in (parts.front, *parts.texts):
+                    diags.items.extend(part.diagnostics)
+                    refused += [url for url in part.refused if url not in refused]
+                    for name, placements in part.placements.items():
+                        if name in reports:
+                            reports[name].placements.extend(placements)
+                diags.raise_if_errors()
+                prepress_settings = prepress.PrepressSettings(
+                    standard=standard, condition=condition, bleed_mm=settings.bleed_mm, marks=settings.marks,
+                    front_matter_pages=parts.front_matter_pages)
+                return PrintLayout(None, html, tuple(refused), created, prepress_settings, reports, workdir,
+                                   parts)
         fetcher = gate.fetcher()
         font_config = FontConfiguration()
-        html = print_html(publication, styles, created, derived)
         sheets = stylesheets(publication, styles, gate, font_config)
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
         document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config)
         check_resolution(publication, document, reports, diags)
@@ -172,11 +217,24 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
     try:
         if layout.settings is None or layout.workdir is None:
             raise RuntimeError("the layout was already written or not preflighted")
-        raw = Path(layout.workdir.name) / "weasyprint.pdf"
-        with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
-            layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
+        info = document_info(publication, layout.created)
         try:
-            prepress.finish(raw, target, layout.settings, document_info(publication, layout.created))
+            if layout.parts is not None:  # the texts' PDFs, written where they were laid out, joined
+                parts = layout.parts
+                sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
+                    Source(text.pdf, text.first, None, place.blank)
+                    for text, place in zip(parts.texts, parts.places, strict=True)]
+                book, opened = join(sources)
+                try:
+                    prepress.finish(book, target, layout.settings, info)
+                finally:
+                    for pdf in (book, *opened):
+                        pdf.close()
+            else:
+                raw = Path(layout.workdir.name) / "weasyprint.pdf"
+                with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
+                    layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
+                prepress.finish(raw, target, layout.settings, info)
         except prepress.PrepressError as exc:  # the stylesheets ask for what the chosen PDF/X forbids
             diags = Diagnostics(publication.root)
             line = _metadata_line(publication, "print", "standard")

@@ -9,6 +9,7 @@ registration colour, page labels, and (for X-1a) a check that nothing transparen
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -453,10 +454,11 @@ class PrepressSettings:
     front_matter_pages: int  # pages before the first text: labelled i, ii, iii…
 
 
-def finish(source: Path, target: Path, settings: PrepressSettings, info: DocumentInfo) -> None:
-    """Reads WeasyPrint's PDF at `source` and writes the PDF/X file to `target`."""
+def finish(source: Path | pikepdf.Pdf, target: Path, settings: PrepressSettings, info: DocumentInfo) -> None:
+    """Reads WeasyPrint's PDF (a file, or a book joined in memory) and writes the PDF/X file to `target`."""
     strict = settings.standard == "pdf/x-1a"
-    with pikepdf.open(source) as pdf:
+    opened = pikepdf.open(source) if isinstance(source, Path) else contextlib.nullcontext(source)
+    with opened as pdf:
         stable_image_names(pdf)  # WeasyPrint names images after their path: same bytes from any folder
         colours = ColourConverter(settings.condition)
         walk = _Walk(pdf, colours, strict)

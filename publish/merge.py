@@ -1,0 +1,158 @@
+"""Joins the PDFs of texts laid out apart (publish/chapters.py) into the book's one PDF, as WeasyPrint would.
+
+Pages are taken from each part where its own content begins; a blank page goes in where a text must
+start on the other side of the spread; named destinations (every anchor links point at) and the
+outline are rebuilt from the parts for the pages kept, so links between texts, the contents' links
+and the bookmarks land where a single layout would put them. prepress.py then finishes the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+
+@dataclass(frozen=True)
+class Source:
+    """A part's PDF and the pages of it that belong in the book."""
+
+    path: Path
+    first: int  # first page kept
+    stop: int | None = None  # page after the last kept (None: to the end)
+    blank_before: bool = False  # a blank page precedes it in the book
+
+
+@dataclass
+class _Bookmark:
+    depth: int
+    title: str
+    page: int  # index in the joined PDF
+    left: float | None
+    top: float | None
+    closed: bool
+
+
+def join(sources: list[Source]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
+    """The joined PDF (in memory) and the opened parts, which must stay open until it is saved."""
+    book = pikepdf.new()
+    opened: list[pikepdf.Pdf] = []
+    destinations: dict[str, pikepdf.Array] = {}
+    bookmarks: list[_Bookmark] = []
+    catalog_keys: dict[str, pikepdf.Object] = {}
+    for number, source in enumerate(sources):
+        part = pikepdf.open(source.path)
+        opened.append(part)
+        stop = len(part.pages) if source.stop is None else source.stop
+        if source.blank_before:
+            _add_blank(book, part.pages[source.first] if source.first < len(part.pages) else book.pages[-1])
+        offset = len(book.pages) - source.first
+        kept = {part.pages[i].obj.objgen: i for i in range(source.first, stop)}
+        for i in range(source.first, stop):
+            book.pages.append(part.pages[i])
+        if number == 0:
+            for key in ("/Lang", "/PageMode", "/MarkInfo", "/ViewerPreferences"):
+                if key in part.Root:
+                    catalog_keys[key] = part.Root[key]
+        for name, destination in _destinations(part):
+            target = _page_index(destination, kept)
+            if target is not None and name not in destinations:
+                destinations[name] = _retarget(book, destination, target + offset)
+        bookmarks.extend(_bookmarks(part, kept, offset))
+    for key, value in catalog_keys.items():
+        book.Root[key] = book.copy_foreign(value) if isinstance(value, pikepdf.Object) and value.is_indirect \
+            else value
+    if destinations:
+        tree = pikepdf.NameTree.new(book)
+        for name in sorted(destinations):
+            tree[name] = destinations[name]
+        book.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+    _write_outline(book, bookmarks)
+    return book, opened
+
+
+def _add_blank(book: pikepdf.Pdf, like: pikepdf.Page) -> None:
+    """An empty page with the boxes of its neighbour: what WeasyPrint draws for a :blank page."""
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary(),
+                              Contents=book.make_stream(b""))
+    for key in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        if key in like.obj:
+            page[key] = pikepdf.Array([float(v) for v in like.obj[key]])
+    book.pages.append(pikepdf.Page(page))
+
+
+def _destinations(part: pikepdf.Pdf) -> list[tuple[str, pikepdf.Object]]:
+    names = part.Root.get("/Names")
+    if names is None or "/Dests" not in names:
+        return []
+    return [(str(name), value) for name, value in pikepdf.NameTree(names.Dests).items()]
+
+
+def _page_index(destination: pikepdf.Object, kept: dict[tuple[int, int], int]) -> int | None:
+    if isinstance(destination, pikepdf.Dictionary) and "/D" in destination:
+        destination = destination.D
+    if not isinstance(destination, pikepdf.Array) or len(destination) == 0:
+        return None
+    page = destination[0]
+    return kept.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
+
+
+def _retarget(book: pikepdf.Pdf, destination: pikepdf.Object, index: int) -> pikepdf.Array:
+    if isinstance(destination, pikepdf.Dictionary) and "/D" in destination:
+        destination = destination.D
+    rest = [_plain(value) for value in list(destination)[1:]]
+    return pikepdf.Array([book.pages[index].obj, *rest])
+
+
+def _plain(value: pikepdf.Object) -> object:
+    if isinstance(value, pikepdf.Name):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _bookmarks(part: pikepdf.Pdf, kept: dict[tuple[int, int], int], offset: int) -> list[_Bookmark]:
+    out: list[_Bookmark] = []
+    if "/Outlines" not in part.Root:
+        return out
+    with part.open_outline() as outline:
+        def walk(items: list, depth: int) -> None:
+            for item in items:
+                destination = item.destination
+                if destination is None and item.action is not None and "/D" in item.action:
+                    destination = item.action.D
+                target = _page_index(destination, kept) if destination is not None else None
+                if target is not None:
+                    left = top = None
+                    if len(destination) >= 4 and str(destination[1]) == "/XYZ":
+                        left, top = _number(destination[2]), _number(destination[3])
+                    out.append(_Bookmark(depth, str(item.title), target + offset, left, top, item.is_closed))
+                walk(item.children, depth + 1)
+
+        walk(outline.root, 0)
+    return out
+
+
+def _number(value: pikepdf.Object) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _write_outline(book: pikepdf.Pdf, bookmarks: list[_Bookmark]) -> None:
+    """The bookmarks nested by depth: each under the nearest earlier one that is shallower."""
+    if not bookmarks:
+        return
+    with book.open_outline() as outline:
+        stack: list[tuple[int, pikepdf.OutlineItem]] = []
+        for mark in bookmarks:
+            item = pikepdf.OutlineItem(mark.title, mark.page, "XYZ", left=mark.left, top=mark.top)
+            item.is_closed = mark.closed
+            while stack and stack[-1][0] >= mark.depth:
+                stack.pop()
+            (stack[-1][1].children if stack else outline.root).append(item)
+            stack.append((mark.depth, item))

@@ -1,0 +1,159 @@
+"""A book laid out text by text, in parallel processes, is the book one layout would give.
+
+publish/chapters.py lays each text out alone and publish/merge.py joins them; these tests compare the
+joined PDF with WeasyPrint laying the whole book out at once (the archive's path): pages, folios and
+every other word on them, page labels, outline, named destinations and links, including links from
+one text into another and the contents' page numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from conftest import run_publish, write_manuscript
+from test_print import CAPTIONS, THREE_TEXTS_TOML, text
+
+from publish.chapters import FrontShape, Place, Shape, places
+from publish.diagnostics import Diagnostics
+from publish.loader import load
+from publish.pdf import lay_out, write_pdf
+from publish.render import Styles
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1600000000"}
+
+
+def test_places_follow_sides_and_page_counters() -> None:
+    front = FrontShape(pages=5, counter_last=5)
+    shapes = [
+        Shape(parity=0, pages=3, counter_first=1, counter_last=3, restarts=True, resets_inside=False),
+        Shape(parity=0, pages=4, counter_first=4, counter_last=7, restarts=False, resets_inside=False),
+        Shape(parity=1, pages=2, counter_first=5, counter_last=6, restarts=False, resets_inside=False),
+        Shape(parity=-1, pages=2, counter_first=9, counter_last=10, restarts=False, resets_inside=False),
+    ]
+    assert places(front, shapes) == [
+        Place(first=6, blank=True, counter_first=1, offset=0),  # page 5 is a verso: a blank, then the recto
+        Place(first=10, blank=True, counter_first=5, offset=1),  # ends on page 8 (folio 3) → blank (4) → 5
+        Place(first=15, blank=True, counter_first=10, offset=5),  # must start on a verso: 14 is a recto
+        Place(first=17, blank=False, counter_first=12, offset=3),  # no side asked: straight after
+    ]
+
+
+FOUR_TEXTS_TOML = THREE_TEXTS_TOML.replace('texts = ["one.md", "two.md", "three.md"]',
+                                           'texts = ["one.md", "two.md", "three.md", "four.md"]')
+
+
+def four_texts(root: Path) -> Path:
+    """Photos, an opener photo, notes, headings, a link from the last text into the first and back."""
+    four = text("A fourth, pointing back", 5) + "\nSee [the first text](#one) and [its heading](#three).\n"
+    write_manuscript(root, {
+        "publication.toml": FOUR_TEXTS_TOML,
+        "feature.md": None,
+        "one.md": text("The first text", 9, notes=True, photo="photos/harbour.jpg")
+        + "\nOn to [the fourth](#four).\n",
+        "two.md": text("The second text", 6, lead="photos/opener.jpg"),
+        "three.md": text("A short third", 3, photo="photos/logo.png"),
+        "four.md": four,
+        "photos/captions.toml": CAPTIONS,
+    }, photos={"photos/opener.jpg": {"size": (1800, 2500)},
+               "photos/logo.png": {"size": (900, 600), "mode": "RGBA", "fmt": "PNG"}})
+    return root
+
+
+def _pdf_facts(path: Path) -> dict[str, object]:
+    """What a reader of the PDF meets: pages, their words, labels, bookmarks, destinations, links."""
+    with pikepdf.open(path) as pdf:
+        index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+        outline: list[tuple[int, str, int]] = []
+        with pdf.open_outline() as tree:
+            def walk(items: list, depth: int) -> None:
+                for item in items:
+                    outline.append((depth, str(item.title), index[item.destination[0].objgen]))
+                    walk(item.children, depth + 1)
+            walk(tree.root, 0)
+        dests = {name: index[value[0].objgen] for name, value in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+        links = [(i, str(annot.get("/Dest", "")), str(annot.get("/A", {}).get("/URI", "")))
+                 for i, page in enumerate(pdf.pages) for annot in page.obj.get("/Annots", [])
+                 if annot.get("/Subtype") == "/Link"]
+        labels = repr(pdf.Root.PageLabels)
+        boxes = [(tuple(float(v) for v in page.TrimBox), tuple(float(v) for v in page.BleedBox)) for page in pdf.pages]
+    document = pdfium.PdfDocument(str(path))
+    words = [document[i].get_textpage().get_text_range().split() for i in range(len(document))]
+    document.close()
+    return {"pages": len(words), "words": words, "labels": labels, "outline": outline, "dests": dests,
+            "links": links, "boxes": boxes}
+
+
+@pytest.fixture(scope="module")
+def book_both_ways(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, object]:
+    root = four_texts(tmp_path_factory.mktemp("chapters") / "book")
+    publication, diags = load(root)
+    styles = Styles.for_manuscript(root)
+    created = "2020-09-13T12:26:40Z"
+    made = {}
+    for name, options in (("parts", {"jobs": 2}), ("whole", {"whole": True})):
+        layout = lay_out(publication, styles, created, Diagnostics(root), **options)
+        if name == "parts":
+            parts = layout.parts
+        target = root.parent / f"{name}.pdf"
+        write_pdf(layout, publication, target)
+        made[name] = _pdf_facts(target)
+    return made["parts"], made["whole"], parts
+
+
+def test_the_book_was_laid_out_text_by_text(book_both_ways: tuple[dict, dict, object]) -> None:
+    parts = book_both_ways[2]
+    assert parts is not None and len(parts.texts) == 4
+    assert parts.places[1].first % 2 == 1  # the text led by a full-page photo starts on a verso
+
+
+@pytest.mark.parametrize("fact", ["pages", "labels", "outline", "dests", "links", "boxes"])
+def test_text_by_text_matches_one_layout(book_both_ways: tuple[dict, dict, object], fact: str) -> None:
+    parts, whole, _ = book_both_ways
+    assert parts[fact] == whole[fact]
+
+
+def test_every_page_has_the_same_words_and_folios(book_both_ways: tuple[dict, dict, object]) -> None:
+    parts, whole, _ = book_both_ways
+    for number, (mine, theirs) in enumerate(zip(parts["words"], whole["words"], strict=True), start=1):
+        assert mine == theirs, f"page {number}"
+    contents = " ".join(whole["words"][2] + whole["words"][3])
+    assert "The first text" in contents and "pointing back" in contents
+
+
+def test_links_between_texts_survive(book_both_ways: tuple[dict, dict, object]) -> None:
+    parts, _, _ = book_both_ways
+    targets = {dest for _, dest, _ in parts["links"]}
+    assert {"one", "three", "four"} <= targets
+    assert {"one", "three", "four"} <= set(parts["dests"])
+    # each link lands on the page where its text begins
+    starts = {name: page for name, page in parts["dests"].items()}
+    assert starts["one"] < starts["three"] < starts["four"]
+
+
+def test_any_number_of_processes_gives_the_same_bytes(tmp_path: Path) -> None:
+    root = four_texts(tmp_path / "book")
+    built = {}
+    for jobs in ("1", "3"):
+        output = tmp_path / f"out-{jobs}"
+        run = run_publish("pdf", str(root), "-o", str(output), "--jobs", jobs, env=EPOCH)
+        assert run.returncode == 0, run.stderr
+        built[jobs] = (output / "three-texts.pdf").read_bytes()
+    assert built["1"] == built["3"]
+
+
+def test_styles_that_print_page_numbers_inside_texts_lay_the_book_out_whole(tmp_path: Path) -> None:
+    """target-counter() inside a text needs the book's page numbers while laying it out."""
+    root = four_texts(tmp_path / "book")
+    (root / "styles").mkdir()
+    (root / "styles" / "print.css").write_text(
+        '.body a[href^="#"]::after { content: " (page " target-counter(attr(href url), page) ")"; }\n')
+    publication, _ = load(root)
+    layout = lay_out(publication, Styles.for_manuscript(root), "2020-09-13T12:26:40Z", Diagnostics(root), jobs=2)
+    assert layout.parts is None and layout.document is not None
+    write_pdf(layout, publication, tmp_path / "book.pdf")
+    facts = _pdf_facts(tmp_path / "book.pdf")
+    words = " ".join(facts["words"][-1])  # type: ignore[index]
+    assert facts["dests"]["one"] == 4 and "(page 1)" in words  # type: ignore[index] # the first text: folio 1
