@@ -235,6 +235,12 @@ _derived_folder: contextvars.ContextVar[Path | None] = contextvars.ContextVar("d
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
 
 
+def parts_folder() -> Path | None:
+    """Where a cached build keeps each text's laid-out part (publish/partcache.py); None outside one."""
+    derived = _derived_folder.get()
+    return None if derived is None else derived.parent / "parts"
+
+
 def derived_file(kind: str) -> Callable[[Callable[..., tuple[bytes, str]]], Callable[..., tuple[bytes, str]]]:
     """Caches a derivative of a file (a screen copy of a photo…) by the content hash of the file.
 

@@ -19,6 +19,7 @@ import contextvars
 import copy
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -330,6 +331,7 @@ class Setting:
     publication: Publication
     sheets: tuple[tuple[str, str], ...]  # ("file", path) or ("string", css), in cascade order
     roots: tuple[Path, ...]  # what the gate admits: manuscript, styles, derived photos
+    styles: tuple[Path, ...]  # the styles folders: stylesheets, templates, fonts
     base_url: str
     workdir: Path
     reports: dict[str, PhotoReport] = field(default_factory=dict)
@@ -450,19 +452,37 @@ class BookParts:
 
 
 def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
-    """Lays out every text (in `jobs` processes) and then the front matter; Unsplittable if it cannot be exact."""
+    """Lays out every text (in `jobs` processes) and then the front matter; Unsplittable if it cannot be exact.
+
+    Texts kept from an earlier build (publish/partcache.py) are not laid out again when they land
+    on the same folios: their shapes are on the board from the start, for the others to follow.
+    """
+    from publish import partcache
+
     if not available():
         raise Unsplittable("this WeasyPrint lays pages out differently")
+    started = time.time_ns()
     jobs = max(1, min(jobs, cut.count))
+    htmls = [cut.text_html(i) for i in range(cut.count)]
+    keys: list[str | None] = [None] * cut.count
+    if partcache.parts_folder() is not None:
+        shared = f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
+        keys = [partcache.part_key(html, setting.workdir, repr(article), shared)
+                for html, article in zip(htmls, setting.publication.articles, strict=True)]
+    kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}
     context = process_context()
     board = Board(context, cut.count)
+    for i, (result, _) in kept.items():
+        if result.shape is not None:
+            board.publish(i, result.shape)
     executor: ProcessPoolExecutor | None = None
-    futures: list[Future] = []
+    futures: dict[int, Future] = {}
     try:
-        if jobs > 1:
-            executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start,
+        fresh = [i for i in range(cut.count) if i not in kept]
+        if jobs > 1 and len(fresh) > 1:
+            executor = ProcessPoolExecutor(min(jobs, len(fresh)), mp_context=context, initializer=_start,
                                            initargs=(setting, board, os.getpid()))
-            futures = [executor.submit(lay_out_text, i, cut.text_html(i)) for i in range(cut.count)]
+            futures = {i: executor.submit(lay_out_text, i, htmls[i]) for i in fresh}
         _start(setting, board, None)
         document, hook, _ = _lay_out_front(cut, {})  # its length, while the texts are laid out
         if hook.first < 0:
@@ -472,7 +492,12 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         del document
         texts: list[PartResult] = []
         for i in range(cut.count):
-            result = futures[i].result() if executor else lay_out_text(i, cut.text_html(i))
+            if i in kept and board.place(i).offset == kept[i][1]:
+                result = kept[i][0]
+            else:
+                result = futures[i].result() if i in futures else lay_out_text(i, htmls[i])
+                if keys[i]:
+                    partcache.store(keys[i], result, board.place(i).offset)
             item(i + 1, cut.count, "texts laid out")
             texts.append(result)
     except BaseException:
@@ -492,6 +517,8 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     if _front_shape(hook) != front_shape:
         raise Unsplittable("the contents' page numbers changed the front matter's length")
     front = _finish(-1, document, hook, 0, hook.first, refused, None)
+    if any(keys):
+        partcache.prune(started)
     count = book[-1].first + shapes[-1].pages
     return BookParts(front, texts, book, count, book[0].first)
 

@@ -166,7 +166,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         cut = None if whole else split(html, [article.id for article in publication.articles])
         if cut is not None:
-            setting = Setting(publication, style_sources(publication, styles), gate.roots,
+            setting = Setting(publication, style_sources(publication, styles), gate.roots, tuple(styles.roots),
                               publication.root.as_uri() + "/", Path(workdir.name), reports)
             try:
                 parts = lay_out_book(cut, setting, jobs or default_jobs())

@@ -157,3 +157,65 @@ def test_styles_that_print_page_numbers_inside_texts_lay_the_book_out_whole(tmp_
     facts = _pdf_facts(tmp_path / "book.pdf")
     words = " ".join(facts["words"][-1])  # type: ignore[index]
     assert facts["dests"]["one"] == 4 and "(page 1)" in words  # type: ignore[index] # the first text: folio 1
+
+
+# Kept parts: an edit lays out again only the texts it changes ------------------------------------------
+
+
+def _laid_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import publish.chapters as chapters
+
+    seen: list[int] = []
+    original = chapters.lay_out_text
+
+    def counting(index: int, html: str) -> object:
+        seen.append(index)
+        return original(index, html)
+
+    monkeypatch.setattr(chapters, "lay_out_text", counting)
+    return seen
+
+
+def _build(root: Path, output: Path) -> bytes:
+    from publish.cache import cached_build
+    from publish.chapters import layout_jobs
+
+    with layout_jobs(1):
+        cached_build(root, output, ("pdf",))
+    return (output / "three-texts.pdf").read_bytes()
+
+
+def test_an_edit_lays_out_again_only_the_texts_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+    root = four_texts(tmp_path / "book")
+    output = tmp_path / "out"
+    seen = _laid_out(monkeypatch)
+    _build(root, output)
+    assert seen == [0, 1, 2, 3]
+
+    seen.clear()  # a word changed in the third text: its pages, and only its, are laid out again
+    three = root / "three.md"
+    three.write_text(three.read_text().replace("continue to deepen", "continue to grow", 1))
+    edited = _build(root, output)
+    assert seen == [2]
+    assert edited == _build(root, tmp_path / "fresh")  # the same bytes as a build from nothing
+
+    seen.clear()  # the first text grows by pages: the texts after it move, so their folios are redrawn
+    one = root / "one.md"
+    one.write_text(one.read_text() + "\n" + "\n\n".join(["A paragraph added at the end. " * 12] * 6) + "\n")
+    grown = _build(root, output)
+    assert seen[:1] == [0]  # and each later text whose folios moved
+    assert grown == _build(root, tmp_path / "fresh-2")
+
+    seen.clear()  # a photo replaced under the same name: the text that shows it
+    from conftest import make_photo
+
+    make_photo(root / "photos" / "logo.png", (900, 600), "RGB", "PNG")
+    _build(root, output)
+    assert seen == [2]
+
+    seen.clear()  # a stylesheet changed: every text
+    (root / "styles").mkdir()
+    (root / "styles" / "print.css").write_text(".body p { letter-spacing: 0.01em; }\n")
+    _build(root, output)
+    assert seen == [0, 1, 2, 3]

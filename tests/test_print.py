@@ -448,7 +448,7 @@ def test_captions_stay_with_their_photos_and_notes_with_their_calls(x1a: tuple[P
 
     root = x1a[0].parent.parent / "book"
     publication, diags = load(root)
-    layout = lay_out(publication, Styles.for_manuscript(root), "2020-09-13T12:26:40Z", diags)
+    layout = lay_out(publication, Styles.for_manuscript(root), "2020-09-13T12:26:40Z", diags, whole=True)
     try:
         figures: dict[str, set[tuple[int, str]]] = {}
         notes_on_page: dict[int, list[str]] = {}
