@@ -31,6 +31,8 @@ def needs_actual_text(text: str) -> bool:
     a line as if it were in visual order and return it reversed (letters or words), while they put its
     glyphs back in reading order themselves; only a vowel mark may then come out beside its letter.
     """
+    if text.isascii():  # most lines of most books: no combining mark, decided at C speed
+        return False
     return (any(unicodedata.category(c).startswith("M") for c in text)
             and not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text))
 

@@ -80,7 +80,7 @@ def output_folders(manuscripts: list[Path], output: Path) -> list[Path]:
 def build_one(manuscript: Path, output: Path, editions: tuple[str, ...]) -> Outcome:
     """One job of the catalogue; never raises, whatever the manuscript holds."""
     from publish.cache import cached_build
-    from publish.chapters import layout_jobs
+    from publish.jobs import layout_jobs
 
     started = time.monotonic()
     outcome = Outcome(manuscript, output, "built")

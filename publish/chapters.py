@@ -15,9 +15,7 @@ be laid out alone: the caller then lays the book out whole.
 
 from __future__ import annotations
 
-import contextvars
 import copy
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +30,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from publish.actualtext import actual_text
 from publish.diagnostics import Diagnostic, Diagnostics
+from publish.jobs import process_context
 from publish.model import Publication
 from publish.pagemap import PrintPage, page_starts
 from publish.preflight import PhotoReport, check_resolution
@@ -48,36 +47,6 @@ class Unsplittable(Exception):
 
 class Aborted(Exception):
     """Another text failed: the one waiting for it stops."""
-
-
-_jobs: contextvars.ContextVar[int | None] = contextvars.ContextVar("layout_jobs", default=None)
-
-
-def default_jobs() -> int:
-    """Processes for a book's texts: `--jobs` when given (publish.cli), else the cores this process may use."""
-    chosen = _jobs.get()
-    if chosen:
-        return chosen
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-@contextmanager
-def layout_jobs(count: int | None) -> Iterator[None]:
-    """Lays books out in `count` processes for the block; the output's bytes do not depend on it."""
-    token = _jobs.set(count)
-    try:
-        yield
-    finally:
-        _jobs.reset(token)
-
-
-def process_context() -> Any:
-    """Forked processes where the system has them: they start in milliseconds with everything imported."""
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
 
 
 # Shapes and places: arithmetic of the book's page sequence --------------------------------------

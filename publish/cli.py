@@ -67,7 +67,7 @@ def _terminate_unwinds() -> Iterator[None]:
 
 def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str, ...],
          keep_html: bool = False, standard: str | None = None, jobs: int | None = None) -> None:
-    from publish.chapters import layout_jobs
+    from publish.jobs import layout_jobs
 
     debug = ctx.find_root().params.get("debug", False)
     quiet = ctx.meta.get("publish.quiet", False)

@@ -16,6 +16,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from publish.cache import derived_file
 from publish.fonts import subset_stylesheet
+from publish.jobs import parallel_map
 from publish.model import Publication
 from publish.pagemap import PageStart, PrintPage, place_markers
 from publish.records import edition_identifier
@@ -143,9 +144,9 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     book.add_metadata("DC", "date", meta.date)
 
     images: dict[str, str] = {}
-    for photo in publication.photos:
-        gate.admit(photo.path)
-        data, extension = screen_image(photo.path, meta.epub.max_image_px, meta.epub.jpeg_quality)
+    screen = parallel_map(screen_image, [(gate.admit(photo.path), meta.epub.max_image_px, meta.epub.jpeg_quality)
+                                         for photo in publication.photos])
+    for photo, (data, extension) in zip(publication.photos, screen, strict=True):
         name = image_name(photo.name, extension)
         images[photo.name] = name
         _add_image(book, report, name, data)

@@ -11,6 +11,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from publish.cache import derived_bytes
+from publish.jobs import parallel_map
 
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.S)
 _SRC_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
@@ -90,10 +91,13 @@ def subset_stylesheet(css: str, base: Path, characters: set[str]) -> tuple[str, 
         cmap = set(TTFont(str(path), lazy=True).getBestCmap() or {}) if path.is_file() else set()
         faces.append((rule, href, path, family.group(1) if family else "", cmap))
     drawn = set().union(*(cmap for _, _, _, family, cmap in faces if family in primary)) if faces else set()
+    needed = [(family in primary or any(ord(c) in cmap and ord(c) not in drawn for c in characters)) and bool(cmap)
+              for _, _, _, family, cmap in faces]
+    subsets = iter(parallel_map(subset_font, [(face[2], characters) for face, wanted in zip(faces, needed,
+                                                                                             strict=True) if wanted]))
     kept: list[FontFile] = []
-    for rule, href, path, family, cmap in faces:
-        needed = family in primary or any(ord(c) in cmap and ord(c) not in drawn for c in characters)
-        data = subset_font(path, characters) if needed and cmap else None
+    for (rule, href, path, _, _), wanted in zip(faces, needed, strict=True):
+        data = next(subsets) if wanted else None
         if data is None:
             css = css.replace(rule, "")
         else:

@@ -49,7 +49,7 @@ def page_thumbnails(pdf_path: Path, width: int) -> list[bytes]:
     """
     import pypdfium2 as pdfium
 
-    from publish.chapters import default_jobs, process_context
+    from publish.jobs import default_jobs, process_context
 
     document = pdfium.PdfDocument(str(pdf_path))
     count = len(document)

@@ -178,7 +178,7 @@ def _laid_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _build(root: Path, output: Path) -> bytes:
     from publish.cache import cached_build
-    from publish.chapters import layout_jobs
+    from publish.jobs import layout_jobs
 
     with layout_jobs(1):
         cached_build(root, output, ("pdf",))
