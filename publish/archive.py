@@ -28,7 +28,7 @@ from publish.epub import build_epub
 from publish.model import Metadata, Publication
 from publish.output import atomic_path
 from publish.pagemap import PrintPage, print_pages
-from publish.pdf import PrintLayout, lay_out
+from publish.pdf import PrintLayout, join_parts, lay_out
 from publish.preflight import ARCHIVE
 from publish.records import edition_identifier
 from publish.render import Styles
@@ -112,7 +112,11 @@ def source_zip(publication: Publication, when: dt.datetime, exclude: tuple[Path,
 def lay_out_archive(publication: Publication, styles: Styles, created: str,
                     diags: Diagnostics) -> PrintLayout:
     """The print layout without print's CMYK conversions: PDF/A shows photos in sRGB."""
-    return lay_out(publication, styles, created, diags, standard=ARCHIVE, whole=True)  # one structure tree
+    return lay_out(publication, styles, created, diags, standard=ARCHIVE, pdf_options=tuple(PDF_OPTIONS.items()))
+
+
+# How the archive's pages are written (each text's part, or the whole book): tagged PDF/A-3 in sRGB.
+PDF_OPTIONS: dict[str, object] = {"pdf_variant": "pdf/a-3a", "pdf_tags": True, "output_intent": "srgb"}
 
 
 def build_archive(publication: Publication, styles: Styles, output: Path, created: str,
@@ -138,6 +142,17 @@ def build_archive(publication: Publication, styles: Styles, output: Path, create
     return target, page_count, report
 
 
+@dataclass(frozen=True)
+class Attached:
+    """A file carried inside the archive (PDF/A-3 associated file)."""
+
+    name: str
+    data: bytes
+    mime_type: str
+    relationship: str  # Source, Alternative…
+    description: str
+
+
 def write_archive(layout: PrintLayout, publication: Publication, target: Path, when: dt.datetime,
                   epub: Path, exclude: tuple[Path, ...] = ()) -> ArchiveReport:
     """Writes the archival PDF/A-3 file from the print layout, the EPUB and the manuscript sources."""
@@ -145,25 +160,44 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
     slug = publication.slug
     sources = source_zip(publication, when, exclude)
     attachments = [
-        Attachment(string=sources, name=f"{slug}-manuscript.zip", created=when, modified=when,
-                   description="The manuscript this file was built from (Markdown, metadata, photos)",
-                   relationship="Source"),
-        Attachment(string=epub.read_bytes(), name=epub.name, created=when, modified=when,
-                   description="The same publication as an EPUB 3 e-book", relationship="Alternative"),
+        Attached(f"{slug}-manuscript.zip", sources, "application/zip", "Source",
+                 "The manuscript this file was built from (Markdown, metadata, photos)"),
+        Attached(epub.name, epub.read_bytes(), "application/epub+zip", "Alternative",
+                 "The same publication as an EPUB 3 e-book"),
     ]
+    opened: list[pikepdf.Pdf] = []
     try:
-        with actual_text():  # complex scripts (Khmer) extract as written: PDF/A-3a wants real Unicode
-            raw = layout.document.write_pdf(  # type: ignore[attr-defined]
-                pdf_variant="pdf/a-3a",  # tagged; the level finally claimed is measured below
-                pdf_tags=True,
-                pdf_identifier=uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier).hex.encode(),
-                output_intent="srgb",
-                attachments=attachments,
-                attachment_relationships=[a.relationship for a in attachments],
-            )
+        if layout.parts is not None:  # the texts' tagged PDFs, joined with their structure trees
+            pdf, opened = join_parts(layout.parts, tagged=True)  # type: ignore[assignment]
+            date = when.strftime("D:%Y%m%d%H%M%SZ")
+            for attachment in attachments:
+                pdf.attachments[attachment.name] = pikepdf.AttachedFileSpec(
+                    pdf, attachment.data, description=attachment.description, filename=attachment.name,
+                    mime_type=attachment.mime_type, creation_date=date, mod_date=date,
+                    relationship=pikepdf.Name("/" + attachment.relationship))
+        else:
+            with actual_text():  # complex scripts (Khmer) extract as written: PDF/A-3a wants real Unicode
+                raw = layout.document.write_pdf(  # type: ignore[attr-defined]
+                    **PDF_OPTIONS,  # tagged; the level finally claimed is measured below
+                    pdf_identifier=uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier).hex.encode(),
+                    attachments=[Attachment(string=a.data, name=a.name, created=when, modified=when,
+                                            description=a.description, relationship=a.relationship)
+                                 for a in attachments],
+                    attachment_relationships=[a.relationship for a in attachments],
+                )
+            pdf = pikepdf.open(io.BytesIO(raw))
+        return _finish_archive(pdf, publication, target, when, attachments)
     finally:
+        for part in opened:
+            part.close()
         layout.close()
-    with pikepdf.open(io.BytesIO(raw)) as pdf:
+
+
+def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, when: dt.datetime,
+                    attachments: list) -> ArchiveReport:
+    """PDF/A and PDF/UA details, the claims the file can support, and the deterministic save."""
+    meta = publication.metadata
+    with pdf:
         stable_image_names(pdf)
         _no_interpolation(pdf)
         _associated_files(pdf)

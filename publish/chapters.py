@@ -304,6 +304,7 @@ class Setting:
     base_url: str
     workdir: Path
     reports: dict[str, PhotoReport] = field(default_factory=dict)
+    pdf_options: tuple[tuple[str, Any], ...] = (("pdf_version", "1.6"),)  # how each part's PDF is written
 
 
 @dataclass
@@ -369,7 +370,7 @@ def _finish(index: int, document: Any, hook: _Folios, first: int, stop: int, ref
             anchors.setdefault(name, hook.book_counter(first + i))
     path = setting.workdir / f"part-{index + 1:04d}.pdf"
     with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
-        document.write_pdf(path, pdf_version="1.6")
+        document.write_pdf(path, **dict(setting.pdf_options))
     return PartResult(index, path, first, stop, shape, [(int(s.label), s) for s in starts], anchors,
                       diags.items, {n: r.placements for n, r in reports.items() if r.placements}, refused)
 
@@ -435,7 +436,8 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     htmls = [cut.text_html(i) for i in range(cut.count)]
     keys: list[str | None] = [None] * cut.count
     if partcache.parts_folder() is not None:
-        shared = f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
+        shared = (f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
+                  f"\0{setting.pdf_options!r}")
         keys = [partcache.part_key(html, setting.workdir, repr(article), shared)
                 for html, article in zip(htmls, setting.publication.articles, strict=True)]
     kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}

@@ -34,9 +34,13 @@ class _Bookmark:
     closed: bool
 
 
-def join(sources: list[Source]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
-    """The joined PDF (in memory) and the opened parts, which must stay open until it is saved."""
+def join(sources: list[Source], tagged: bool = False) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
+    """The joined PDF (in memory) and the opened parts, which must stay open until it is saved.
+
+    `tagged`: the parts are tagged PDFs (the archive) and the joined one gets their structure tree.
+    """
     book = pikepdf.new()
+    structure = _Structure(book) if tagged else None
     opened: list[pikepdf.Pdf] = []
     destinations: dict[str, pikepdf.Array] = {}
     bookmarks: list[_Bookmark] = []
@@ -51,8 +55,12 @@ def join(sources: list[Source]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
         kept = {part.pages[i].obj.objgen: i for i in range(source.first, stop)}
         for i in range(source.first, stop):
             book.pages.append(part.pages[i])
+        if structure is not None:
+            structure.add(part, kept, offset)
         if number == 0:
-            for key in ("/Lang", "/PageMode", "/MarkInfo", "/ViewerPreferences"):
+            for key, value in part.docinfo.items():  # title, author…: the same in every part
+                book.docinfo[key] = _copy(book, value)
+            for key in ("/Lang", "/PageMode", "/MarkInfo", "/ViewerPreferences", "/OutputIntents"):
                 if key in part.Root:
                     catalog_keys[key] = part.Root[key]
         for name, destination in _destinations(part):
@@ -61,15 +69,27 @@ def join(sources: list[Source]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
                 destinations[name] = _retarget(book, destination, target + offset)
         bookmarks.extend(_bookmarks(part, kept, offset))
     for key, value in catalog_keys.items():
-        book.Root[key] = book.copy_foreign(value) if isinstance(value, pikepdf.Object) and value.is_indirect \
-            else value
+        book.Root[key] = _copy(book, value)
     if destinations:
         tree = pikepdf.NameTree.new(book)
         for name in sorted(destinations):
             tree[name] = destinations[name]
         book.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
     _write_outline(book, bookmarks)
+    if structure is not None:
+        structure.finish()
     return book, opened
+
+
+def _copy(book: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
+    """A part's object in the book: indirect objects by qpdf's copier, direct containers rebuilt around them."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return book.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copy(book, item) for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copy(book, item) for key, item in value.items()})
+    return value
 
 
 def _add_blank(book: pikepdf.Pdf, like: pikepdf.Page) -> None:
@@ -156,3 +176,78 @@ def _write_outline(book: pikepdf.Pdf, bookmarks: list[_Bookmark]) -> None:
                 stack.pop()
             (stack[-1][1].children if stack else outline.root).append(item)
             stack.append((mark.depth, item))
+
+
+def _first_page(element: pikepdf.Object) -> tuple[int, int] | None:
+    """The page where a structure element's content begins (its first /Pg, depth first)."""
+    stack = [element]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        page = node.get("/Pg")
+        if isinstance(page, pikepdf.Dictionary):
+            return page.objgen
+        kids = node.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(reversed(list(kids)))
+        elif isinstance(kids, pikepdf.Dictionary):
+            stack.append(kids)
+    return None
+
+
+class _Structure:
+    """The joined PDF's structure tree (tagged PDF): each part's elements for the pages kept, in order.
+
+    WeasyPrint builds the tree page by page under one Document element, so a part's top-level
+    elements belong to one page each; their marked-content numbers are per page and stay valid.
+    """
+
+    def __init__(self, book: pikepdf.Pdf):
+        self.book = book
+        self.document = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem,
+                                                              S=pikepdf.Name.Document, K=pikepdf.Array()))
+        self.nums: list[object] = []
+
+    def add(self, part: pikepdf.Pdf, kept: dict[tuple[int, int], int], offset: int) -> None:
+        root = part.Root.get("/StructTreeRoot")
+        if root is None:
+            return
+        parents = pikepdf.NumberTree(root.ParentTree) if "/ParentTree" in root else None
+        kids = root.K if isinstance(root.K, pikepdf.Array) else pikepdf.Array([root.K])
+        for document in kids:
+            elements = document.K if isinstance(document.get("/K"), pikepdf.Array) else pikepdf.Array()
+            for element in list(elements):
+                if not isinstance(element, pikepdf.Dictionary) or _first_page(element) not in kept:
+                    continue
+                if "/P" in element:
+                    del element["/P"]  # copied alone, not with the part's whole tree
+                copied = self.book.copy_foreign(element)
+                copied.P = self.document
+                self.document.K.append(copied)
+        if parents is None:
+            return
+        for index in sorted(kept.values()):
+            page = self.book.pages[index + offset]
+            if "/StructParents" in page.obj:
+                found = parents.get(int(page.obj.StructParents))
+                page.obj.StructParents = self._parent(found)
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    found = parents.get(int(annotation.StructParent))
+                    annotation.StructParent = self._parent(found)
+
+    def _parent(self, value: pikepdf.Object | None) -> int:
+        """A new key in the parent tree for what a page's (or an annotation's) marked content belongs to."""
+        key = len(self.nums) // 2
+        copied = _copy(self.book, value) if value is not None else pikepdf.Array()
+        self.nums += [key, copied]
+        return key
+
+    def finish(self) -> None:
+        tree = pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([self.document]),
+                                  ParentTree=self.book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(self.nums))),
+                                  ParentTreeNextKey=len(self.nums) // 2)
+        root = self.book.make_indirect(tree)
+        self.document.P = root
+        self.book.Root.StructTreeRoot = root

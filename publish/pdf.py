@@ -147,11 +147,13 @@ def _front_matter_pages(publication: Publication, document: object) -> int:
 
 
 def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagnostics | None = None,
-            standard: str | None = None, jobs: int | None = None, whole: bool = False) -> PrintLayout:
+            standard: str | None = None, jobs: int | None = None, whole: bool = False,
+            pdf_options: tuple[tuple[str, object], ...] = (("pdf_version", "1.6"),)) -> PrintLayout:
     """Paginates the print edition after preflight; ManuscriptError when a photo cannot be printed.
 
     A book of several texts is laid out text by text in `jobs` processes (default: one per core),
-    unless `whole` (the archive's tagged PDF needs one structure tree) or the book cannot be cut.
+    each text's PDF written there with `pdf_options` (the archive's are tagged PDF/A), unless `whole`
+    or the book cannot be cut.
     """
     diags = diags if diags is not None else Diagnostics(publication.root)
     settings = publication.metadata.print
@@ -168,7 +170,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         cut = None if whole else split(html, [article.id for article in publication.articles])
         if cut is not None:
             setting = Setting(publication, style_sources(publication, styles), gate.roots, tuple(styles.roots),
-                              publication.root.as_uri() + "/", Path(workdir.name), reports)
+                              publication.root.as_uri() + "/", Path(workdir.name), reports, pdf_options)
             try:
                 parts = lay_out_book(cut, setting, jobs or default_jobs())
             except Unsplittable:
@@ -213,6 +215,13 @@ def document_info(publication: Publication, created: str) -> prepress.DocumentIn
         language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
 
 
+def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
+    """The book's PDF joined from its parts (publish/merge.py), and the parts, open until it is saved."""
+    sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
+        Source(text.pdf, text.first, None, place.blank) for text, place in zip(parts.texts, parts.places, strict=True)]
+    return join(sources, tagged)
+
+
 def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> None:
     """WeasyPrint writes the pages; prepress makes them the PDF/X file at `target`."""
     try:
@@ -221,11 +230,7 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
         info = document_info(publication, layout.created)
         try:
             if layout.parts is not None:  # the texts' PDFs, written where they were laid out, joined
-                parts = layout.parts
-                sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
-                    Source(text.pdf, text.first, None, place.blank)
-                    for text, place in zip(parts.texts, parts.places, strict=True)]
-                book, opened = join(sources)
+                book, opened = join_parts(layout.parts)
                 try:
                     prepress.finish(book, target, layout.settings, info)
                 finally:

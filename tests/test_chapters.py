@@ -77,7 +77,7 @@ def _pdf_facts(path: Path) -> dict[str, object]:
         links = [(i, str(annot.get("/Dest", "")), str(annot.get("/A", {}).get("/URI", "")))
                  for i, page in enumerate(pdf.pages) for annot in page.obj.get("/Annots", [])
                  if annot.get("/Subtype") == "/Link"]
-        labels = repr(pdf.Root.PageLabels)
+        labels = repr(pdf.Root.get("/PageLabels"))
         boxes = [(tuple(float(v) for v in page.TrimBox), tuple(float(v) for v in page.BleedBox)) for page in pdf.pages]
     document = pdfium.PdfDocument(str(path))
     words = [document[i].get_textpage().get_text_range().split() for i in range(len(document))]
@@ -219,3 +219,63 @@ def test_an_edit_lays_out_again_only_the_texts_it_changes(tmp_path: Path, monkey
     (root / "styles" / "print.css").write_text(".body p { letter-spacing: 0.01em; }\n")
     _build(root, output)
     assert seen == [0, 1, 2, 3]
+
+
+# The archive: tagged parts joined into one structure tree ------------------------------------------------
+
+
+def _structure(path: Path) -> dict[str, object]:
+    """The tagged PDF as a screen reader walks it, and whether every marked content finds its element."""
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root.StructTreeRoot
+        kinds: list[str] = []
+
+        def walk(node: object) -> None:
+            if isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                kinds.append(str(node.S))
+                kids = node.get("/K")
+                for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                    walk(kid)
+
+        walk(root.K[0] if isinstance(root.K, pikepdf.Array) else root.K)
+        parents = pikepdf.NumberTree(root.ParentTree)
+        orphans = 0
+        for page in pdf.pages:
+            marked = [int(operands[1].MCID) for operands, operator in pikepdf.parse_content_stream(page)
+                      if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
+                      and "/MCID" in operands[1]]
+            owners = parents.get(int(page.obj.StructParents)) if "/StructParents" in page.obj else None
+            orphans += sum(1 for mcid in marked if owners is None or mcid >= len(owners)
+                           or owners[mcid].Pg.objgen != page.obj.objgen)
+            for annotation in page.obj.get("/Annots", []):
+                orphans += "/StructParent" in annotation and parents.get(int(annotation.StructParent)) is None
+        files = [(str(spec.F), str(spec.AFRelationship)) for spec in pdf.Root.AF]
+    return {"kinds": kinds, "orphans": orphans, "files": files}
+
+
+def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    import publish.archive as archive
+
+    root = four_texts(tmp_path / "book")
+    publication, _ = load(root)
+    styles = Styles.for_manuscript(root)
+    when = dt.datetime(2020, 9, 13, tzinfo=dt.UTC)
+    made, claims = {}, {}
+    for mode in ("parts", "whole"):
+        output = tmp_path / mode
+        output.mkdir()
+        original = archive.lay_out
+        monkeypatch.setattr(archive, "lay_out", lambda *args, _mode=mode, _lay_out=original, **options:
+                            _lay_out(*args, **options, whole=_mode == "whole"))
+        target, _, claims[mode] = archive.build_archive(publication, styles, output, "2020-09-13T12:26:40Z", when,
+                                                        Diagnostics(root))
+        monkeypatch.setattr(archive, "lay_out", original)
+        made[mode] = (_pdf_facts(target), _structure(target))
+    assert claims["parts"] == claims["whole"] and claims["parts"].pdfua
+    for fact in ("pages", "words", "labels", "outline", "dests", "links"):
+        assert made["parts"][0][fact] == made["whole"][0][fact], fact
+    assert made["parts"][1] == made["whole"][1]
+    assert made["parts"][1]["orphans"] == 0 and made["parts"][1]["kinds"].count("/H1") >= 4
