@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -241,9 +242,11 @@ def _side(box: Any) -> bool:
 class _Folios:
     """The margin-box hook of one text: finds where the text starts, publishes its shape, shifts its folios."""
 
-    def __init__(self, mark: str, on_shape: Callable[[Shape], int]):
+    def __init__(self, mark: str, on_shape: Callable[[Shape], int], text: bool = True):
         self.mark = mark
         self.on_shape = on_shape
+        self.text = text
+        self.inherited: set[str] = set()  # named strings and running elements shown before the text sets them
         self.first = -1
         self.until = 0
         self.offset = 0
@@ -273,12 +276,53 @@ class _Folios:
                 break
         if first_box is None:
             raise Unsplittable("a text has no page of its own")
+        if self.text and not _side(first_box):  # where it lands decides its margins: only the whole book knows
+            raise Unsplittable("a text does not ask for a side (break-before: recto, verso, left or right)")
+        self._track_strings(context)
         resets = [i for i in range(self.first + 1, len(pages)) if _resets_page(pages[i])]
         self.until = resets[0] if resets else len(pages)
         shape = Shape(parity=self.first % 2 if _side(first_box) else -1, pages=len(pages) - self.first,
                       counter_first=self.counters[self.first], counter_last=self.counters[-1],
                       restarts=_resets_page(pages[self.first]), resets_inside=bool(resets))
         self.offset = self.on_shape(shape)
+
+    def _track_strings(self, context: Any) -> None:
+        """Notes each named string (or running element) a page of the text shows before the text sets it.
+
+        Its value then comes from before the text: in the book, perhaps from the text before.
+        """
+        original = context.get_string_or_element_for
+
+        def tracked(store: Any, page: Any, name: str, keyword: str) -> Any:
+            if not any(self.first < number <= context.current_page for number in store.get(name, {})):
+                self.inherited.add(name)
+            return original(store, page, name, keyword)
+
+        context.get_string_or_element_for = tracked
+
+    def strings_set(self) -> set[str]:
+        """Named strings and running elements the text itself sets."""
+        if self.context is None:
+            return set()
+        stores = (self.context.string_set, self.context.running_elements)
+        return {name for store in stores for name, pages in store.items() if any(n > self.first for n in pages)}
+
+    def counters_from_before(self, pages: list[Any]) -> set[str]:
+        """Counters the text increments before resetting them: their values come from the texts before it."""
+        reset: set[str] = set()
+        outside: set[str] = set()
+        for page in pages:
+            for box in _descendants(page._page_box):
+                if getattr(box, "element_tag", "") in ("html", "body") or not hasattr(box, "style"):
+                    continue  # the book's own ancestors: their counters are the same in every part
+                style = box.style
+                for prop in ("counter_reset", "counter_set"):
+                    if isinstance(style[prop], tuple):
+                        reset.update(name for name, _ in style[prop])
+                if isinstance(style["counter_increment"], tuple):
+                    outside.update(name for name, _ in style["counter_increment"]
+                                   if name not in reset and name not in ("page", "pages"))
+        return outside
 
     def book_counter(self, index: int) -> int:
         shift = self.offset if self.first <= index < self.until else 0
@@ -322,6 +366,8 @@ class PartResult:
     placements: dict[str, list[tuple[float, float, float]]]
     refused: list[str]
     whole: str = ""  # why the book must be laid out whole instead, if it must
+    strings_set: list[str] = field(default_factory=list)  # named strings the text sets
+    strings_inherited: list[str] = field(default_factory=list)  # … and shows before setting them
 
 
 class _Pages:
@@ -391,6 +437,11 @@ def lay_out_text(index: int, html: str) -> PartResult:
         result = _finish(index, document, hook, hook.first, len(document.pages), refused, shapes[0])
         if hook.reads_page_numbers():
             result.whole = "the styles show page numbers inside a text (target-counter)"
+        counters = hook.counters_from_before(document.pages[hook.first:])
+        if counters:
+            result.whole = f"counters run on from one text into the next: {', '.join(sorted(counters))}"
+        result.strings_set = sorted(hook.strings_set())
+        result.strings_inherited = sorted(hook.inherited)
         return result
     except BaseException:
         board.fail(index)
@@ -398,7 +449,7 @@ def lay_out_text(index: int, html: str) -> PartResult:
 
 
 def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, _Folios, list[str]]:
-    hook = _Folios("front", lambda shape: 0)
+    hook = _Folios("front", lambda shape: 0, text=False)
     document, refused = _render(cut.front_html(targets), hook, front_css(targets))
     return document, hook, refused
 
@@ -408,6 +459,24 @@ def _front_shape(hook: _Folios) -> FrontShape:
 
 
 # The main process ---------------------------------------------------------------------------------
+
+_PAGE_POSITION = re.compile(r"@page[^{]*:nth\((?![^)]*\bof\b)", re.I)  # :nth(3n), not :nth(1 of opener)
+_TARGET_TEXT = re.compile(r"target-text\s*\(", re.I)
+
+
+def _whole_book_css(sheets: tuple[tuple[str, str], ...]) -> str:
+    """What in the styles only a layout of the whole book can honour, or ""."""
+    for kind, value in sheets:
+        try:
+            css = Path(value).read_text(encoding="utf-8") if kind == "file" else value
+        except OSError:
+            continue
+        if _PAGE_POSITION.search(css):
+            return "an @page rule selects pages by their position in the book (:nth without 'of')"
+        if _TARGET_TEXT.search(css):
+            return "the styles copy text from elsewhere in the book (target-text)"
+    return ""
+
 
 
 @dataclass
@@ -431,6 +500,9 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
 
     if not available():
         raise Unsplittable("this WeasyPrint lays pages out differently")
+    reason = _whole_book_css(setting.sheets)
+    if reason:
+        raise Unsplittable(reason)
     started = time.time_ns()
     jobs = max(1, min(jobs, cut.count))
     htmls = [cut.text_html(i) for i in range(cut.count)]
@@ -478,6 +550,12 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
     reasons = [t.whole for t in texts if t.whole]
+    set_before: set[str] = set()
+    for text in texts:  # a running head carried over from the text before cannot be known alone
+        carried = set(text.strings_inherited) & set_before
+        if carried:
+            reasons.append(f"running strings carry over from one text into the next: {', '.join(sorted(carried))}")
+        set_before.update(text.strings_set)
     if reasons:
         raise Unsplittable(reasons[0])
     shapes = [t.shape for t in texts if t.shape is not None]
