@@ -472,3 +472,28 @@ def test_captions_stay_with_their_photos_and_notes_with_their_calls(x1a: tuple[P
         assert notes_on_page == {first_text_page: ["one-fn1", "one-fn2"]}
     finally:
         layout.close()
+
+
+def test_a_tall_lead_photo_leaves_its_headline_on_the_opener(tmp_path: Path) -> None:
+    """A portrait photo leading a text is set smaller: not alone on the opener, headline and caption overleaf."""
+    import pypdfium2 as pdfium
+
+    two = text("A portrait leads the second text of this book", 4, lead="photos/harbour.jpg").replace(
+        'byline = "by Ada Writer"', 'byline = "by Ada Writer"\nstandfirst = "' + "A two-line standfirst. " * 4 + '"')
+    root = write_manuscript(tmp_path / "book", {
+        "publication.toml": THREE_TEXTS_TOML.replace('texts = ["one.md", "two.md", "three.md"]',
+                                                     'texts = ["one.md", "two.md"]'),
+        "feature.md": None,
+        "one.md": text("The first text", 4),
+        "two.md": two,
+    }, photos={"photos/harbour.jpg": {"size": (1600, 2400)}})
+    output = tmp_path / "out"
+    run = run_publish("pdf", str(root), "-o", str(output))
+    assert run.returncode == 0, run.stderr
+    with pikepdf.open(output / "three-texts.pdf") as pdf:
+        index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+        opener = index[pikepdf.NameTree(pdf.Root.Names.Dests)["two"][0].objgen]
+    document = pdfium.PdfDocument(str(output / "three-texts.pdf"))
+    words = document[opener].get_textpage().get_text_range()
+    document.close()
+    assert "A portrait leads" in words and "Boats in the harbour" in words and "Relations between" in words
