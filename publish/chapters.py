@@ -507,6 +507,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     jobs = max(1, min(jobs, cut.count))
     htmls = [cut.text_html(i) for i in range(cut.count)]
     keys: list[str | None] = [None] * cut.count
+    shared = ""
     if partcache.parts_folder() is not None:
         shared = (f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
                   f"\0{setting.pdf_options!r}")
@@ -527,12 +528,17 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
                                            initargs=(setting, board, os.getpid()))
             futures = {i: executor.submit(lay_out_text, i, htmls[i]) for i in fresh}
         _start(setting, board, None)
-        document, hook, _ = _lay_out_front(cut, {})  # its length, while the texts are laid out
-        if hook.first < 0:
-            raise Unsplittable("the front matter hides where the texts begin")
-        front_shape = _front_shape(hook)
+        front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared) if shared else ""
+        front_shape = partcache.load_front(front_key) if front_key else None
+        if front_shape is None:
+            document, hook, _ = _lay_out_front(cut, {})  # its length, while the texts are laid out
+            if hook.first < 0:
+                raise Unsplittable("the front matter hides where the texts begin")
+            front_shape = _front_shape(hook)
+            del document
+            if front_key:
+                partcache.store_front(front_key, front_shape)
         board.publish_front(front_shape)
-        del document
         texts: list[PartResult] = []
         for i in range(cut.count):
             if i in kept and board.place(i).offset == kept[i][1]:
@@ -562,10 +568,17 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     book = places(front_shape, shapes)
     linked = cut.front_links
     targets = {name: number for text in texts for name, number in text.anchors.items() if name in linked}
-    document, hook, refused = _lay_out_front(cut, targets)
-    if _front_shape(hook) != front_shape:
-        raise Unsplittable("the contents' page numbers changed the front matter's length")
-    front = _finish(-1, document, hook, 0, hook.first, refused, None)
+    final_key = partcache.part_key(cut.front_html(targets), setting.workdir, "front", shared) if shared else ""
+    kept_front = partcache.load(final_key) if final_key else None
+    if kept_front is not None:
+        front = kept_front[0]
+    else:
+        document, hook, refused = _lay_out_front(cut, targets)
+        if _front_shape(hook) != front_shape:
+            raise Unsplittable("the contents' page numbers changed the front matter's length")
+        front = _finish(-1, document, hook, 0, hook.first, refused, None)
+        if final_key:
+            partcache.store(final_key, front, 0)
     if any(keys):
         partcache.prune(started)
     count = book[-1].first + shapes[-1].pages

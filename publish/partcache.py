@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from publish.cache import _code_digest, _files, _library_versions, file_hash, parts_folder
-from publish.chapters import PartResult, Shape
+from publish.chapters import FrontShape, PartResult, Shape
 from publish.diagnostics import Diagnostic, Severity
 from publish.pagemap import PrintPage
 
@@ -80,6 +80,29 @@ def store(key: str, result: PartResult, offset: int) -> None:
         os.replace(folder / f"{key}.pdf.tmp", folder / f"{key}.pdf")
         (folder / f"{key}.json.tmp").write_text(json.dumps(_data(result, offset)), encoding="utf-8")
         os.replace(folder / f"{key}.json.tmp", folder / f"{key}.json")
+
+
+def load_front(key: str) -> FrontShape | None:
+    """The front matter's length and last page counter, as an earlier build laid it out."""
+    folder = parts_folder()
+    if folder is None:
+        return None
+    try:
+        data = json.loads((folder / f"{key}.front.json").read_text(encoding="utf-8"))
+        os.utime(folder / f"{key}.front.json")
+        return FrontShape(int(data["pages"]), int(data["counter_last"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store_front(key: str, front: FrontShape) -> None:
+    folder = parts_folder()
+    if folder is None:
+        return
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{key}.front.json.tmp").write_text(json.dumps(asdict(front)), encoding="utf-8")
+        os.replace(folder / f"{key}.front.json.tmp", folder / f"{key}.front.json")
 
 
 def prune(older_than_ns: int) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from PIL import Image, ImageOps
 
+from publish.cache import derived_bytes
 from publish.diagnostics import Diagnostic, Diagnostics, Severity
 from publish.model import Photo, Publication
 from publish.output import write_atomic
@@ -44,8 +45,19 @@ def _data_uri(data: bytes, media_type: str) -> str:
 def page_thumbnails(pdf_path: Path, width: int) -> list[bytes]:
     """Every page of the PDF as a JPEG `width` pixels wide (the trim plus bleed, as printed).
 
-    A book's pages are drawn in several processes: pdfium decodes every photo at full size, about
-    6 ms a page, and a 400-page book would otherwise add seconds to each build.
+    Kept in the build cache by the PDF's content hash: an e-book build beside an unchanged PDF, or a
+    rebuild that wrote the same PDF, does not draw its pages again.
+    """
+    with zipfile.ZipFile(io.BytesIO(_contact_sheet(pdf_path, width) or b"")) as sheet:
+        return [sheet.read(name) for name in sorted(sheet.namelist())]
+
+
+@derived_bytes("report-contact-sheet")
+def _contact_sheet(pdf_path: Path, width: int) -> bytes:
+    """The thumbnails in one uncompressed zip, drawn in several processes for a book.
+
+    pdfium decodes every photo at full size, about 6 ms a page: a 400-page book would otherwise add
+    seconds to each build.
     """
     import pypdfium2 as pdfium
 
@@ -56,11 +68,17 @@ def page_thumbnails(pdf_path: Path, width: int) -> list[bytes]:
     document.close()
     jobs = min(default_jobs(), count // PAGES_PER_PROCESS)
     if jobs <= 1:
-        return _thumbnails(pdf_path, width, 0, count)
-    bounds = [count * i // jobs for i in range(jobs + 1)]
-    with ProcessPoolExecutor(jobs, mp_context=process_context()) as pool:
-        chunks = pool.map(_thumbnails, [pdf_path] * jobs, [width] * jobs, bounds[:-1], bounds[1:])
-        return [thumbnail for chunk in chunks for thumbnail in chunk]
+        thumbnails = _thumbnails(pdf_path, width, 0, count)
+    else:
+        bounds = [count * i // jobs for i in range(jobs + 1)]
+        with ProcessPoolExecutor(jobs, mp_context=process_context()) as pool:
+            chunks = pool.map(_thumbnails, [pdf_path] * jobs, [width] * jobs, bounds[:-1], bounds[1:])
+            thumbnails = [thumbnail for chunk in chunks for thumbnail in chunk]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as sheet:
+        for number, thumbnail in enumerate(thumbnails, start=1):
+            sheet.writestr(zipfile.ZipInfo(f"{number:05d}.jpg", (1980, 1, 1, 0, 0, 0)), thumbnail)
+    return out.getvalue()
 
 
 def _thumbnails(pdf_path: Path, width: int, start: int, stop: int) -> list[bytes]:
