@@ -18,10 +18,9 @@ from __future__ import annotations
 import copy
 import os
 import re
+import signal
 import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,309 +29,16 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from publish.actualtext import actual_text
+from publish.board import Board, Place, places
 from publish.diagnostics import Diagnostic, Diagnostics
+from publish.folios import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
 from publish.jobs import process_context
 from publish.model import Publication
 from publish.pagemap import PrintPage, page_starts
 from publish.preflight import PhotoReport, check_resolution
 from publish.progress import item
 from publish.resources import Gate
-from publish.split import PART_MARK, Split, front_css
-
-SIDED = ("left", "right", "recto", "verso")
-
-
-class Unsplittable(Exception):
-    """The book cannot be laid out text by text exactly; it is laid out whole instead."""
-
-
-class Aborted(Exception):
-    """Another text failed: the one waiting for it stops."""
-
-
-# Shapes and places: arithmetic of the book's page sequence --------------------------------------
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What a text's own layout tells the texts after it."""
-
-    parity: int  # -1: may start on any page; 0 or 1: the parity of its first page's index (its side)
-    pages: int
-    counter_first: int  # its page counter on its first page, laid out alone
-    counter_last: int
-    restarts: bool  # the counter is reset on its first page (the first text: folio 1)
-    resets_inside: bool  # … or later inside it
-
-
-@dataclass(frozen=True)
-class FrontShape:
-    pages: int  # pages before the first text, blank pages included
-    counter_last: int  # the page counter on the last of them
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a text goes in the book."""
-
-    first: int  # index of its first page
-    blank: bool  # a blank page before it, so it starts on its side
-    counter_first: int
-    offset: int  # added to its own page counter until the counter is reset inside it
-
-
-def places(front: FrontShape, shapes: list[Shape]) -> list[Place]:
-    """The texts' places, as one layout of the whole book would give them."""
-    index, counter = front.pages, front.counter_last
-    out = []
-    for shape in shapes:
-        blank = shape.parity >= 0 and index % 2 != shape.parity
-        first = index + blank
-        counter_first = shape.counter_first if shape.restarts else counter + 1 + blank
-        offset = counter_first - shape.counter_first
-        out.append(Place(first, blank, counter_first, offset))
-        index = first + shape.pages
-        counter = shape.counter_last if shape.resets_inside else shape.counter_last + offset
-    return out
-
-
-# The board: shapes shared between processes -------------------------------------------------------
-
-_PENDING, _READY, _FAILED = 0, 1, 2
-_WIDTH = 7
-
-
-class Board:
-    """Shared memory holding the front matter's and each text's shape, with a condition to wait on."""
-
-    def __init__(self, context: Any, texts: int):
-        self.texts = texts
-        self.cells = context.Array("q", (texts + 1) * _WIDTH + 1, lock=False)
-        self.condition = context.Condition()
-
-    def publish_front(self, front: FrontShape) -> None:
-        self._write(0, (_READY, front.pages, front.counter_last, 0, 0, 0, 0))
-
-    def publish(self, index: int, shape: Shape) -> None:
-        self._write(index + 1, (_READY, shape.parity, shape.pages, shape.counter_first, shape.counter_last,
-                                int(shape.restarts), int(shape.resets_inside)))
-
-    def fail(self, index: int | None = None) -> None:
-        with self.condition:
-            if index is None:
-                self.cells[len(self.cells) - 1] = 1
-            else:
-                self.cells[(index + 1) * _WIDTH] = _FAILED
-            self.condition.notify_all()
-
-    def place(self, index: int, parent: int | None = None) -> Place:
-        """Text `index`'s place; waits until the front matter and every earlier text are laid out."""
-        with self.condition:
-            while True:
-                states = [self.cells[slot * _WIDTH] for slot in range(index + 2)]
-                if self.cells[len(self.cells) - 1] or _FAILED in states:
-                    raise Aborted("another part of the book failed")
-                if all(state == _READY for state in states):
-                    break
-                self.condition.wait(0.5)
-                if parent is not None and os.getppid() != parent:
-                    raise Aborted("the build was stopped")
-            return places(self._front(), [self._shape(i) for i in range(index + 1)])[index]
-
-    def _front(self) -> FrontShape:
-        cells = self.cells[0:_WIDTH]
-        return FrontShape(cells[1], cells[2])
-
-    def _shape(self, index: int) -> Shape:
-        c = self.cells[(index + 1) * _WIDTH:(index + 2) * _WIDTH]
-        return Shape(c[1], c[2], c[3], c[4], bool(c[5]), bool(c[6]))
-
-    def _write(self, slot: int, values: tuple[int, ...]) -> None:
-        with self.condition:
-            self.cells[slot * _WIDTH + 1:(slot + 1) * _WIDTH] = list(values[1:])
-            self.cells[slot * _WIDTH] = values[0]
-            self.condition.notify_all()
-
-
-# Hooking WeasyPrint's margin boxes -------------------------------------------------------------
-
-_hook: Callable[[Any, Any, Any], Any] | None = None
-
-
-def available() -> bool:
-    """Whether this WeasyPrint lays out pages and margin boxes where the folio hook expects them."""
-    import weasyprint.layout as layout
-
-    return callable(getattr(layout, "make_all_pages", None)) and callable(getattr(layout, "make_margin_boxes", None))
-
-
-def _install() -> None:
-    """Wraps WeasyPrint's page maker (to keep the laid-out pages) and margin-box maker (to shift folios)."""
-    import weasyprint.layout as layout
-
-    if getattr(layout.make_margin_boxes, "publish_hook", False):
-        return
-    make_all_pages, make_margin_boxes = layout.make_all_pages, layout.make_margin_boxes
-
-    def all_pages(context: Any, *args: Any) -> Iterator[Any]:
-        pages = list(make_all_pages(context, *args))
-        context.publish_pages = pages
-        yield from pages
-
-    def margin_boxes(context: Any, page: Any, state: Any) -> Any:
-        if _hook is not None:
-            state = _hook(context, page, state)
-        return make_margin_boxes(context, page, state)
-
-    margin_boxes.publish_hook = True  # type: ignore[attr-defined]
-    layout.make_all_pages = all_pages
-    layout.make_margin_boxes = margin_boxes
-
-
-@contextmanager
-def _hooked(hook: Callable[[Any, Any, Any], Any]) -> Iterator[None]:
-    global _hook
-    _install()
-    _hook = hook
-    try:
-        yield
-    finally:
-        _hook = None
-
-
-def _counter(context: Any, index: int) -> int:
-    values = context.page_maker[index + 1][3][1].get("page") or [0]
-    return int(values[-1])
-
-
-def _resets_page(page: Any) -> bool:
-    for name in ("counter_reset", "counter_set"):
-        value = page.style[name]
-        if value not in ("none", None) and any(counter == "page" for counter, _ in value):
-            return True
-    return False
-
-
-def _descendants(box: Any) -> Iterator[Any]:
-    yield box
-    for child in getattr(box, "children", ()) or ():
-        yield from _descendants(child)
-
-
-def _marked(page: Any, mark: str) -> Any:
-    for box in _descendants(page):
-        element = getattr(box, "element", None)
-        if element is not None and box.element_tag and "::" not in box.element_tag \
-                and element.get(PART_MARK) == mark:
-            return box
-    return None
-
-
-def _side(box: Any) -> bool:
-    """Whether the text's first box (or the first boxes inside it) asks for a page side."""
-    while box is not None:
-        if box.style["break_before"] in SIDED:
-            return True
-        children = [child for child in getattr(box, "children", ()) or () if getattr(child, "element", None)
-                    is not None]
-        box = children[0] if children else None
-    return False
-
-
-class _Folios:
-    """The margin-box hook of one text: finds where the text starts, publishes its shape, shifts its folios."""
-
-    def __init__(self, mark: str, on_shape: Callable[[Shape], int], text: bool = True):
-        self.mark = mark
-        self.on_shape = on_shape
-        self.text = text
-        self.inherited: set[str] = set()  # named strings and running elements shown before the text sets them
-        self.first = -1
-        self.until = 0
-        self.offset = 0
-        self.counters: list[int] = []
-        self.context: Any = None
-
-    def __call__(self, context: Any, page: Any, state: Any) -> Any:
-        if self.context is None:
-            self.context = context
-            self._measure(context)
-        index = context.current_page - 1
-        if self.offset and self.first <= index < self.until:
-            state = copy.deepcopy(state)
-            values = state[1].get("page")
-            if values:
-                state[1]["page"] = [*values[:-1], values[-1] + self.offset]
-        return state
-
-    def _measure(self, context: Any) -> None:
-        pages = context.publish_pages
-        self.counters = [_counter(context, i) for i in range(len(pages))]
-        first_box = None
-        for index, page in enumerate(pages):
-            first_box = _marked(page, self.mark)
-            if first_box is not None:
-                self.first = index
-                break
-        if first_box is None:
-            raise Unsplittable("a text has no page of its own")
-        if self.text and not _side(first_box):  # where it lands decides its margins: only the whole book knows
-            raise Unsplittable("a text does not ask for a side (break-before: recto, verso, left or right)")
-        self._track_strings(context)
-        resets = [i for i in range(self.first + 1, len(pages)) if _resets_page(pages[i])]
-        self.until = resets[0] if resets else len(pages)
-        shape = Shape(parity=self.first % 2 if _side(first_box) else -1, pages=len(pages) - self.first,
-                      counter_first=self.counters[self.first], counter_last=self.counters[-1],
-                      restarts=_resets_page(pages[self.first]), resets_inside=bool(resets))
-        self.offset = self.on_shape(shape)
-
-    def _track_strings(self, context: Any) -> None:
-        """Notes each named string (or running element) a page of the text shows before the text sets it.
-
-        Its value then comes from before the text: in the book, perhaps from the text before.
-        """
-        original = context.get_string_or_element_for
-
-        def tracked(store: Any, page: Any, name: str, keyword: str) -> Any:
-            if not any(self.first < number <= context.current_page for number in store.get(name, {})):
-                self.inherited.add(name)
-            return original(store, page, name, keyword)
-
-        context.get_string_or_element_for = tracked
-
-    def strings_set(self) -> set[str]:
-        """Named strings and running elements the text itself sets."""
-        if self.context is None:
-            return set()
-        stores = (self.context.string_set, self.context.running_elements)
-        return {name for store in stores for name, pages in store.items() if any(n > self.first for n in pages)}
-
-    def counters_from_before(self, pages: list[Any]) -> set[str]:
-        """Counters the text increments before resetting them: their values come from the texts before it."""
-        reset: set[str] = set()
-        outside: set[str] = set()
-        for page in pages:
-            for box in _descendants(page._page_box):
-                if getattr(box, "element_tag", "") in ("html", "body") or not hasattr(box, "style"):
-                    continue  # the book's own ancestors: their counters are the same in every part
-                style = box.style
-                for prop in ("counter_reset", "counter_set"):
-                    if isinstance(style[prop], tuple):
-                        reset.update(name for name, _ in style[prop])
-                if isinstance(style["counter_increment"], tuple):
-                    outside.update(name for name, _ in style["counter_increment"]
-                                   if name not in reset and name not in ("page", "pages"))
-        return outside
-
-    def book_counter(self, index: int) -> int:
-        shift = self.offset if self.first <= index < self.until else 0
-        return self.counters[index] + shift
-
-    def reads_page_numbers(self) -> bool:
-        """Content (not margin boxes) that shows page numbers: exact only in a layout of the whole book."""
-        items = self.context.target_collector.counter_lookup_items.values() if self.context else ()
-        return any(item.missing_counters or item.missing_target_counters for item in items)
-
+from publish.split import Split, front_css
 
 # The processes ----------------------------------------------------------------------------------
 
@@ -379,7 +85,14 @@ _process: dict[str, Any] = {}
 
 
 def _start(setting: Setting, board: Board, parent: int | None) -> None:
-    """Per process: stylesheets and fonts are read once, for every part it lays out."""
+    """Per process: stylesheets and fonts are read once, for every part it lays out.
+
+    A worker leaves Ctrl-C and SIGTERM to the command, which stops the others through the board
+    and reports the interruption once, without a traceback from every process.
+    """
+    if parent is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gate = Gate(*setting.roots)
     fetcher = gate.fetcher()
     font_config = FontConfiguration()
@@ -389,19 +102,19 @@ def _start(setting: Setting, board: Board, parent: int | None) -> None:
                     sheets=sheets, sheet_fetcher=fetcher)
 
 
-def _render(html: str, hook: _Folios, extra: str = "") -> tuple[Any, list[str]]:
+def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]]:
     setting: Setting = _process["setting"]
     fetcher = _process["gate"].fetcher()
     sheets = list(_process["sheets"])
     if extra:
         sheets.append(CSS(string=extra, font_config=_process["font_config"]))
-    with _hooked(hook):
+    with hooked(hook):
         document = HTML(string=html, base_url=setting.base_url, url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=_process["font_config"])
     return document, [*fetcher.refused, *_process["sheet_fetcher"].refused]
 
 
-def _finish(index: int, document: Any, hook: _Folios, first: int, stop: int, refused: list[str],
+def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, refused: list[str],
             shape: Shape | None) -> PartResult:
     """Checks the part's photos, notes its page starts and anchors, and writes its PDF."""
     setting: Setting = _process["setting"]
@@ -431,7 +144,7 @@ def lay_out_text(index: int, html: str) -> PartResult:
         board.publish(index, shape)
         return board.place(index, _process["parent"]).offset
 
-    hook = _Folios(str(index), on_shape)
+    hook = FolioHook(str(index), on_shape)
     try:
         document, refused = _render(html, hook)
         result = _finish(index, document, hook, hook.first, len(document.pages), refused, shapes[0])
@@ -448,13 +161,13 @@ def lay_out_text(index: int, html: str) -> PartResult:
         raise
 
 
-def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, _Folios, list[str]]:
-    hook = _Folios("front", lambda shape: 0, text=False)
+def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, FolioHook, list[str]]:
+    hook = FolioHook("front", lambda shape: 0, text=False)
     document, refused = _render(cut.front_html(targets), hook, front_css(targets))
     return document, hook, refused
 
 
-def _front_shape(hook: _Folios) -> FrontShape:
+def _front_shape(hook: FolioHook) -> FrontShape:
     return FrontShape(hook.first, hook.counters[hook.first - 1] if hook.first > 0 else 0)
 
 
@@ -508,10 +221,11 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     htmls = [cut.text_html(i) for i in range(cut.count)]
     keys: list[str | None] = [None] * cut.count
     shared = ""
+    kind = partcache.family(setting.pdf_options)
     if partcache.parts_folder() is not None:
         shared = (f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
                   f"\0{setting.pdf_options!r}")
-        keys = [partcache.part_key(html, setting.workdir, repr(article), shared)
+        keys = [partcache.part_key(html, setting.workdir, repr(article), shared, kind)
                 for html, article in zip(htmls, setting.publication.articles, strict=True)]
     kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}
     context = process_context()
@@ -528,7 +242,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
                                            initargs=(setting, board, os.getpid()))
             futures = {i: executor.submit(lay_out_text, i, htmls[i]) for i in fresh}
         _start(setting, board, None)
-        front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared) if shared else ""
+        front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared, kind) if shared else ""
         front_shape = partcache.load_front(front_key) if front_key else None
         if front_shape is None:
             document, hook, _ = _lay_out_front(cut, {})  # its length, while the texts are laid out
@@ -568,7 +282,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     book = places(front_shape, shapes)
     linked = cut.front_links
     targets = {name: number for text in texts for name, number in text.anchors.items() if name in linked}
-    final_key = partcache.part_key(cut.front_html(targets), setting.workdir, "front", shared) if shared else ""
+    final_key = partcache.part_key(cut.front_html(targets), setting.workdir, "front", shared, kind) if shared else ""
     kept_front = partcache.load(final_key) if final_key else None
     if kept_front is not None:
         front = kept_front[0]
@@ -580,7 +294,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         if final_key:
             partcache.store(final_key, front, 0)
     if any(keys):
-        partcache.prune(started)
+        partcache.prune(started, kind)
     count = book[-1].first + shapes[-1].pages
     return BookParts(front, texts, book, count, book[0].first)
 

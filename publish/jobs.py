@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -55,5 +56,11 @@ def parallel_map(function: Callable[..., T], calls: list[tuple[Any, ...]], least
     jobs = min(default_jobs(), len(calls))
     if jobs <= 1 or len(calls) < least:
         return [function(*call) for call in calls]
-    with ProcessPoolExecutor(jobs, mp_context=process_context()) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=process_context(), initializer=quiet_worker) as pool:
         return list(pool.map(function, *zip(*calls, strict=True)))
+
+
+def quiet_worker() -> None:
+    """A worker process leaves Ctrl-C and SIGTERM to the command, which reports the interruption once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

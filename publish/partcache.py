@@ -22,8 +22,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from publish.cache import _code_digest, _files, _library_versions, file_hash, parts_folder
-from publish.chapters import FrontShape, PartResult, Shape
+from publish.chapters import PartResult
 from publish.diagnostics import Diagnostic, Severity
+from publish.folios import FrontShape, Shape
 from publish.pagemap import PrintPage
 
 _SOURCE = re.compile(r'(?:src|href)="(file:[^"]+)"')
@@ -38,8 +39,13 @@ def styles_digest(roots: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
-def part_key(html: str, workdir: Path, model: str, context: str) -> str:
-    """The content hash of one part's inputs; `context` covers what all parts share (styles, code…)."""
+def family(pdf_options: object) -> str:
+    """Parts written one way (print's PDF, the archive's tagged PDF/A) are kept and pruned apart."""
+    return hashlib.sha256(repr(pdf_options).encode()).hexdigest()[:12]
+
+
+def part_key(html: str, workdir: Path, model: str, context: str, kind: str) -> str:
+    """The content hash of one part's inputs, after its `kind` (family); `context` covers what all share."""
     digest = hashlib.sha256()
     neutral = html.replace(workdir.as_uri(), "file:///WORKDIR")
     for label, value in (("context", context), ("html", neutral), ("model", model),
@@ -49,7 +55,7 @@ def part_key(html: str, workdir: Path, model: str, context: str) -> str:
         path = Path(unquote(urlsplit(url).path))
         with contextlib.suppress(OSError):
             digest.update(f"file\0{url.replace(workdir.as_uri(), 'WORKDIR')} {file_hash(path)}\n".encode())
-    return digest.hexdigest()
+    return f"{kind}-{digest.hexdigest()}"
 
 
 def load(key: str) -> tuple[PartResult, int] | None:
@@ -105,12 +111,12 @@ def store_front(key: str, front: FrontShape) -> None:
         os.replace(folder / f"{key}.front.json.tmp", folder / f"{key}.front.json")
 
 
-def prune(older_than_ns: int) -> None:
-    """Parts this build did not use go: the cache holds one book's worth, not its history."""
+def prune(older_than_ns: int, kind: str) -> None:
+    """Parts of this kind this build did not use go: the cache holds one book's worth, not its history."""
     folder = parts_folder()
     if folder is None or not folder.is_dir():
         return
-    for kept in folder.iterdir():
+    for kept in folder.glob(f"{kind}-*"):
         with contextlib.suppress(OSError):
             if kept.stat().st_mtime_ns < older_than_ns:
                 kept.unlink()

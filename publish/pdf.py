@@ -18,8 +18,9 @@ from weasyprint.text.fonts import FontConfiguration
 
 from publish import prepress
 from publish.actualtext import actual_text
-from publish.chapters import BookParts, Setting, Unsplittable, book_starts, lay_out_book
+from publish.chapters import BookParts, Setting, book_starts, lay_out_book
 from publish.diagnostics import Diagnostics, ManuscriptError, did_you_mean
+from publish.folios import Unsplittable
 from publish.jobs import default_jobs
 from publish.merge import Source, join
 from publish.model import Publication

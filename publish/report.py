@@ -61,7 +61,7 @@ def _contact_sheet(pdf_path: Path, width: int) -> bytes:
     """
     import pypdfium2 as pdfium
 
-    from publish.jobs import default_jobs, process_context
+    from publish.jobs import default_jobs, process_context, quiet_worker
 
     document = pdfium.PdfDocument(str(pdf_path))
     count = len(document)
@@ -71,7 +71,7 @@ def _contact_sheet(pdf_path: Path, width: int) -> bytes:
         thumbnails = _thumbnails(pdf_path, width, 0, count)
     else:
         bounds = [count * i // jobs for i in range(jobs + 1)]
-        with ProcessPoolExecutor(jobs, mp_context=process_context()) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=process_context(), initializer=quiet_worker) as pool:
             chunks = pool.map(_thumbnails, [pdf_path] * jobs, [width] * jobs, bounds[:-1], bounds[1:])
             thumbnails = [thumbnail for chunk in chunks for thumbnail in chunk]
     out = io.BytesIO()

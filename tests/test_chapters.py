@@ -16,8 +16,9 @@ import pytest
 from conftest import run_publish, write_manuscript
 from test_print import CAPTIONS, THREE_TEXTS_TOML, text
 
-from publish.chapters import FrontShape, Place, Shape, places
+from publish.board import Place, places
 from publish.diagnostics import Diagnostics
+from publish.folios import FrontShape, Shape
 from publish.loader import load
 from publish.pdf import lay_out, write_pdf
 from publish.render import Styles
@@ -279,3 +280,25 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
         assert made["parts"][0][fact] == made["whole"][0][fact], fact
     assert made["parts"][1] == made["whole"][1]
     assert made["parts"][1]["orphans"] == 0 and made["parts"][1]["kinds"].count("/H1") >= 4
+
+
+def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Print and archive parts are written differently; a build of both keeps both for the next."""
+    from publish.cache import cached_build
+    from publish.jobs import layout_jobs
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+    root = four_texts(tmp_path / "book")
+    output = tmp_path / "out"
+    seen = _laid_out(monkeypatch)
+    with layout_jobs(1):
+        cached_build(root, output, ("pdf", "epub", "archive"))
+        assert seen == [0, 1, 2, 3, 0, 1, 2, 3]
+        seen.clear()
+        three = root / "three.md"
+        three.write_text(three.read_text().replace("continue to deepen", "continue to grow", 1))
+        cached_build(root, output, ("pdf", "epub", "archive"))
+        assert seen == [2, 2]  # the print edition's third text, then the archive's
+        seen.clear()
+        cached_build(root, output, ("pdf",))
+        assert seen == []  # answered from the build cache
