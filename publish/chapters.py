@@ -38,7 +38,7 @@ from publish.pagemap import PrintPage, page_starts
 from publish.preflight import PhotoReport, check_resolution
 from publish.progress import item
 from publish.resources import Gate
-from publish.split import Split, front_css
+from publish.split import FOREIGN, Split, front_css
 
 # The processes ----------------------------------------------------------------------------------
 
@@ -115,8 +115,12 @@ def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]
 
 
 def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, refused: list[str],
-            shape: Shape | None) -> PartResult:
-    """Checks the part's photos, notes its page starts and anchors, and writes its PDF."""
+            shape: Shape | None, only_kept: bool = False) -> PartResult:
+    """Checks the part's photos, notes its page starts and anchors, and writes its PDF.
+
+    `only_kept`: only the part's own pages are drawn and written, not the front matter before them,
+    which the book does not use: possible unless its links need the stand-in targets there.
+    """
     setting: Setting = _process["setting"]
     pages = document.pages[first:stop]
     diags = Diagnostics(setting.publication.root)
@@ -128,8 +132,11 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
         for name in page.anchors:
             anchors.setdefault(name, hook.book_counter(first + i))
     path = setting.workdir / f"part-{index + 1:04d}.pdf"
+    written = document.copy(pages) if only_kept else document
     with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
-        document.write_pdf(path, **dict(setting.pdf_options))
+        written.write_pdf(path, **dict(setting.pdf_options))
+    if only_kept:
+        first, stop = 0, len(pages)
     return PartResult(index, path, first, stop, shape, [(int(s.label), s) for s in starts], anchors,
                       diags.items, {n: r.placements for n, r in reports.items() if r.placements}, refused)
 
@@ -147,7 +154,8 @@ def lay_out_text(index: int, html: str) -> PartResult:
     hook = FolioHook(str(index), on_shape)
     try:
         document, refused = _render(html, hook)
-        result = _finish(index, document, hook, hook.first, len(document.pages), refused, shapes[0])
+        result = _finish(index, document, hook, hook.first, len(document.pages), refused, shapes[0],
+                         only_kept=FOREIGN not in html)
         if hook.reads_page_numbers():
             result.whole = "the styles show page numbers inside a text (target-counter)"
         counters = hook.counters_from_before(document.pages[hook.first:])

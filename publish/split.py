@@ -18,6 +18,7 @@ import lxml.html
 
 PART_MARK = "data-publish-part"  # on a text's first element: where its pages begin
 HIDDEN = "display: none !important"
+FOREIGN = "data-publish-foreign"  # on the box of stand-in targets for links into other texts
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Split:
         out = [self.head]
         if foreign:
             anchors = "".join(f'<span id="{_attr(name)}"></span>' for name in foreign)
-            out.append(f'<div style="position: absolute !important; top: 0; left: 0; width: 0; height: 0; '
+            out.append(f'<div {FOREIGN} style="position: absolute !important; top: 0; left: 0; width: 0; height: 0; '
                        f'overflow: hidden" aria-hidden="true">{anchors}</div>')
         text_anchors = set().union(*(self.text_ids(i) for i in range(self.count)))
         for piece in self.front:
