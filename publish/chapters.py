@@ -38,7 +38,7 @@ from publish.pagemap import PrintPage, page_starts
 from publish.preflight import PhotoReport, check_resolution
 from publish.progress import item
 from publish.resources import Gate
-from publish.split import FOREIGN, Split, front_css
+from publish.split import FOREIGN, FRONT_MARK, Split, front_css
 
 # The processes ----------------------------------------------------------------------------------
 
@@ -175,6 +175,33 @@ def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, FolioHook,
     return document, hook, refused
 
 
+def _carriers(pages: list[Any]) -> frozenset[int]:
+    """The front matter's pieces whose boxes set named strings, running elements or counters.
+
+    A text laid out alone needs those before it, as in the book (the title page sets the verso's
+    running head); the rest of the front matter is hidden there, and costs nothing.
+    """
+    found: set[int] = set()
+
+    def walk(box: Any, piece: int | None) -> None:
+        element = getattr(box, "element", None)
+        if element is not None and element.get(FRONT_MARK) is not None and "::" not in (box.element_tag or ""):
+            piece = int(element.get(FRONT_MARK))
+        style = getattr(box, "style", None)
+        if piece is not None and style is not None and piece not in found and (
+                style["string_set"] not in ("none", None) or isinstance(style["position"], tuple)
+                or any(isinstance(style[name], tuple) and any(counter not in ("page", "pages", "list-item")
+                                                                 for counter, _ in style[name])
+                       for name in ("counter_increment", "counter_reset", "counter_set"))):
+            found.add(piece)
+        for child in getattr(box, "children", ()) or ():
+            walk(child, piece)
+
+    for page in pages:
+        walk(page._page_box, None)
+    return frozenset(found)
+
+
 def _front_shape(hook: FolioHook) -> FrontShape:
     return FrontShape(hook.first, hook.counters[hook.first - 1] if hook.first > 0 else 0)
 
@@ -226,41 +253,45 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         raise Unsplittable(reason)
     started = time.time_ns()
     jobs = max(1, min(jobs, cut.count))
-    htmls = [cut.text_html(i) for i in range(cut.count)]
-    keys: list[str | None] = [None] * cut.count
     shared = ""
     kind = partcache.family(setting.pdf_options)
     if partcache.parts_folder() is not None:
         shared = (f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
                   f"\0{setting.pdf_options!r}")
-        keys = [partcache.part_key(html, setting.workdir, repr(article), shared, kind)
-                for html, article in zip(htmls, setting.publication.articles, strict=True)]
-    kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}
     context = process_context()
     board = Board(context, cut.count)
-    for i, (result, _) in kept.items():
-        if result.shape is not None:
-            board.publish(i, result.shape)
     executor: ProcessPoolExecutor | None = None
     futures: dict[int, Future] = {}
     try:
+        _start(setting, board, None)
+        # The front matter first: its length places the texts, and what in it the texts need (the
+        # strings of the running heads) is all of it they are laid out with.
+        front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared, kind) if shared else ""
+        front_found = partcache.load_front(front_key) if front_key else None
+        if front_found is None:
+            document, hook, _ = _lay_out_front(cut, {})
+            if hook.first < 0:
+                raise Unsplittable("the front matter hides where the texts begin")
+            front_found = _front_shape(hook), _carriers(document.pages[:hook.first])
+            del document
+            if front_key:
+                partcache.store_front(front_key, *front_found)
+        front_shape, carriers = front_found
+        board.publish_front(front_shape)
+        htmls = [cut.text_html(i, carriers) for i in range(cut.count)]
+        keys: list[str | None] = [None] * cut.count
+        if shared:
+            keys = [partcache.part_key(html, setting.workdir, repr(article), shared, kind)
+                    for html, article in zip(htmls, setting.publication.articles, strict=True)]
+        kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}
+        for i, (result, _) in kept.items():
+            if result.shape is not None:
+                board.publish(i, result.shape)
         fresh = [i for i in range(cut.count) if i not in kept]
         if jobs > 1 and len(fresh) > 1:
             executor = ProcessPoolExecutor(min(jobs, len(fresh)), mp_context=context, initializer=_start,
                                            initargs=(setting, board, os.getpid()))
             futures = {i: executor.submit(lay_out_text, i, htmls[i]) for i in fresh}
-        _start(setting, board, None)
-        front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared, kind) if shared else ""
-        front_shape = partcache.load_front(front_key) if front_key else None
-        if front_shape is None:
-            document, hook, _ = _lay_out_front(cut, {})  # its length, while the texts are laid out
-            if hook.first < 0:
-                raise Unsplittable("the front matter hides where the texts begin")
-            front_shape = _front_shape(hook)
-            del document
-            if front_key:
-                partcache.store_front(front_key, front_shape)
-        board.publish_front(front_shape)
         texts: list[PartResult] = []
         for i in range(cut.count):
             if i in kept and board.place(i).offset == kept[i][1]:

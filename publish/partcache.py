@@ -88,26 +88,27 @@ def store(key: str, result: PartResult, offset: int) -> None:
         os.replace(folder / f"{key}.json.tmp", folder / f"{key}.json")
 
 
-def load_front(key: str) -> FrontShape | None:
-    """The front matter's length and last page counter, as an earlier build laid it out."""
+def load_front(key: str) -> tuple[FrontShape, frozenset[int]] | None:
+    """The front matter's length and last page counter, and the pieces the texts need, as laid out before."""
     folder = parts_folder()
     if folder is None:
         return None
     try:
         data = json.loads((folder / f"{key}.front.json").read_text(encoding="utf-8"))
         os.utime(folder / f"{key}.front.json")
-        return FrontShape(int(data["pages"]), int(data["counter_last"]))
+        return FrontShape(int(data["pages"]), int(data["counter_last"])), frozenset(int(n) for n in data["carriers"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def store_front(key: str, front: FrontShape) -> None:
+def store_front(key: str, front: FrontShape, carriers: frozenset[int]) -> None:
     folder = parts_folder()
     if folder is None:
         return
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{key}.front.json.tmp").write_text(json.dumps(asdict(front)), encoding="utf-8")
+        data = {**asdict(front), "carriers": sorted(carriers)}
+        (folder / f"{key}.front.json.tmp").write_text(json.dumps(data), encoding="utf-8")
         os.replace(folder / f"{key}.front.json.tmp", folder / f"{key}.front.json")
 
 

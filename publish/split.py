@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import lxml.html
 
 PART_MARK = "data-publish-part"  # on a text's first element: where its pages begin
+FRONT_MARK = "data-publish-front"  # on each piece of the front matter, in the front matter's own document
 HIDDEN = "display: none !important"
 FOREIGN = "data-publish-foreign"  # on the box of stand-in targets for links into other texts
 
@@ -51,8 +52,11 @@ class Split:
     def text_ids(self, index: int) -> frozenset[str]:
         return frozenset().union(*(piece.ids for piece in self.texts[index]))
 
-    def text_html(self, index: int) -> str:
+    def text_html(self, index: int, carriers: frozenset[int] | None = None) -> str:
         """Text `index` alone, after the front matter; a contents (anything linking into texts) is hidden.
+
+        `carriers`: the front matter pieces to lay out with it, those that set the running heads'
+        strings or counters (found by laying the front matter out); the others are hidden too.
 
         Targets of its links into other texts are empty boxes at the start, so WeasyPrint keeps
         the links; their pages are dropped and the merged PDF resolves the names to the real ones.
@@ -65,8 +69,9 @@ class Split:
             out.append(f'<div {FOREIGN} style="position: absolute !important; top: 0; left: 0; width: 0; height: 0; '
                        f'overflow: hidden" aria-hidden="true">{anchors}</div>')
         text_anchors = set().union(*(self.text_ids(i) for i in range(self.count)))
-        for piece in self.front:
-            out.append(piece.hollow if piece.links & text_anchors else piece.full)
+        for number, piece in enumerate(self.front):
+            carries = carriers is None or number in carriers
+            out.append(piece.full if carries and not piece.links & text_anchors else piece.hollow)
         for number, pieces in enumerate(self.texts):
             out.extend(piece.full if number == index else piece.hollow for piece in pieces)
         out.append("</body></html>")
@@ -82,7 +87,7 @@ class Split:
         follow on plain pages, with no blank pages between.
         """
         linked = self.front_links
-        out = [self.head, *(piece.full for piece in self.front)]
+        out = [self.head, *(_marked(piece.full, str(number), FRONT_MARK) for number, piece in enumerate(self.front))]
         for index, pieces in enumerate(self.texts):
             if index and not self.text_ids(index) & linked:
                 continue
@@ -121,10 +126,10 @@ def _with_style(hollow: str, style: str) -> str:
     return hollow.replace(f'style="{HIDDEN}"', f'style="{_attr(style)}"' if style else "", 1)
 
 
-def _marked(markup: str, value: str) -> str:
-    """The element's markup with PART_MARK set on its start tag."""
+def _marked(markup: str, value: str, attribute: str = PART_MARK) -> str:
+    """The element's markup with `attribute` set on its start tag."""
     name_end = next(i for i, char in enumerate(markup) if i and (char.isspace() or char in "/>"))
-    return f'{markup[:name_end]} {PART_MARK}="{_attr(value)}"{markup[name_end:]}'
+    return f'{markup[:name_end]} {attribute}="{_attr(value)}"{markup[name_end:]}'
 
 
 def _start_tag(element: lxml.html.HtmlElement) -> str:

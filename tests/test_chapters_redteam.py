@@ -136,3 +136,15 @@ def test_a_running_string_carried_into_the_next_text(tmp_path: Path) -> None:
     root = _book(tmp_path / "book", {"a.md": text("Alpha", 4), "b.md": plain}, css=css)
     parts, whole = _both_ways(root, text_by_text=False)
     _assert_same(parts, whole)
+
+
+def test_a_string_set_in_the_imprint_reaches_every_text(tmp_path: Path) -> None:
+    """Texts are laid out with the front matter pieces that set strings (here the imprint), not the others."""
+    css = ".imprint .imprint-role { string-set: edition content(); }\n" \
+          "@page :right { @bottom-center { content: string(edition); font-size: 6pt; } }\n"
+    root = _book(tmp_path / "book", {"a.md": text("Alpha", 6), "b.md": text("Beta", 6), "c.md": text("Gamma", 3)},
+                 css=css)
+    parts, whole = _both_ways(root)
+    _assert_same(parts, whole)
+    front = parts["dests"]["a"]  # the first text's page: what follows is laid out text by text
+    assert sum("Author" in words for words in parts["words"][front:]) >= 2
