@@ -83,7 +83,9 @@ def _files(root: Path, skip: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _library_versions() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> tuple[str, ...]:
+    """Read once per process: package metadata lookups cost milliseconds each, and every kept part asks."""
     from importlib import metadata
 
     versions = []
@@ -92,7 +94,7 @@ def _library_versions() -> list[str]:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=absent")
-    return versions
+    return tuple(versions)
 
 
 def build_key(manuscript: Path, output: Path, editions: tuple[str, ...], options: dict[str, object]) -> str:

@@ -50,8 +50,10 @@ _hook: Callable[[Any, Any, Any], Any] | None = None
 def available() -> bool:
     """Whether this WeasyPrint lays out pages and margin boxes where the folio hook expects them."""
     import weasyprint.layout as layout
+    from weasyprint.layout import LayoutContext
 
-    return callable(getattr(layout, "make_all_pages", None)) and callable(getattr(layout, "make_margin_boxes", None))
+    return (callable(getattr(layout, "make_all_pages", None)) and callable(getattr(layout, "make_margin_boxes", None))
+            and callable(getattr(LayoutContext, "get_string_or_element_for", None)))
 
 
 def _install() -> None:
@@ -154,6 +156,13 @@ class FolioHook:
         return state
 
     def _measure(self, context: Any) -> None:
+        try:
+            shape = self._shape(context)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:  # another WeasyPrint inside
+            raise Unsplittable(f"this WeasyPrint keeps its pages differently ({type(exc).__name__}: {exc})") from None
+        self.offset = self.on_shape(shape)
+
+    def _shape(self, context: Any) -> Shape:
         pages = context.publish_pages
         self.counters = [_counter(context, i) for i in range(len(pages))]
         first_box = None
@@ -169,10 +178,9 @@ class FolioHook:
         self._track_strings(context)
         resets = [i for i in range(self.first + 1, len(pages)) if _resets_page(pages[i])]
         self.until = resets[0] if resets else len(pages)
-        shape = Shape(parity=self.first % 2 if _side(first_box) else -1, pages=len(pages) - self.first,
-                      counter_first=self.counters[self.first], counter_last=self.counters[-1],
-                      restarts=_resets_page(pages[self.first]), resets_inside=bool(resets))
-        self.offset = self.on_shape(shape)
+        return Shape(parity=self.first % 2 if _side(first_box) else -1, pages=len(pages) - self.first,
+                     counter_first=self.counters[self.first], counter_last=self.counters[-1],
+                     restarts=_resets_page(pages[self.first]), resets_inside=bool(resets))
 
     def _track_strings(self, context: Any) -> None:
         """Notes each named string (or running element) a page of the text shows before the text sets it.

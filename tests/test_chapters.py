@@ -302,3 +302,21 @@ def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest
         seen.clear()
         cached_build(root, output, ("pdf",))
         assert seen == []  # answered from the build cache
+
+
+def test_a_weasyprint_without_the_hooks_lays_the_book_out_whole(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """If WeasyPrint keeps its pages' state differently one day, publish still builds the book, in one layout."""
+    import publish.folios
+
+    def changed(context: object, index: int) -> int:
+        raise KeyError("page")  # what reading another WeasyPrint's page state would raise
+
+    root = four_texts(tmp_path / "book")
+    publication, _ = load(root)
+    monkeypatch.setattr(publish.folios, "_counter", changed)
+    layout = lay_out(publication, Styles.for_manuscript(root), "2020-09-13T12:26:40Z", Diagnostics(root), jobs=2)
+    try:
+        assert layout.parts is None and layout.page_count > 8
+    finally:
+        layout.close()
