@@ -30,6 +30,7 @@ from publish.output import atomic_path
 from publish.pagemap import PrintPage, print_pages
 from publish.pdf import PrintLayout, join_parts, lay_out
 from publish.preflight import ARCHIVE
+from publish.prepress import page_labels
 from publish.records import edition_identifier
 from publish.render import Styles
 from publish.reproducible import save_deterministic, stable_image_names, zip_bytes
@@ -186,7 +187,8 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
                     attachment_relationships=[a.relationship for a in attachments],
                 )
             pdf = pikepdf.open(io.BytesIO(raw))
-        return _finish_archive(pdf, publication, target, when, attachments)
+        front_matter = layout.settings.front_matter_pages if layout.settings is not None else 0
+        return _finish_archive(pdf, publication, target, when, attachments, front_matter)
     finally:
         for part in opened:
             part.close()
@@ -194,10 +196,11 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
 
 
 def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, when: dt.datetime,
-                    attachments: list) -> ArchiveReport:
+                    attachments: list, front_matter: int) -> ArchiveReport:
     """PDF/A and PDF/UA details, the claims the file can support, and the deterministic save."""
     meta = publication.metadata
     with pdf:
+        page_labels(pdf, front_matter)  # the print edition's page numbers: a citation finds its page
         stable_image_names(pdf)
         _no_interpolation(pdf)
         _associated_files(pdf)

@@ -485,7 +485,7 @@ def finish(source: Path | pikepdf.Pdf, target: Path, settings: PrepressSettings,
         pdf.Root.Metadata = metadata
         pdf.Root.Lang = pikepdf.String(info.language)
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-        _page_labels(pdf, settings.front_matter_pages)
+        page_labels(pdf, settings.front_matter_pages)
         if strict:
             pdf.save(target, force_version=PDF_VERSIONS[settings.standard], deterministic_id=True,
                      object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=False,
@@ -549,7 +549,7 @@ def _add_output_intent(pdf: pikepdf.Pdf, condition: OutputCondition) -> None:
     pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
 
 
-def _page_labels(pdf: pikepdf.Pdf, front_matter: int) -> None:
+def page_labels(pdf: pikepdf.Pdf, front_matter: int) -> None:
     """Roman numerals for the front matter, arabic from 1 on the first page of the first text."""
     numbers: list = []
     if front_matter > 0:

@@ -320,3 +320,14 @@ def test_a_weasyprint_without_the_hooks_lays_the_book_out_whole(tmp_path: Path,
         assert layout.parts is None and layout.page_count > 8
     finally:
         layout.close()
+
+
+def test_the_archive_numbers_its_pages_as_print_does(tmp_path: Path) -> None:
+    """A citation of 'p. 3' finds the same page in the library's copy as in the printed book."""
+    root = four_texts(tmp_path / "book")
+    output = tmp_path / "out"
+    run = run_publish("all", str(root), "-o", str(output), env=EPOCH)
+    assert run.returncode == 0, run.stderr
+    printed, archived = _pdf_facts(output / "three-texts.pdf"), _pdf_facts(output / "three-texts.archive.pdf")
+    assert archived["labels"] == printed["labels"] and "/r" in str(archived["labels"])
+    assert archived["pages"] == printed["pages"] and archived["outline"] == printed["outline"]
