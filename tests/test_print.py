@@ -497,3 +497,8 @@ def test_a_tall_lead_photo_leaves_its_headline_on_the_opener(tmp_path: Path) -> 
     words = document[opener].get_textpage().get_text_range()
     document.close()
     assert "A portrait leads" in words and "Boats in the harbour" in words and "Relations between" in words
+
+
+def test_an_opener_photo_fills_the_page_and_its_bleed(x1a: tuple[Path, str]) -> None:
+    """Preflight measures it at the A5 trim plus 5 mm of bleed on every side: 158 × 220 mm."""
+    assert re.search(r"photos/opener\.jpg: .* at 158×220 mm", x1a[1]), x1a[1]
