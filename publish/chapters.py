@@ -1,16 +1,19 @@
 """Lays a book's texts out side by side, one process each, with the folios and contents numbers of the book.
 
-Why: layout is most of a book's build and WeasyPrint uses one core. Each text (publish/split.py) is
-laid out in a pool of processes; what a text cannot know alone, where it starts in the book, comes
-from the texts before it once their layout is done: every process publishes its text's shape (pages,
-the side it must start on, its page counter) on a shared board and, before WeasyPrint draws the
-margin boxes, waits for the shapes before its own and shifts its page counter by the difference.
-Layout, the expensive part, never waits. The front matter is laid out last, with the contents' page
-numbers now known, and publish/merge.py joins the parts. The same parts are laid out the same way
-with one process (`--jobs 1`), so a build's bytes do not depend on the machine's cores.
+Why: layout is most of a book's build and WeasyPrint uses one core. The front matter is laid out
+first: its length places the texts, and its pieces that set running strings or counters are the
+ones each text is laid out with (publish/split.py cuts the book). Each text is then laid out in a
+pool of processes. What a text cannot know alone, where it starts in the book, comes from the texts
+before it once their layout is done: every process publishes its text's shape on a shared board
+(publish/board.py) and, before WeasyPrint draws the margin boxes, waits for the shapes before its
+own and shifts its page counter by the difference (publish/folios.py). Layout, the expensive part,
+never waits. The front matter is laid out again last, with the contents' page numbers now known,
+and publish/merge.py joins the parts. The same parts are laid out the same way with one process
+(`--jobs 1`), so a build's bytes do not depend on the machine's cores; kept parts
+(publish/partcache.py) are not laid out again.
 
-A text whose styles read page numbers inside it (target-counter() outside the front matter) cannot
-be laid out alone: the caller then lays the book out whole.
+What only one layout of the whole book can honour (see folios.py and `_whole_book_css`) raises
+Unsplittable: the caller then lays the book out whole.
 """
 
 from __future__ import annotations
