@@ -134,14 +134,14 @@ def test_links_between_texts_survive(book_both_ways: tuple[dict, dict, object]) 
     assert starts["one"] < starts["three"] < starts["four"]
 
 
-def test_any_number_of_processes_gives_the_same_bytes(tmp_path: Path) -> None:
-    root = four_texts(tmp_path / "book")
+def test_any_number_of_processes_and_any_folder_give_the_same_bytes(tmp_path: Path) -> None:
     built = {}
-    for jobs in ("1", "3"):
+    for jobs, folder in (("1", tmp_path / "book"), ("3", tmp_path / "elsewhere" / "deeper" / "book")):
+        root = four_texts(folder)
         output = tmp_path / f"out-{jobs}"
-        run = run_publish("pdf", str(root), "-o", str(output), "--jobs", jobs, env=EPOCH)
+        run = run_publish("all", str(root), "-o", str(output), "--jobs", jobs, env=EPOCH)
         assert run.returncode == 0, run.stderr
-        built[jobs] = (output / "three-texts.pdf").read_bytes()
+        built[jobs] = [(output / name).read_bytes() for name in ("three-texts.pdf", "three-texts.archive.pdf")]
     assert built["1"] == built["3"]
 
 
