@@ -178,12 +178,15 @@ def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, FolioHook,
     return document, hook, refused
 
 
-def _carriers(pages: list[Any]) -> frozenset[int]:
+def _carriers(pages: list[Any], context: Any, pieces: int) -> frozenset[int]:
     """The front matter's pieces whose boxes set named strings, running elements or counters.
 
     A text laid out alone needs those before it, as in the book (the title page sets the verso's
-    running head); the rest of the front matter is hidden there, and costs nothing.
+    running head); the rest of the front matter is hidden there, and costs nothing. WeasyPrint takes
+    running elements out of the pages' boxes: when the front matter has any, all of it is kept.
     """
+    if context is not None and any(context.running_elements.get(name) for name in context.running_elements):
+        return frozenset(range(pieces))
     found: set[int] = set()
 
     def walk(box: Any, piece: int | None) -> None:
@@ -275,11 +278,13 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
             document, hook, _ = _lay_out_front(cut, {})
             if hook.first < 0:
                 raise Unsplittable("the front matter hides where the texts begin")
-            front_found = _front_shape(hook), _carriers(document.pages[:hook.first])
+            front_found = _front_shape(hook), _carriers(document.pages[:hook.first], hook.context, len(cut.front))
             del document
             if front_key:
                 partcache.store_front(front_key, *front_found)
         front_shape, carriers = front_found
+        if cut.carrier_links(carriers):  # the contents itself sets strings or counters
+            raise Unsplittable("a piece of the front matter that links into the texts sets their running heads")
         board.publish_front(front_shape)
         htmls = [cut.text_html(i, carriers) for i in range(cut.count)]
         keys: list[str | None] = [None] * cut.count

@@ -218,6 +218,8 @@ class FolioHook:
                 if isinstance(style["counter_increment"], tuple):
                     outside.update(name for name, _ in style["counter_increment"]
                                    if name not in reset and name not in ("page", "pages"))
+                if (getattr(box, "element_tag", "") or "").endswith("::footnote-call") and "footnote" not in reset:
+                    outside.add("footnote")  # a note's call counts it without a counter-increment
         return outside
 
     def book_counter(self, index: int) -> int:

@@ -8,6 +8,7 @@ and the bookmarks land where a single layout would put them. prepress.py then fi
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def join(sources: list[Source], tagged: bool = False) -> tuple[pikepdf.Pdf, list
     _write_outline(book, bookmarks)
     if structure is not None:
         structure.finish()
+    _distinct_subset_tags(book)
     return book, opened
 
 
@@ -90,6 +92,32 @@ def _copy(book: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
     if isinstance(value, pikepdf.Dictionary):
         return pikepdf.Dictionary({key: _copy(book, item) for key, item in value.items()})
     return value
+
+
+def _distinct_subset_tags(book: pikepdf.Pdf) -> None:
+    """Each font subset named by its own glyphs: parts subset the same font differently, under one tag.
+
+    ISO 32000-1 9.6.4 wants different subsets in one file to have different tags, and a RIP that
+    caches fonts by name could otherwise draw one part's text with another part's subset. The new
+    tag is taken from the subset's bytes, so the same subset keeps the same name in every build.
+    """
+    for font in book.objects:
+        if not isinstance(font, pikepdf.Dictionary) or font.get("/Type") != pikepdf.Name.Font:
+            continue
+        fonts = [font, *(font.get("/DescendantFonts") or [])]
+        descriptor = next((f.FontDescriptor for f in fonts if "/FontDescriptor" in f), None)
+        program = next((descriptor[key] for key in ("/FontFile2", "/FontFile3", "/FontFile")
+                        if descriptor is not None and key in descriptor), None)
+        name = str(font.get("/BaseFont", ""))
+        if program is None or len(name) < 8 or name[7] != "+":
+            continue
+        digest = hashlib.sha256(program.read_raw_bytes()).digest()
+        tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
+        for each in fonts:
+            if str(each.get("/BaseFont", ""))[7:8] == "+":
+                each.BaseFont = pikepdf.Name("/" + tag + str(each.BaseFont)[7:])
+        if descriptor is not None and str(descriptor.get("/FontName", ""))[7:8] == "+":
+            descriptor.FontName = pikepdf.Name("/" + tag + str(descriptor.FontName)[7:])
 
 
 def _add_blank(book: pikepdf.Pdf, like: pikepdf.Page) -> None:

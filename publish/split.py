@@ -49,6 +49,11 @@ class Split:
         """The ids the front matter links to: the contents' entries."""
         return frozenset().union(*(piece.links for piece in self.front))
 
+    def carrier_links(self, carriers: frozenset[int]) -> bool:
+        """Whether a carrier links into the texts: a text laid out alone hides such a piece (the contents)."""
+        text_anchors = set().union(*(self.text_ids(i) for i in range(self.count)))
+        return any(self.front[i].links & text_anchors for i in carriers if i < len(self.front))
+
     def text_ids(self, index: int) -> frozenset[str]:
         return frozenset().union(*(piece.ids for piece in self.texts[index]))
 
