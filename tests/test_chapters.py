@@ -100,7 +100,7 @@ def book_both_ways(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
             parts = layout.parts
         target = root.parent / f"{name}.pdf"
         write_pdf(layout, publication, target)
-        made[name] = _pdf_facts(target)
+        made[name] = {**_pdf_facts(target), "path": target}
     return made["parts"], made["whole"], parts
 
 
@@ -331,3 +331,16 @@ def test_the_archive_numbers_its_pages_as_print_does(tmp_path: Path) -> None:
     printed, archived = _pdf_facts(output / "three-texts.pdf"), _pdf_facts(output / "three-texts.archive.pdf")
     assert archived["labels"] == printed["labels"] and "/r" in str(archived["labels"])
     assert archived["pages"] == printed["pages"] and archived["outline"] == printed["outline"]
+
+
+def test_each_font_subset_has_its_own_name(book_both_ways: tuple[dict, dict, object]) -> None:
+    """Parts subset the same font differently; a RIP caching fonts by name must not mix them up."""
+    import hashlib
+
+    programs: dict[str, set[str]] = {}
+    with pikepdf.open(book_both_ways[0]["path"]) as pdf:
+        for font in pdf.objects:
+            if isinstance(font, pikepdf.Dictionary) and font.get("/Type") == "/FontDescriptor":
+                data = next(font[key] for key in ("/FontFile2", "/FontFile3", "/FontFile") if key in font)
+                programs.setdefault(str(font.FontName), set()).add(hashlib.sha256(data.read_raw_bytes()).hexdigest())
+    assert len(programs) > 4 and all(len(found) == 1 for found in programs.values())
