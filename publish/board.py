@@ -40,7 +40,7 @@ def places(front: FrontShape, shapes: list[Shape]) -> list[Place]:
     return out
 
 
-_PENDING, _READY, _FAILED = 0, 1, 2
+_READY, _FAILED = 1, 2  # a slot not yet written holds 0
 _WIDTH = 7
 
 
@@ -48,7 +48,6 @@ class Board:
     """Shared memory holding the front matter's and each text's shape, with a condition to wait on."""
 
     def __init__(self, context: Any, texts: int):
-        self.texts = texts
         self.cells = context.Array("q", (texts + 1) * _WIDTH + 1, lock=False)
         self.condition = context.Condition()
 

@@ -34,7 +34,7 @@ from weasyprint.text.fonts import FontConfiguration
 from publish.actualtext import actual_text
 from publish.board import Board, Place, places
 from publish.diagnostics import Diagnostic, Diagnostics
-from publish.folios import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
+from publish.folios import FolioHook, FrontShape, Shape, Unsplittable, available, counter_names, hooked
 from publish.jobs import process_context
 from publish.model import Publication
 from publish.pagemap import PrintPage, page_starts
@@ -147,17 +147,15 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
 def lay_out_text(index: int, html: str) -> PartResult:
     """One text: laid out alone, folios shifted once the texts before it are laid out, written."""
     board: Board = _process["board"]
-    shapes: list[Shape] = []
 
     def on_shape(shape: Shape) -> int:
-        shapes.append(shape)
         board.publish(index, shape)
         return board.place(index, _process["parent"]).offset
 
     hook = FolioHook(str(index), on_shape)
     try:
         document, refused = _render(html, hook)
-        result = _finish(index, document, hook, hook.first, len(document.pages), refused, shapes[0],
+        result = _finish(index, document, hook, hook.first, len(document.pages), refused, hook.shape,
                          only_kept=FOREIGN not in html)
         if hook.reads_page_numbers():
             result.whole = "the styles show page numbers inside a text (target-counter)"
@@ -196,9 +194,8 @@ def _carriers(pages: list[Any], context: Any, pieces: int) -> frozenset[int]:
         style = getattr(box, "style", None)
         if piece is not None and style is not None and piece not in found and (
                 style["string_set"] not in ("none", None) or isinstance(style["position"], tuple)
-                or any(isinstance(style[name], tuple) and any(counter not in ("page", "pages", "list-item")
-                                                                 for counter, _ in style[name])
-                       for name in ("counter_increment", "counter_reset", "counter_set"))):
+                or counter_names(style, "counter_increment", "counter_reset", "counter_set")
+                - {"page", "pages", "list-item"}):
             found.add(piece)
         for child in getattr(box, "children", ()) or ():
             walk(child, piece)

@@ -95,12 +95,13 @@ def _counter(context: Any, index: int) -> int:
     return int(values[-1])
 
 
+def counter_names(style: Any, *properties: str) -> set[str]:
+    """The counters a computed style names in these properties (counter_reset, counter_set…)."""
+    return {name for prop in properties if isinstance(style[prop], tuple) for name, _ in style[prop]}
+
+
 def _resets_page(page: Any) -> bool:
-    for name in ("counter_reset", "counter_set"):
-        value = page.style[name]
-        if value not in ("none", None) and any(counter == "page" for counter, _ in value):
-            return True
-    return False
+    return "page" in counter_names(page.style, "counter_reset", "counter_set")
 
 
 def _descendants(box: Any) -> Iterator[Any]:
@@ -142,6 +143,7 @@ class FolioHook:
         self.offset = 0
         self.counters: list[int] = []
         self.context: Any = None
+        self.shape: Shape | None = None
 
     def __call__(self, context: Any, page: Any, state: Any) -> Any:
         if self.context is None:
@@ -157,10 +159,10 @@ class FolioHook:
 
     def _measure(self, context: Any) -> None:
         try:
-            shape = self._shape(context)
+            self.shape = self._shape(context)
         except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:  # another WeasyPrint inside
             raise Unsplittable(f"this WeasyPrint keeps its pages differently ({type(exc).__name__}: {exc})") from None
-        self.offset = self.on_shape(shape)
+        self.offset = self.on_shape(self.shape)
 
     def _shape(self, context: Any) -> Shape:
         pages = context.publish_pages
@@ -173,12 +175,13 @@ class FolioHook:
                 break
         if first_box is None:
             raise Unsplittable("a text has no page of its own")
-        if self.text and not _side(first_box):  # where it lands decides its margins: only the whole book knows
+        sided = _side(first_box)
+        if self.text and not sided:  # where it lands decides its margins: only the whole book knows
             raise Unsplittable("a text does not ask for a side (break-before: recto, verso, left or right)")
         self._track_strings(context)
         resets = [i for i in range(self.first + 1, len(pages)) if _resets_page(pages[i])]
         self.until = resets[0] if resets else len(pages)
-        return Shape(parity=self.first % 2 if _side(first_box) else -1, pages=len(pages) - self.first,
+        return Shape(parity=self.first % 2 if sided else -1, pages=len(pages) - self.first,
                      counter_first=self.counters[self.first], counter_last=self.counters[-1],
                      restarts=_resets_page(pages[self.first]), resets_inside=bool(resets))
 
@@ -211,13 +214,8 @@ class FolioHook:
             for box in _descendants(page._page_box):
                 if getattr(box, "element_tag", "") in ("html", "body") or not hasattr(box, "style"):
                     continue  # the book's own ancestors: their counters are the same in every part
-                style = box.style
-                for prop in ("counter_reset", "counter_set"):
-                    if isinstance(style[prop], tuple):
-                        reset.update(name for name, _ in style[prop])
-                if isinstance(style["counter_increment"], tuple):
-                    outside.update(name for name, _ in style["counter_increment"]
-                                   if name not in reset and name not in ("page", "pages"))
+                reset |= counter_names(box.style, "counter_reset", "counter_set")
+                outside |= counter_names(box.style, "counter_increment") - reset - {"page", "pages"}
                 if (getattr(box, "element_tag", "") or "").endswith("::footnote-call") and "footnote" not in reset:
                     outside.add("footnote")  # a note's call counts it without a counter-increment
         return outside

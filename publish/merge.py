@@ -45,7 +45,6 @@ def join(sources: list[Source], tagged: bool = False) -> tuple[pikepdf.Pdf, list
     opened: list[pikepdf.Pdf] = []
     destinations: dict[str, pikepdf.Array] = {}
     bookmarks: list[_Bookmark] = []
-    catalog_keys: dict[str, pikepdf.Object] = {}
     for number, source in enumerate(sources):
         part = pikepdf.open(source.path)
         opened.append(part)
@@ -63,14 +62,12 @@ def join(sources: list[Source], tagged: bool = False) -> tuple[pikepdf.Pdf, list
                 book.docinfo[key] = _copy(book, value)
             for key in ("/Lang", "/PageMode", "/MarkInfo", "/ViewerPreferences", "/OutputIntents"):
                 if key in part.Root:
-                    catalog_keys[key] = part.Root[key]
+                    book.Root[key] = _copy(book, part.Root[key])
         for name, destination in _destinations(part):
             target = _page_index(destination, kept)
             if target is not None and name not in destinations:
                 destinations[name] = _retarget(book, destination, target + offset)
         bookmarks.extend(_bookmarks(part, kept, offset))
-    for key, value in catalog_keys.items():
-        book.Root[key] = _copy(book, value)
     if destinations:
         tree = pikepdf.NameTree.new(book)
         for name in sorted(destinations):
@@ -137,9 +134,13 @@ def _destinations(part: pikepdf.Pdf) -> list[tuple[str, pikepdf.Object]]:
     return [(str(name), value) for name, value in pikepdf.NameTree(names.Dests).items()]
 
 
+def _explicit(destination: pikepdf.Object) -> pikepdf.Object:
+    """The [page /XYZ left top zoom] array, also when a dictionary holds it as /D."""
+    return destination.D if isinstance(destination, pikepdf.Dictionary) and "/D" in destination else destination
+
+
 def _page_index(destination: pikepdf.Object, kept: dict[tuple[int, int], int]) -> int | None:
-    if isinstance(destination, pikepdf.Dictionary) and "/D" in destination:
-        destination = destination.D
+    destination = _explicit(destination)
     if not isinstance(destination, pikepdf.Array) or len(destination) == 0:
         return None
     page = destination[0]
@@ -147,19 +148,8 @@ def _page_index(destination: pikepdf.Object, kept: dict[tuple[int, int], int]) -
 
 
 def _retarget(book: pikepdf.Pdf, destination: pikepdf.Object, index: int) -> pikepdf.Array:
-    if isinstance(destination, pikepdf.Dictionary) and "/D" in destination:
-        destination = destination.D
-    rest = [_plain(value) for value in list(destination)[1:]]
+    rest = [_copy(book, value) for value in list(_explicit(destination))[1:]]
     return pikepdf.Array([book.pages[index].obj, *rest])
-
-
-def _plain(value: pikepdf.Object) -> object:
-    if isinstance(value, pikepdf.Name):
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return value
 
 
 def _bookmarks(part: pikepdf.Pdf, kept: dict[tuple[int, int], int], offset: int) -> list[_Bookmark]:
@@ -169,9 +159,7 @@ def _bookmarks(part: pikepdf.Pdf, kept: dict[tuple[int, int], int], offset: int)
     with part.open_outline() as outline:
         def walk(items: list, depth: int) -> None:
             for item in items:
-                destination = item.destination
-                if destination is None and item.action is not None and "/D" in item.action:
-                    destination = item.action.D
+                destination = _explicit(item.destination if item.destination is not None else item.action)
                 target = _page_index(destination, kept) if destination is not None else None
                 if target is not None:
                     left = top = None

@@ -13,6 +13,7 @@ that nests the texts otherwise is laid out whole, in one process.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import lxml.html
 
@@ -49,10 +50,14 @@ class Split:
         """The ids the front matter links to: the contents' entries."""
         return frozenset().union(*(piece.links for piece in self.front))
 
+    @cached_property
+    def text_anchors(self) -> frozenset[str]:
+        """Every id inside the texts."""
+        return frozenset().union(*(self.text_ids(i) for i in range(self.count)))
+
     def carrier_links(self, carriers: frozenset[int]) -> bool:
         """Whether a carrier links into the texts: a text laid out alone hides such a piece (the contents)."""
-        text_anchors = set().union(*(self.text_ids(i) for i in range(self.count)))
-        return any(self.front[i].links & text_anchors for i in carriers if i < len(self.front))
+        return any(self.front[i].links & self.text_anchors for i in carriers if i < len(self.front))
 
     def text_ids(self, index: int) -> frozenset[str]:
         return frozenset().union(*(piece.ids for piece in self.texts[index]))
@@ -73,10 +78,9 @@ class Split:
             anchors = "".join(f'<span id="{_attr(name)}"></span>' for name in foreign)
             out.append(f'<div {FOREIGN} style="position: absolute !important; top: 0; left: 0; width: 0; height: 0; '
                        f'overflow: hidden" aria-hidden="true">{anchors}</div>')
-        text_anchors = set().union(*(self.text_ids(i) for i in range(self.count)))
         for number, piece in enumerate(self.front):
             carries = carriers is None or number in carriers
-            out.append(piece.full if carries and not piece.links & text_anchors else piece.hollow)
+            out.append(piece.full if carries and not piece.links & self.text_anchors else piece.hollow)
         for number, pieces in enumerate(self.texts):
             out.extend(piece.full if number == index else piece.hollow for piece in pieces)
         out.append("</body></html>")
