@@ -25,6 +25,7 @@ from publish.cache import _code_digest, _files, _library_versions, file_hash, pa
 from publish.chapters import PartResult
 from publish.diagnostics import Diagnostic, Severity
 from publish.folios import FrontShape, Shape
+from publish.output import atomic_path, write_atomic
 from publish.pagemap import PrintPage
 
 _SOURCE = re.compile(r'(?:src|href)="(file:[^"]+)"')
@@ -81,11 +82,9 @@ def store(key: str, result: PartResult, offset: int) -> None:
     if folder is None or result.whole:
         return
     with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(result.pdf, folder / f"{key}.pdf.tmp")
-        os.replace(folder / f"{key}.pdf.tmp", folder / f"{key}.pdf")
-        (folder / f"{key}.json.tmp").write_text(json.dumps(_data(result, offset)), encoding="utf-8")
-        os.replace(folder / f"{key}.json.tmp", folder / f"{key}.json")
+        with atomic_path(folder / f"{key}.pdf") as temp:
+            shutil.copyfile(result.pdf, temp)
+        write_atomic(folder / f"{key}.json", json.dumps(_data(result, offset)).encode())
 
 
 def load_front(key: str) -> tuple[FrontShape, frozenset[int]] | None:
@@ -106,10 +105,7 @@ def store_front(key: str, front: FrontShape, carriers: frozenset[int]) -> None:
     if folder is None:
         return
     with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        data = {**asdict(front), "carriers": sorted(carriers)}
-        (folder / f"{key}.front.json.tmp").write_text(json.dumps(data), encoding="utf-8")
-        os.replace(folder / f"{key}.front.json.tmp", folder / f"{key}.front.json")
+        write_atomic(folder / f"{key}.front.json", json.dumps({**asdict(front), "carriers": sorted(carriers)}).encode())
 
 
 def prune(older_than_ns: int, kind: str) -> None:
