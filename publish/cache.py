@@ -63,12 +63,20 @@ class CachedBuild:
     cached: bool = True
 
 
+_hashes: dict[tuple[str, int, int, int], str] = {}  # one build's file hashes; cleared as each build starts
+
+
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 of the file, read once per build: the build key, kept parts and derivatives all ask."""
+    stat = os.stat(path)
+    seen = (os.fspath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if seen not in _hashes:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _hashes[seen] = digest.hexdigest()
+    return _hashes[seen]
 
 
 def _files(root: Path, skip: Iterable[Path]) -> list[Path]:
@@ -321,6 +329,7 @@ def cached_build(manuscript: Path, output: Path, editions: tuple[str, ...],
     imported only on a miss, so a hit never loads the layout libraries.
     """
     cacheable = use_cache and set(editions) <= CACHEABLE
+    _hashes.clear()  # a file edited since the last build in this process is read again
     stage("checking what changed since the last build")
     key = build_key(manuscript, output, editions, options) if cacheable else ""
     cache = BuildCache(output)
