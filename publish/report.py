@@ -12,7 +12,6 @@ import io
 import re
 import tempfile
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,36 +60,24 @@ def _contact_sheet(pdf_path: Path, width: int) -> bytes:
     JPEG photos are cut down to thumbnail size first (decoded at 1/8 scale), a 400-page book's
     contact sheet takes a second instead of several.
     """
-    import pypdfium2 as pdfium
-
-    from publish.jobs import default_jobs, process_context, quiet_worker
+    from publish.jobs import default_jobs, parallel_map
 
     with tempfile.TemporaryDirectory(prefix="publish-report-") as scratch:
         proxy = Path(scratch) / "proxy.pdf"
-        _proxy(pdf_path, proxy, width)
-        document = pdfium.PdfDocument(str(proxy))
-        count = len(document)
-        document.close()
-        thumbnails = _draw(proxy, width, count, default_jobs(), process_context(), quiet_worker)
+        count = _proxy(pdf_path, proxy, width)
+        chunks = max(1, min(default_jobs(), count // PAGES_PER_PROCESS))
+        bounds = [count * i // chunks for i in range(chunks + 1)]
+        ranges = [(proxy, width, bounds[i], bounds[i + 1]) for i in range(chunks)]
+        drawn = parallel_map(_thumbnails, ranges, least=2)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as sheet:
-        for number, thumbnail in enumerate(thumbnails, start=1):
+        for number, thumbnail in enumerate((t for chunk in drawn for t in chunk), start=1):
             sheet.writestr(zipfile.ZipInfo(f"{number:05d}.jpg", (1980, 1, 1, 0, 0, 0)), thumbnail)
     return out.getvalue()
 
 
-def _draw(pdf_path: Path, width: int, count: int, jobs: int, context: Any, initializer: Any) -> list[bytes]:
-    jobs = min(jobs, count // PAGES_PER_PROCESS)
-    if jobs <= 1:
-        return _thumbnails(pdf_path, width, 0, count)
-    bounds = [count * i // jobs for i in range(jobs + 1)]
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer) as pool:
-        chunks = pool.map(_thumbnails, [pdf_path] * jobs, [width] * jobs, bounds[:-1], bounds[1:])
-        return [thumbnail for chunk in chunks for thumbnail in chunk]
-
-
-def _proxy(pdf_path: Path, target: Path, width: int) -> None:
-    """A copy of the PDF whose opaque JPEG photos are small RGB JPEGs: for drawing thumbnails only."""
+def _proxy(pdf_path: Path, target: Path, width: int) -> int:
+    """A copy of the PDF whose opaque JPEG photos are small RGB JPEGs, for drawing thumbnails only; its page count."""
     import pikepdf
 
     with pikepdf.open(pdf_path) as pdf:
@@ -113,6 +100,7 @@ def _proxy(pdf_path: Path, target: Path, width: int) -> None:
                 if key in obj:
                     del obj[key]
         pdf.save(target, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        return len(pdf.pages)
 
 
 def _thumbnails(pdf_path: Path, width: int, start: int, stop: int) -> list[bytes]:
