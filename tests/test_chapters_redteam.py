@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import write_manuscript
 from test_chapters import _pdf_facts
 from test_print import PARAGRAPH, text
@@ -92,40 +93,22 @@ def test_notes_overflowing_at_the_books_end_are_all_printed(tmp_path: Path) -> N
     assert "extended" in " ".join(parts["words"][-1])
 
 
-def test_texts_that_start_on_any_side(tmp_path: Path) -> None:
-    root = _book(tmp_path / "book", {"a.md": text("Alpha", 2), "b.md": text("Beta", 7)},
-                 css=".article { break-before: page; }\n")
-    parts, whole = _both_ways(root, text_by_text=False)
-    _assert_same(parts, whole)
+WHOLE_BOOK_DESIGNS = {
+    "texts that start on any side": (".article { break-before: page; }\n", 2, 7),
+    "texts that run on without a page break": (".article { break-before: auto; page: auto; }\n"
+                                               ".imprint + .article, .contents + .article { page: auto; }\n", 1, 1),
+    "a counter across texts": ("body { counter-reset: chap; }\n.article { counter-increment: chap; }\n"
+                               ".article .title::before { content: 'Chapter ' counter(chap) ': '; }\n", 1, 1),
+    "page selectors by position": ("@page :nth(3n) { @bottom-center { content: 'third'; } }\n", 6, 6),
+    "contents with target-text": (".contents li a::after { content: leader('.') target-text(attr(href url), "
+                                  "first-letter) ' ' target-counter(attr(href url), page); }\n", 1, 1),
+}
 
 
-def test_texts_that_run_on_without_a_page_break(tmp_path: Path) -> None:
-    css = (".article { break-before: auto; page: auto; }\n"
-           ".imprint + .article, .contents + .article { page: auto; }\n")
-    root = _book(tmp_path / "book", {"a.md": text("Alpha", 1), "b.md": text("Beta", 1)}, css=css)
-    parts, whole = _both_ways(root, text_by_text=False)
-    _assert_same(parts, whole)
-
-
-def test_a_counter_across_texts(tmp_path: Path) -> None:
-    css = ("body { counter-reset: chap; }\n.article { counter-increment: chap; }\n"
-           ".article .title::before { content: 'Chapter ' counter(chap) ': '; }\n")
-    root = _book(tmp_path / "book", {"a.md": text("Alpha", 1), "b.md": text("Beta", 1)}, css=css)
-    parts, whole = _both_ways(root, text_by_text=False)
-    _assert_same(parts, whole)
-
-
-def test_page_selectors_by_position(tmp_path: Path) -> None:
-    css = "@page :nth(3n) { @bottom-center { content: 'third'; } }\n"
-    root = _book(tmp_path / "book", {"a.md": text("Alpha", 6), "b.md": text("Beta", 6)}, css=css)
-    parts, whole = _both_ways(root, text_by_text=False)
-    _assert_same(parts, whole)
-
-
-def test_contents_with_target_text(tmp_path: Path) -> None:
-    css = ".contents li a::after { content: leader('.') target-text(attr(href url), first-letter) ' ' " \
-          "target-counter(attr(href url), page); }\n"
-    root = _book(tmp_path / "book", {"a.md": text("Alpha", 1), "b.md": text("Beta", 1)}, css=css)
+@pytest.mark.parametrize("design", list(WHOLE_BOOK_DESIGNS))
+def test_designs_only_one_layout_honours_lay_the_book_out_whole(tmp_path: Path, design: str) -> None:
+    css, first, second = WHOLE_BOOK_DESIGNS[design]
+    root = _book(tmp_path / "book", {"a.md": text("Alpha", first), "b.md": text("Beta", second)}, css=css)
     parts, whole = _both_ways(root, text_by_text=False)
     _assert_same(parts, whole)
 
