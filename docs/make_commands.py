@@ -70,7 +70,7 @@ def render(group: click.Group) -> str:
 
 
 def main() -> int:
-    from publish.cli import main as publish
+    from publish.cli.main import main as publish
 
     TARGET.write_text(render(publish), encoding="utf-8")
     print(f"wrote {TARGET}")

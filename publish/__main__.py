@@ -1,3 +1,5 @@
-from publish.cli import main
+"""`python -m publish`: the same command as `publish`."""
+
+from publish.cli.main import main
 
 main()

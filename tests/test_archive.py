@@ -17,10 +17,11 @@ from click.testing import CliRunner
 from conftest import BundledBuild, make_photo, run_publish, write_manuscript
 from lxml import etree
 
-from publish.archive import level_a_gaps, manuscript_sources, pdfua_gaps
-from publish.cli import main
-from publish.loader import load
-from publish.records import dublin_core, make_edition, marcxml, onix
+from publish.cli.main import main
+from publish.editions.archive.bibliographic import dublin_core, marcxml, onix
+from publish.editions.archive.pdfa import level_a_gaps, manuscript_sources, pdfua_gaps
+from publish.manuscript.loader import load
+from publish.model.editions import make_edition
 
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 SLUG = "a-small-feature"

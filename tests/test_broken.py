@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import epubcheck_messages, make_photo
 
-from publish.cli import main
-from publish.output import LOCK_NAME
+from publish.cli.main import main
+from publish.runtime.output import LOCK_NAME
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expected.txt").is_file())
@@ -88,7 +88,6 @@ def run_process(name: str, parent: Path, prefix: list[str] = ()) -> tuple[int, s
 @pytest.fixture(scope="module")
 def runner() -> CliRunner:
     """The CLI in-process; the layout libraries are imported first so timings measure the builder."""
-    import publish.build  # noqa: F401
 
     return CliRunner()
 
@@ -285,12 +284,12 @@ def test_markup_in_the_metadata_cannot_break_the_epub(odd_build: Path) -> None:
 
 def test_an_internal_error_says_where_to_report_it_and_hides_the_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import publish.build
+    import publish.build.pipeline
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug planted by the test")
 
-    monkeypatch.setattr(publish.build, "build", broken)
+    monkeypatch.setattr(publish.build.pipeline, "build", broken)
     root = prepare("toml-malformed", tmp_path)
     (root / "publication.toml").write_text('title = "T"\nlanguage = "en"\ndate = 2020\n', encoding="utf-8")
     plain = CliRunner().invoke(main, ["pdf", str(root), "-o", str(tmp_path / "out")])

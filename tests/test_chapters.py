@@ -1,6 +1,6 @@
 """A book laid out text by text, in parallel processes, is the book one layout would give.
 
-publish/chapters.py lays each text out alone and publish/merge.py joins them; these tests compare the
+editions/print/book/texts.py lays each text out alone and binding.py joins them; these tests compare the
 joined PDF with WeasyPrint laying the whole book out at once (the archive's path): pages, folios and
 every other word on them, page labels, outline, named destinations and links, including links from
 one text into another and the contents' page numbers.
@@ -16,12 +16,12 @@ import pytest
 from conftest import run_publish, write_manuscript
 from test_print import CAPTIONS, THREE_TEXTS_TOML, text
 
-from publish.board import Place, places
-from publish.diagnostics import Diagnostics
-from publish.folios import FrontShape, Shape
-from publish.loader import load
-from publish.pdf import lay_out, write_pdf
-from publish.render import Styles
+from publish.editions.print.book.pagination import Place, places
+from publish.editions.print.layout import lay_out, write_pdf
+from publish.engine.pages import FrontShape, Shape
+from publish.manuscript.loader import load
+from publish.model.diagnostics import Diagnostics
+from publish.render.styles import Styles
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1600000000"}
 
@@ -164,7 +164,7 @@ def test_styles_that_print_page_numbers_inside_texts_lay_the_book_out_whole(tmp_
 
 
 def _laid_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    import publish.chapters as chapters
+    import publish.editions.print.book.texts as chapters
 
     seen: list[int] = []
     original = chapters.lay_out_text
@@ -178,8 +178,8 @@ def _laid_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _build(root: Path, output: Path) -> bytes:
-    from publish.cache import cached_build
-    from publish.jobs import layout_jobs
+    from publish.build.cache import cached_build
+    from publish.runtime.jobs import layout_jobs
 
     with layout_jobs(1):
         cached_build(root, output, ("pdf",))
@@ -258,7 +258,7 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    import publish.archive as archive
+    import publish.editions.archive.pdfa as archive
 
     root = four_texts(tmp_path / "book")
     publication, _ = load(root)
@@ -271,8 +271,11 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
         original = archive.lay_out
         monkeypatch.setattr(archive, "lay_out", lambda *args, _mode=mode, _lay_out=original, **options:
                             _lay_out(*args, **options, whole=_mode == "whole"))
-        target, _, claims[mode] = archive.build_archive(publication, styles, output, "2020-09-13T12:26:40Z", when,
-                                                        Diagnostics(root))
+        target = output / "book.archive.pdf"
+        layout = archive.lay_out_archive(publication, styles, "2020-09-13T12:26:40Z", Diagnostics(root))
+        epub = output / "book.epub"
+        epub.write_bytes(b"stand-in for the EPUB the archive carries")
+        claims[mode] = archive.write_archive(layout, publication, target, when, epub)
         monkeypatch.setattr(archive, "lay_out", original)
         made[mode] = (_pdf_facts(target), _structure(target))
     assert claims["parts"] == claims["whole"] and claims["parts"].pdfua
@@ -284,8 +287,8 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
 
 def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Print and archive parts are written differently; a build of both keeps both for the next."""
-    from publish.cache import cached_build
-    from publish.jobs import layout_jobs
+    from publish.build.cache import cached_build
+    from publish.runtime.jobs import layout_jobs
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
     root = four_texts(tmp_path / "book")
@@ -307,14 +310,14 @@ def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest
 def test_a_weasyprint_without_the_hooks_lays_the_book_out_whole(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """If WeasyPrint keeps its pages' state differently one day, publish still builds the book, in one layout."""
-    import publish.folios
+    import publish.engine.pages
 
     def changed(context: object, index: int) -> int:
         raise KeyError("page")  # what reading another WeasyPrint's page state would raise
 
     root = four_texts(tmp_path / "book")
     publication, _ = load(root)
-    monkeypatch.setattr(publish.folios, "_counter", changed)
+    monkeypatch.setattr(publish.engine.pages, "_counter", changed)
     layout = lay_out(publication, Styles.for_manuscript(root), "2020-09-13T12:26:40Z", Diagnostics(root), jobs=2)
     try:
         assert layout.parts is None and layout.page_count > 8

@@ -17,10 +17,10 @@ from conftest import write_manuscript
 from test_chapters import _pdf_facts
 from test_print import PARAGRAPH, text
 
-from publish.diagnostics import Diagnostics
-from publish.loader import load
-from publish.pdf import lay_out, write_pdf
-from publish.render import Styles
+from publish.editions.print.layout import lay_out, write_pdf
+from publish.manuscript.loader import load
+from publish.model.diagnostics import Diagnostics
+from publish.render.styles import Styles
 
 CREATED = "2020-09-13T12:26:40Z"
 

@@ -15,10 +15,10 @@ from test_chapters import _pdf_facts
 from test_chapters_redteam import CREATED, _assert_same, _book
 from test_print import text
 
-from publish.diagnostics import Diagnostics
-from publish.loader import load
-from publish.pdf import lay_out, write_pdf
-from publish.render import Styles
+from publish.editions.print.layout import lay_out, write_pdf
+from publish.manuscript.loader import load
+from publish.model.diagnostics import Diagnostics
+from publish.render.styles import Styles
 
 
 def _as_published_and_whole(root: Path) -> tuple[dict, dict]:

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import MINIMAL_TEXT, make_photo, write_manuscript
 
-from publish.cli import main
-from publish.output import LOCK_NAME, locked
+from publish.cli.main import main
+from publish.runtime.output import LOCK_NAME, locked
 
 LINKS = "\n\nThe agency's site is [example.com](https://example.com/) and [its archive](http://example.org/).\n"
 LONG_TEXT = MINIMAL_TEXT + LINKS + "".join(

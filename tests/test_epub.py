@@ -24,8 +24,9 @@ from conftest import (
 )
 from PIL import Image
 
-from publish.fonts import primary_families, subset_stylesheet
-from publish.pagemap import PrintPage, page_labels, place_markers, roman
+from publish.editions.epub.pagelist import place_markers
+from publish.editions.pagemap import PrintPage, page_labels, roman
+from publish.render.fonts import primary_families, subset_stylesheet
 
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -408,7 +409,7 @@ def test_fonts_are_embedded_subset_and_declared(varied: Varied) -> None:
     assert all(kind in ("font/ttf", "font/otf") for kind in fonts.values())
     assert "fonts/NotoSerif-Regular.ttf" in fonts and "fonts/NotoSerifCJKjp-Regular.otf" in fonts  # ja span
     assert not any("Khmer" in name for name in fonts)  # no Khmer text, no Khmer face
-    full = (Path(__file__).resolve().parent.parent / "styles" / "fonts" / "NotoSerif-Regular.ttf").stat().st_size
+    full = (Path(__file__).resolve().parent.parent / "publish" / "styles" / "fonts" / "NotoSerif-Regular.ttf").stat().st_size
     assert len(book.files[book.opf_dir + "fonts/NotoSerif-Regular.ttf"]) < full / 4
     assert re.search(r"html\s*\{[^}]*font-family", css)  # generic fallbacks stay in the stacks
 
@@ -471,8 +472,8 @@ def test_epub_alone_survives_a_print_only_problem(tmp_path: Path) -> None:
 
 def test_a_text_cannot_take_the_id_of_an_edition_page(tmp_path: Path) -> None:
     """A text called cover.md would overwrite the e-book's cover page: refused at its line, with a way out."""
-    from publish.diagnostics import ManuscriptError
-    from publish.loader import load
+    from publish.manuscript.loader import load
+    from publish.model.diagnostics import ManuscriptError
 
     root = write_manuscript(tmp_path / "ms", {"feature.md": None, "cover.md": MINIMAL_TEXT})
     with pytest.raises(ManuscriptError) as refused:

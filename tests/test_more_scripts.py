@@ -13,11 +13,12 @@ import pytest
 from conftest import epubcheck_messages, run_publish, write_manuscript
 from lxml import etree
 
-from publish.diagnostics import Diagnostics
-from publish.glyphs import check_glyphs
-from publish.loader import load
-from publish.render import Renderer, Styles
-from publish.text import direction
+from publish.manuscript.loader import load
+from publish.model.diagnostics import Diagnostics
+from publish.model.text import direction
+from publish.render.glyphs import check_glyphs
+from publish.render.html import Renderer
+from publish.render.styles import Styles
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 OPF = "{http://www.idpf.org/2007/opf}"

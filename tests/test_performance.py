@@ -15,8 +15,8 @@ import pytest
 from conftest import MINIMAL_TOML, make_photo, run_publish, write_manuscript
 
 import publish
-from publish.build import build
-from publish.cache import CACHE_DIR, cached_build
+from publish.build.cache import CACHE_DIR, cached_build
+from publish.build.pipeline import build
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1526256000"}
 
@@ -199,7 +199,7 @@ def test_unreachable_dask_scheduler_is_reported_not_a_traceback(tmp_path: Path) 
 
 
 def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path) -> None:
-    from publish.cache import derived_file
+    from publish.runtime.store import derived_file
 
     manuscript = write_manuscript(tmp_path / "feature")
     output = tmp_path / "out"
@@ -230,7 +230,7 @@ def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path) ->
 
 def test_font_subsets_are_reused_for_the_same_characters_and_nothing_is_remembered_as_nothing(
         tmp_path: Path) -> None:
-    from publish.cache import derived_bytes
+    from publish.runtime.store import derived_bytes
 
     manuscript = write_manuscript(tmp_path / "feature")
     output = tmp_path / "out"

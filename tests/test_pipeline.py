@@ -22,13 +22,13 @@ from conftest import (
 from lxml import etree
 
 from publish import __version__
-from publish.cli import main
-from publish.diagnostics import ManuscriptError
-from publish.loader import load
-from publish.markdown import read_markdown
-from publish.model import Aside, Element, Figure, NoteRef
-from publish.schema import identifier, isbn_checksum_ok, trim
-from publish.tomlfile import parse
+from publish.cli.main import main
+from publish.manuscript.loader import load
+from publish.manuscript.markdown import read_markdown
+from publish.manuscript.schema import identifier, isbn_checksum_ok, trim
+from publish.manuscript.tomlfile import parse
+from publish.model.diagnostics import ManuscriptError
+from publish.model.document import Aside, Element, Figure, NoteRef
 
 FIXTURES = REPO / "tests" / "fixtures"
 OPF_NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}

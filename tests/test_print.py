@@ -91,7 +91,7 @@ def test_bundled_output_intent_embeds_a_cmyk_profile(bundled: BundledBuild) -> N
         assert int(profile.N) == 4
         icc = profile.read_bytes()
         assert icc[16:20] == b"CMYK" and icc[12:16] == b"prtr"
-        assert icc == (REPO / "styles" / "icc" / "FOGRA39-coated.icc").read_bytes()
+        assert icc == (REPO / "publish" / "styles" / "icc" / "FOGRA39-coated.icc").read_bytes()
 
 
 def test_bundled_says_pdf_x4_in_xmp_and_info_alike(bundled: BundledBuild) -> None:
@@ -365,7 +365,7 @@ def test_preflight_min_ppi_lets_the_photo_through_with_a_warning(tmp_path: Path)
 
 
 def test_printer_supplied_profile_inside_the_manuscript(tmp_path: Path) -> None:
-    profile = REPO / "styles" / "icc" / "GRACoL-coated.icc"
+    profile = REPO / "publish" / "styles" / "icc" / "GRACoL-coated.icc"
     root = write_manuscript(tmp_path / "ms")
     shutil.copy(profile, root / "printer.icc")
     meta = root / "publication.toml"
@@ -441,10 +441,10 @@ def test_x1a_converts_a_stylesheet_gradient_to_cmyk(tmp_path: Path) -> None:
 
 def test_captions_stay_with_their_photos_and_notes_with_their_calls(x1a: tuple[Path, str]) -> None:
     """Read from the laid-out pages: each figure's photo and caption share a page; notes sit at its foot."""
-    from publish.loader import load
-    from publish.pdf import lay_out
-    from publish.preflight import _boxes
-    from publish.render import Styles
+    from publish.editions.print.layout import lay_out
+    from publish.editions.print.preflight import _boxes
+    from publish.manuscript.loader import load
+    from publish.render.styles import Styles
 
     root = x1a[0].parent.parent / "book"
     publication, diags = load(root)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from lxml import etree, html
 from PIL import Image
 
-from publish.diagnostics import ManuscriptError, Severity
+from publish.model.diagnostics import ManuscriptError, Severity
 
 # Letters of the scripts the styles set, Markdown's and the templates' special characters; the hostile
 # text also has control characters an editor can leave behind.
@@ -137,10 +137,10 @@ def check_diagnostics(error: ManuscriptError, root: Path) -> None:
 def test_random_manuscripts_load_and_render_or_yield_diagnostics(meta: dict, body: str, captions: bool) -> None:
     """The reader and the templates, on every example: diagnostics, or well-formed HTML with no markup
     from the manuscript in it."""
-    from publish.glyphs import check_glyphs
-    from publish.loader import load
-    from publish.pdf import print_html
-    from publish.render import Styles
+    from publish.editions.print.layout import print_html
+    from publish.manuscript.loader import load
+    from publish.render.glyphs import check_glyphs
+    from publish.render.styles import Styles
 
     with tempfile.TemporaryDirectory() as folder:
         root = write(Path(folder) / "m", meta, body, captions)

@@ -15,10 +15,10 @@ from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import BlockBox, LineBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 
-from publish.loader import load
-from publish.pdf import lay_out
-from publish.render import DEFAULT_STYLES, Styles
-from publish.segment import ZWSP, segment
+from publish.editions.print.layout import lay_out
+from publish.manuscript.loader import load
+from publish.manuscript.segment import ZWSP, segment
+from publish.render.styles import DEFAULT_STYLES, Styles
 
 JAPANESE_BRIDGE = "つばさ橋"
 KHMER_BRIDGE = "ស្ពានអ្នកលឿង"

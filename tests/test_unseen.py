@@ -12,8 +12,8 @@ import pikepdf
 import pytest
 from conftest import MINIMAL_TEXT, epubcheck_messages, make_photo, run_publish, write_manuscript
 
-from publish.archive import pdfua_gaps
-from publish.text import slugify
+from publish.editions.archive.pdfa import pdfua_gaps
+from publish.model.text import slugify
 
 CHAPTER = """\
 +++

@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, run_publish, write_manuscript
 
-from publish.cli import main
-from publish.scaffold import table_keys
-from publish.schema import TOP
+from publish.cli.main import main
+from publish.manuscript.scaffold import table_keys
+from publish.manuscript.schema import TOP
 
 SLUG = "a-small-feature"
 
@@ -169,7 +169,7 @@ def test_check_says_when_epubcheck_cannot_run_and_finds_a_damaged_pdf(
     shutil.copy(output / f"{SLUG}.epub", damaged)
     data = (output / f"{SLUG}.pdf").read_bytes()
     (damaged / f"{SLUG}.pdf").write_bytes(data[: len(data) // 3])
-    monkeypatch.setattr("publish.check.shutil.which", lambda name: None)
+    monkeypatch.setattr("publish.checks.command.shutil.which", lambda name: None)
     code, out, _ = invoke("check", str(manuscript), "-o", str(damaged))
     assert code == 2
     assert "not checked: EPUBCheck (Java is not installed, and EPUBCheck needs it" in out
@@ -222,7 +222,7 @@ def test_a_bug_in_check_is_reported_as_ours_not_the_authors(tmp_path: Path,
     def broken(*args: object) -> None:
         raise ValueError("simulated defect")
 
-    monkeypatch.setattr("publish.check.load", broken)
+    monkeypatch.setattr("publish.checks.command.load", broken)
     code, out, err = invoke("check", str(write_manuscript(tmp_path / "feature")))
     assert code == 1
     assert "publish: internal error: ValueError: simulated defect" in err
@@ -273,7 +273,7 @@ def fetch(url: str) -> tuple[int, str, bytes]:
 
 
 def test_preview_serves_pages_and_chapters_and_rebuilds_on_change(tmp_path: Path) -> None:
-    from publish.preview import Preview
+    from publish.cli.preview import Preview
 
     manuscript = write_manuscript(tmp_path / "feature")
     output = tmp_path / "output"
@@ -388,8 +388,8 @@ def test_command_reference_is_current() -> None:
 
 def test_styling_guide_names_hooks_the_editions_really_have() -> None:
     guide = (REPO / "docs" / "styling.md").read_text(encoding="utf-8")
-    sources = [*(REPO / "styles" / "templates").glob("*"), REPO / "publish" / "render.py",
-               REPO / "publish" / "markdown.py"]  # the renderer marks .initial, Markdown .align-*
+    sources = [*(REPO / "publish" / "styles" / "templates").glob("*"), REPO / "publish" / "render" / "html.py",
+               REPO / "publish" / "manuscript" / "markdown.py"]  # the renderer marks .initial, Markdown .align-*
     templates = "".join(p.read_text(encoding="utf-8") for p in sources)
     classes = set(re.findall(r"`\.([a-z][a-z0-9-]+)`", guide))
     assert len(classes) >= 15

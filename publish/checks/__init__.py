@@ -1,0 +1,1 @@
+"""`publish check`: the build's own checks, run without building, and checks of built editions."""

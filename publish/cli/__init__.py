@@ -1,0 +1,1 @@
+"""The command line: parses arguments, runs the pipeline, speaks to authors."""

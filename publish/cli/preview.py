@@ -1,0 +1,431 @@
+"""`publish preview`: the editions on a local web page, rebuilt and refreshed as the author saves.
+
+A small stdlib HTTP server, in a thread, serves the latest print edition as page pictures (rendered
+with pypdfium2) and the EPUB's chapters as web pages straight from the EPUB file. With `watch`, a
+second thread polls the manuscript and the styles for changes and rebuilds; each build bumps a
+version number that the pages poll at /version, reloading themselves when it changes. The server
+binds to loopback unless told otherwise: a preview is for the author, not for the network.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import json
+import posixpath
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from jinja2 import Environment
+from lxml import etree
+
+from publish.build.pipeline import build
+from publish.build.report import template_environment
+from publish.checks.command import edition_paths, source_files
+from publish.manuscript.loader import load
+from publish.model.diagnostics import ManuscriptError
+from publish.model.document import EDITIONS
+from publish.render.styles import DEFAULT_STYLES, Styles
+from publish.runtime.output import OutputError
+
+POLL_SECONDS = 0.5  # how often the watcher looks at the files, and the page at /version
+SETTLE_SECONDS = 0.3  # editors save in bursts: wait until the files stop changing
+PAGE_WIDTHS = (120, 240, 480, 720, 960, 1440)
+OPF_NS = {"opf": "http://www.idpf.org/2007/opf", "c": "urn:oasis:names:tc:opendocument:xmlns:container"}
+
+REFRESH_SCRIPT = """\
+(function () {
+  var POLL = MILLISECONDS;
+  var known = null;
+  function poll() {
+    fetch("/version", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (v) {
+      document.documentElement.setAttribute("data-preview-version", String(v.version));
+      if (known === null) { known = v.version; }
+      else if (v.version !== known) { location.reload(); return; }
+      setTimeout(poll, POLL);
+    }).catch(function () { setTimeout(poll, 4 * POLL); });
+  }
+  if (!document.querySelector(".preview-bar")) {  // an e-book chapter: a way back to the preview
+    var back = document.createElementNS("http://www.w3.org/1999/xhtml", "a");
+    back.setAttribute("href", "/ebook/");
+    back.setAttribute("style", "position:fixed;top:0.5rem;right:0.5rem;padding:0.2rem 0.6rem;"
+      + "background:#1a1a1a;color:#fff;font:0.8rem sans-serif;text-decoration:none;border-radius:0.3rem");
+    back.textContent = "publish preview: chapters";
+    document.body.appendChild(back);
+  }
+  poll();
+})();
+""".replace("MILLISECONDS", str(int(POLL_SECONDS * 1000)))
+
+
+@dataclass
+class Status:
+    """What the page shows about the last build: its number, and the problems that stopped it."""
+
+    version: int = 0
+    building: bool = False
+    problems: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def watched_files(manuscript: Path, output: Path) -> dict[Path, tuple[int, int]]:
+    """Every file whose change should rebuild: the manuscript (less its output) and both styles folders."""
+    return source_files(manuscript, output, DEFAULT_STYLES)
+
+
+class Preview:
+    """The preview server and, with watch, its rebuilding watcher; start() and stop() from any thread."""
+
+    def __init__(self, manuscript: Path, output: Path, host: str = "127.0.0.1", port: int = 0,
+                 watch: bool = False, log: Callable[[str], None] | None = None):
+        self.manuscript = manuscript
+        self.output = output
+        self.watch = watch
+        self.log = log or (lambda message: None)
+        self.status = Status()
+        self.lock = threading.Lock()  # guards status and the caches
+        self.render_lock = threading.Lock()  # pdfium is not thread-safe
+        self.stopping = threading.Event()
+        self._pages: dict[tuple[str, int, int, int], bytes] = {}
+        self._epub: tuple[tuple[str, int], dict[str, bytes]] | None = None
+        self.server = ThreadingHTTPServer((host, port), _handler(self))
+        self.server.daemon_threads = True
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}/"
+
+    # Lifecycle ----------------------------------------------------------------
+
+    def start(self) -> None:
+        self._threads = [threading.Thread(target=self.server.serve_forever, name="preview-http", daemon=True)]
+        if self.watch:
+            self._threads.append(threading.Thread(target=self._watch, name="preview-watch", daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stops serving; a rebuild under way finishes first, so no edition is left half-written."""
+        self.stopping.set()
+        if self._threads:  # shutdown() waits for serve_forever(), which only runs once started
+            self.server.shutdown()
+        self.server.server_close()
+        for thread in self._threads:
+            if thread.is_alive() and thread.name == "preview-watch":
+                self.log("waiting for the build under way to finish…")
+            thread.join()
+        self._threads = []
+
+    # Building -----------------------------------------------------------------
+
+    def editions(self) -> dict[str, Path]:
+        try:
+            publication, _ = load(self.manuscript)
+        except ManuscriptError:
+            publication = None
+        return edition_paths(self.output, publication, self.manuscript)
+
+    def stale(self) -> bool:
+        """True when an edition is missing or older than a file it is built from."""
+        editions = self.editions()
+        if set(editions) != set(EDITIONS):
+            return True
+        files = watched_files(self.manuscript, self.output)
+        newest = max((mtime for mtime, _ in files.values()), default=0)
+        return any(path.stat().st_mtime_ns < newest for path in editions.values())
+
+    def rebuild(self) -> bool:
+        """Builds both editions; the manuscript's problems are kept for the page instead of raised."""
+        with self.lock:
+            self.status.building = True
+        problems: list[str] = []
+        ok = False
+        try:
+            result = build(self.manuscript, self.output, EDITIONS)
+        except ManuscriptError as exc:
+            problems = [d.format() for d in exc.diagnostics]
+            errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
+            message = (f"{errors} error{'s' if errors != 1 else ''} in {self.manuscript}: "
+                       "showing the last good build")
+        except OutputError as exc:  # busy (another build) or not writable
+            message = f"{exc}; the preview shows the editions as they are"
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the preview
+            message = f"internal error while building ({type(exc).__name__}: {exc}); please report it"
+        else:
+            ok = True
+            problems = [d.format() for d in result.warnings]
+            message = "built " + ", ".join(b.path.name for b in result.built)
+        with self.lock:
+            self.status = Status(self.status.version + 1, False, problems, message)
+            self._pages.clear()
+            self._epub = None
+        self.log(message)
+        for problem in problems:
+            self.log(problem)
+        return ok
+
+    def _watch(self) -> None:
+        seen = watched_files(self.manuscript, self.output)
+        while not self.stopping.wait(POLL_SECONDS):
+            current = watched_files(self.manuscript, self.output)
+            if current == seen:
+                continue
+            while not self.stopping.wait(SETTLE_SECONDS):  # let a burst of saves finish
+                settled = watched_files(self.manuscript, self.output)
+                if settled == current:
+                    break
+                current = settled
+            if self.stopping.is_set():
+                return
+            changed = sorted({p for p in set(current) | set(seen) if current.get(p) != seen.get(p)})
+            more = " …" if len(changed) > 5 else ""
+            self.log("changed: " + ", ".join(str(p) for p in changed[:5]) + more)
+            seen = current
+            self.rebuild()
+            seen = watched_files(self.manuscript, self.output)
+
+    # Content ------------------------------------------------------------------
+
+    def templates(self) -> Environment:
+        return template_environment(Styles.for_manuscript(self.manuscript))
+
+    def page_count(self, pdf: Path) -> int:
+        import pypdfium2 as pdfium
+
+        with self.render_lock:
+            document = pdfium.PdfDocument(str(pdf))
+            try:
+                return len(document)
+            finally:
+                document.close()
+
+    def page_png(self, pdf: Path, number: int, width: int) -> bytes | None:
+        import pypdfium2 as pdfium
+
+        stat = pdf.stat()
+        key = (str(pdf), stat.st_mtime_ns, number, width)
+        with self.lock:
+            cached = self._pages.get(key)
+        if cached is not None:
+            return cached
+        with self.render_lock:
+            document = pdfium.PdfDocument(str(pdf))
+            try:
+                if not 1 <= number <= len(document):
+                    return None
+                page = document[number - 1]
+                page_width, _ = page.get_size()
+                image = page.render(scale=width / page_width).to_pil()
+                page.close()
+            finally:
+                document.close()
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        data = out.getvalue()
+        with self.lock:
+            self._pages[key] = data
+        return data
+
+    def epub_files(self, epub: Path) -> dict[str, bytes]:
+        stat = epub.stat()
+        key = (str(epub), stat.st_mtime_ns)
+        with self.lock:
+            if self._epub is not None and self._epub[0] == key:
+                return self._epub[1]
+        with zipfile.ZipFile(epub) as archive:
+            files = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+        with self.lock:
+            self._epub = (key, files)
+        return files
+
+    def chapters(self, epub: Path) -> list[tuple[str, str]]:
+        """The EPUB's spine in reading order: (path inside the EPUB, title)."""
+        files = self.epub_files(epub)
+        container = etree.fromstring(files["META-INF/container.xml"])
+        opf_path = container.find(".//c:rootfile", OPF_NS).get("full-path")
+        opf = etree.fromstring(files[opf_path])
+        base = posixpath.dirname(opf_path)
+        items = {item.get("id"): item.get("href")
+                 for item in opf.iterfind(".//opf:manifest/opf:item", OPF_NS)}
+        chapters = []
+        for ref in opf.iterfind(".//opf:spine/opf:itemref", OPF_NS):
+            href = items.get(ref.get("idref"))
+            if not href:
+                continue
+            path = posixpath.normpath(posixpath.join(base, href))
+            title = href
+            try:
+                document = etree.fromstring(files[path])
+                found = document.findtext(".//{http://www.w3.org/1999/xhtml}title")
+                title = found.strip() if found and found.strip() else href
+            except (KeyError, etree.XMLSyntaxError):
+                pass
+            chapters.append((path, title))
+        return chapters
+
+
+def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "publish-preview"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+            return
+
+        def do_HEAD(self) -> None:  # noqa: N802 - stdlib's name
+            self.do_GET(head=True)
+
+        def do_GET(self, head: bool = False) -> None:  # noqa: N802 - stdlib's name
+            parts = urlsplit(self.path)
+            route = unquote(parts.path)
+            query = parse_qs(parts.query)
+            try:
+                status, media_type, body = self.route(route, query)
+            except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+                status, media_type = HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8"
+                body = f"the edition cannot be read right now ({exc}); it may be being rebuilt".encode()
+            self.send_response(status)
+            self.send_header("Content-Type", media_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def route(self, route: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+            if route == "/version":
+                with preview.lock:
+                    status = preview.status
+                    body = {"version": status.version, "building": status.building,
+                            "message": status.message, "problems": status.problems}
+                return HTTPStatus.OK, "application/json", json.dumps(body).encode()
+            if route == "/_preview.js":
+                return HTTPStatus.OK, "text/javascript; charset=utf-8", REFRESH_SCRIPT.encode()
+            if route == "/_preview.css":
+                css = "\n".join(p.read_text(encoding="utf-8") for p in
+                                Styles.for_manuscript(preview.manuscript).css("preview.css"))
+                return HTTPStatus.OK, "text/css; charset=utf-8", css.encode()
+            editions = preview.editions()
+            if route in ("/", "/print"):
+                return HTTPStatus.OK, "text/html; charset=utf-8", self.print_page(editions)
+            if route in ("/ebook", "/ebook/"):
+                return HTTPStatus.OK, "text/html; charset=utf-8", self.ebook_page(editions)
+            if route.startswith("/pages/") and route.endswith(".png") and "pdf" in editions:
+                try:
+                    number = int(route[len("/pages/"):-len(".png")])
+                    wanted = int(query.get("width", ["960"])[0])
+                except ValueError:
+                    return self.not_found()
+                width = min(PAGE_WIDTHS, key=lambda w: abs(w - wanted))
+                data = preview.page_png(editions["pdf"], number, width)
+                return (HTTPStatus.OK, "image/png", data) if data else self.not_found()
+            if route.startswith("/epub/") and "epub" in editions:
+                return self.epub_file(editions["epub"], route[len("/epub/"):])
+            return self.not_found()
+
+        def not_found(self) -> tuple[int, str, bytes]:
+            return HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found"
+
+        def page(self, view: str, title: str, **context: object) -> bytes:
+            with preview.lock:
+                status = preview.status
+            shown = {"message": status.message, "problems": status.problems,
+                     "ok": status.message.startswith("built")}
+            return preview.templates().get_template("preview.html").render(
+                view=view, title=title, status=shown, **context).encode("utf-8")
+
+        def print_page(self, editions: dict[str, Path]) -> bytes:
+            if "pdf" not in editions:
+                return self.page("print", "Print pages", pages=[], edition="")
+            pdf = editions["pdf"]
+            stamp = pdf.stat().st_mtime_ns
+            pages = [{"number": n, "src": f"/pages/{n}.png?width=720&v={stamp}",
+                      "src2x": f"/pages/{n}.png?width=1440&v={stamp}"}  # sharp on high-density screens
+                     for n in range(1, preview.page_count(pdf) + 1)]
+            return self.page("print", "Print pages", pages=pages, edition=pdf.name)
+
+        def ebook_page(self, editions: dict[str, Path]) -> bytes:
+            if "epub" not in editions:
+                return self.page("ebook", "E-book", chapters=[], edition="")
+            chapters = [{"href": "/epub/" + quote(path), "title": title}
+                        for path, title in preview.chapters(editions["epub"])]
+            return self.page("ebook", "E-book", chapters=chapters, edition=editions["epub"].name)
+
+        def epub_file(self, epub: Path, inner: str) -> tuple[int, str, bytes]:
+            files = preview.epub_files(epub)
+            data = files.get(posixpath.normpath(inner))
+            if data is None or inner.startswith(("META-INF", "/")) or ".." in inner.split("/"):
+                return self.not_found()
+            media_type = _media_type(inner)
+            if media_type.startswith("application/xhtml+xml"):
+                data = data.replace(b"</body>", b'<script src="/_preview.js"></script></body>', 1)
+            return HTTPStatus.OK, media_type, data
+
+    return Handler
+
+
+def _media_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return {".xhtml": "application/xhtml+xml; charset=utf-8", ".html": "text/html; charset=utf-8",
+            ".css": "text/css; charset=utf-8", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+            ".png": "image/png", ".svg": "image/svg+xml", ".ttf": "font/ttf", ".otf": "font/otf",
+            ".woff": "font/woff", ".woff2": "font/woff2", ".ncx": "application/x-dtbncx+xml",
+            ".opf": "application/oebps-package+xml"}.get(suffix, "application/octet-stream")
+
+
+def serve(manuscript: Path, output: Path, host: str = "127.0.0.1", port: int = 8737,
+          watch: bool = False) -> int:
+    """The `publish preview` command: builds when needed, serves until Ctrl-C; returns the exit status."""
+    import click
+
+    def say(message: str) -> None:
+        click.echo(f"preview: {message}", err=True)
+
+    if not manuscript.is_dir():
+        click.echo(f"{manuscript}: error: manuscript folder does not exist\n"
+                   "    hint: give the path of a folder holding publication.toml", err=True)
+        return 2
+    try:
+        preview = Preview(manuscript, output, host, port, watch, log=say)
+    except OSError as exc:
+        click.echo(f"publish: cannot listen on {host}:{port}: {exc.strerror or exc}\n"
+                   "    hint: another program may use that port: try --port with another number, "
+                   "or --port 0 for any free one", err=True)
+        return 2
+    if not is_loopback(host):
+        say(f"listening on {host}: other computers on the network can see this preview")
+    try:
+        if preview.stale():
+            say("building the editions…")
+            preview.rebuild()
+        else:
+            with preview.lock:
+                preview.status.version = 1
+        preview.start()
+        click.echo(f"Preview of {manuscript} at {preview.url}" + (" (watching for changes)" if watch else ""))
+        click.echo("Press Ctrl-C to stop.")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        preview.stop()
+    return 0

@@ -1,0 +1,53 @@
+"""Print page starts, read from the print layout, placed as page-break markers in the EPUB's XHTML.
+
+Both editions are rendered from the same templates, and every top-level block carries the same id in
+both. For each print page we find the first content on it, the innermost element with an id around
+that content, and how many letters and digits of that element earlier pages already printed. The
+EPUB builder counts the same letters in its own copy of the element and puts the marker there, so a
+reader who jumps to "page 4" lands on the word that begins page 4 of the print edition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PrintPage:
+    """Where one print page begins, in terms both editions share."""
+
+    label: str  # the print edition's own page label: "i", "ii", "1"…
+    anchor: str  # id of the innermost shared element holding the page's first content
+    offset: int  # letters and digits of that element printed on earlier pages
+    outer: tuple[tuple[str, int], ...] = ()  # the enclosing elements with their offsets, innermost first
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """A print page as the EPUB's page-list cites it: its label and the marker it jumps to."""
+
+    label: str
+    href: str  # content document and marker id
+
+
+def counted(text: str) -> int:
+    """Letters and digits only: spaces, hyphens added by hyphenation and punctuation differ by edition."""
+    return sum(1 for char in text if char.isalnum())
+
+
+def roman(number: int) -> str:
+    """Lower-case roman numerals, as a PDF /r page label shows them."""
+    out = []
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out.append(letters)
+            number -= value
+    return "".join(out)
+
+
+def page_labels(page_count: int, front_matter: int) -> list[str]:
+    """The print edition's page labels: i, ii… for the front matter, then 1, 2… from the first text."""
+    return [roman(i + 1) if i < front_matter else str(i - front_matter + 1) for i in range(page_count)]
+
+

@@ -1,0 +1,289 @@
+"""The print edition: the shared HTML laid out by WeasyPrint with base.css + print.css, then made PDF/X.
+
+Order of work: resolve the output condition, preflight the photos (X-1a: derive CMYK copies),
+lay out, measure every photo at its placed size, write WeasyPrint's PDF, and let prepress.py
+turn it into the PDF/X file a printer accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+
+from publish.editions.pagemap import PrintPage, page_labels
+from publish.editions.print import pdfx as prepress
+from publish.editions.print.book.binding import Source, join
+from publish.editions.print.book.division import split
+from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
+from publish.editions.print.pages import page_starts
+from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
+from publish.engine.actualtext import actual_text
+from publish.engine.fetcher import GateFetcher
+from publish.engine.fonts import font_configuration
+from publish.engine.pages import Unsplittable
+from publish.manuscript.containment import Gate, Refused
+from publish.manuscript.schema import METADATA_FILE
+from publish.manuscript.tomlfile import TomlSyntaxError, parse
+from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
+from publish.model.document import Publication
+from publish.model.editions import edition_identifier
+from publish.render.html import Renderer
+from publish.render.styles import Styles
+from publish.runtime.jobs import default_jobs
+
+
+@dataclass
+class PrintLayout:
+    """The laid-out print edition, before it is written: pages are known, the book's bytes are not yet.
+
+    A book of several texts is laid out text by text (`parts`, publish/chapters.py); a single text,
+    or the archive's tagged PDF, as one WeasyPrint `document`.
+    """
+
+    document: object | None  # weasyprint.document.Document
+    html: str
+    refused: tuple[str, ...]
+    created: str = ""
+    settings: prepress.PrepressSettings | None = None
+    reports: dict[str, PhotoReport] = field(default_factory=dict)
+    workdir: tempfile.TemporaryDirectory | None = None  # derived photos live here until written
+    parts: BookParts | None = None
+
+    @property
+    def page_count(self) -> int:
+        if self.parts is not None:
+            return self.parts.page_count
+        return len(self.document.pages)  # type: ignore[attr-defined]
+
+    def page_starts(self, labels: list[str]) -> list[PrintPage]:
+        """Where each page begins (publish/pagemap.py), whichever way the book was laid out."""
+        if self.parts is not None:
+            return book_starts(self.parts, labels)
+        return page_starts(self.document, labels)
+
+    def close(self) -> None:
+        if self.workdir is not None:
+            self.workdir.cleanup()
+            self.workdir = None
+
+
+def geometry_css(publication: Publication) -> str:
+    """Page size and bleed from [print] in the metadata, so a new trim needs no stylesheet edit.
+
+    WeasyPrint's own marks are RGB in transparency groups; prepress.py draws them instead.
+    """
+    settings = publication.metadata.print
+    return (
+        f"@page {{ size: {settings.width_mm:g}mm {settings.height_mm:g}mm; "
+        f"bleed: {settings.bleed_mm:g}mm; marks: none; }}\n"
+        f":root {{ --bleed: {settings.bleed_mm:g}mm; --trim-width: {settings.width_mm:g}mm; "
+        f"--trim-height: {settings.height_mm:g}mm; }}\n"
+    )
+
+
+def print_html(publication: Publication, styles: Styles, created: str,
+               derived: dict[Path, Path] | None = None) -> str:
+    derived = derived or {}
+    renderer = Renderer(publication, styles, "print",
+                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri())
+    return renderer.render("print.html", created=created)
+
+
+def style_sources(publication: Publication, styles: Styles) -> tuple[tuple[str, str], ...]:
+    """The print cascade in order: ("file", path) or ("string", css)."""
+    sources = [("file", str(path)) for name in ("fonts.css", "base.css") for path in styles.css(name)]
+    sources.append(("string", geometry_css(publication)))
+    sources += [("file", str(path)) for path in styles.css("print.css")]
+    return tuple(sources)
+
+
+def stylesheets(publication: Publication, styles: Styles, gate: Gate,
+                font_config: object) -> list[CSS]:
+    fetcher = GateFetcher(gate)
+    return [CSS(filename=value, url_fetcher=fetcher, font_config=font_config) if kind == "file"
+            else CSS(string=value, font_config=font_config) for kind, value in style_sources(publication, styles)]
+
+
+def _metadata_line(publication: Publication, *key: str) -> int | None:
+    try:
+        doc = parse((publication.root / METADATA_FILE).read_text(encoding="utf-8-sig"))
+    except (OSError, TomlSyntaxError):
+        return None
+    return doc.line_of(key)
+
+
+def output_condition(publication: Publication, styles: Styles,
+                     diags: Diagnostics) -> prepress.OutputCondition | None:
+    """The CMYK condition [print] output_profile names: a bundled one, or an .icc in the manuscript."""
+    name = publication.metadata.print.output_profile
+    where = (publication.root / METADATA_FILE, _metadata_line(publication, "print", "output_profile"))
+    if name.lower().endswith((".icc", ".icm")):
+        try:
+            path = Gate(publication.root).reference(name, publication.root)
+            return prepress.custom_condition(path)
+        except Refused as exc:
+            diags.error(*where, f"print.output_profile: {exc}", exc.hint)
+        except prepress.ProfileProblem as exc:
+            diags.error(*where, f"print.output_profile: {exc}", exc.hint)
+        return None
+    condition = prepress.built_in_condition(name, styles.file)
+    if condition is None:
+        known = ("FOGRA39", "GRACoL", "SNAP")
+        diags.error(*where, f"print.output_profile: unknown printing condition '{name}'",
+                    did_you_mean(name, known) + "; or give the printer's .icc file inside the manuscript")
+    return condition
+
+
+def _front_matter_pages(publication: Publication, document: object) -> int:
+    """Pages before the first text (title, imprint, contents): they are numbered in roman."""
+    if not publication.articles:
+        return 0
+    first = publication.articles[0].id
+    for index, page in enumerate(document.pages):  # type: ignore[attr-defined]
+        if first in page.anchors:
+            return index
+    return 0
+
+
+def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagnostics | None = None,
+            standard: str | None = None, jobs: int | None = None, whole: bool = False,
+            pdf_options: tuple[tuple[str, object], ...] = (("pdf_version", "1.6"),)) -> PrintLayout:
+    """Paginates the print edition after preflight; ManuscriptError when a photo cannot be printed.
+
+    A book of several texts is laid out text by text in `jobs` processes (default: one per core),
+    each text's PDF written there with `pdf_options` (the archive's are tagged PDF/A), unless `whole`
+    or the book cannot be cut.
+    """
+    diags = diags if diags is not None else Diagnostics(publication.root)
+    settings = publication.metadata.print
+    standard = standard or settings.standard
+    condition = output_condition(publication, styles, diags)
+    if condition is None:
+        raise ManuscriptError(diags.items)
+    workdir = tempfile.TemporaryDirectory(prefix="publish-print-")
+    try:
+        derived, reports = prepare(publication, standard, condition, Path(workdir.name), diags)
+        gate = Gate(publication.root, *styles.roots, Path(workdir.name))
+        html = print_html(publication, styles, created, derived)
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        cut = None if whole else split(html, [article.id for article in publication.articles])
+        if cut is not None:
+            setting = Setting(publication, style_sources(publication, styles), gate.roots, tuple(styles.roots),
+                              publication.root.as_uri() + "/", Path(workdir.name), reports, pdf_options)
+            try:
+                parts = lay_out_book(cut, setting, jobs or default_jobs())
+            except Unsplittable:
+                parts = None
+            if parts is not None:
+                refused: list[str] = []
+                for part in (parts.front, *parts.texts):
+                    diags.items.extend(part.diagnostics)
+                    refused += [url for url in part.refused if url not in refused]
+                    for name, placements in part.placements.items():
+                        if name in reports:
+                            reports[name].placements.extend(placements)
+                diags.raise_if_errors()
+                prepress_settings = prepress.PrepressSettings(
+                    standard=standard, condition=condition, bleed_mm=settings.bleed_mm, marks=settings.marks,
+                    front_matter_pages=parts.front_matter_pages)
+                return PrintLayout(None, html, tuple(refused), created, prepress_settings, reports, workdir,
+                                   parts)
+        fetcher = GateFetcher(gate)
+        font_config = font_configuration()
+        sheets = stylesheets(publication, styles, gate, font_config)
+        document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=font_config)
+        check_resolution(publication, document, reports, diags)
+        diags.raise_if_errors()
+    except BaseException:
+        workdir.cleanup()
+        raise
+    prepress_settings = prepress.PrepressSettings(
+        standard=standard, condition=condition, bleed_mm=settings.bleed_mm, marks=settings.marks,
+        front_matter_pages=_front_matter_pages(publication, document))
+    return PrintLayout(document, html, tuple(fetcher.refused), created, prepress_settings, reports, workdir)
+
+
+def document_info(publication: Publication, created: str) -> prepress.DocumentInfo:
+    meta = publication.metadata
+    when = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) if created \
+        else dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+    title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
+    return prepress.DocumentInfo(
+        title=title, authors=meta.authors, subject=meta.description, keywords=", ".join(meta.subjects),
+        language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
+
+
+def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
+    """The book's PDF joined from its parts (publish/merge.py), and the parts, open until it is saved."""
+    sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
+        Source(text.pdf, text.first, None, place.blank) for text, place in zip(parts.texts, parts.places, strict=True)]
+    return join(sources, tagged)
+
+
+def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> None:
+    """WeasyPrint writes the pages; prepress makes them the PDF/X file at `target`."""
+    try:
+        if layout.settings is None or layout.workdir is None:
+            raise RuntimeError("the layout was already written or not preflighted")
+        info = document_info(publication, layout.created)
+        try:
+            if layout.parts is not None:  # the texts' PDFs, written where they were laid out, joined
+                book, opened = join_parts(layout.parts)
+                try:
+                    prepress.finish(book, target, layout.settings, info)
+                finally:
+                    for pdf in (book, *opened):
+                        pdf.close()
+            else:
+                raw = Path(layout.workdir.name) / "weasyprint.pdf"
+                with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
+                    layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
+                prepress.finish(raw, target, layout.settings, info)
+        except prepress.PrepressError as exc:  # the stylesheets ask for what the chosen PDF/X forbids
+            diags = Diagnostics(publication.root)
+            line = _metadata_line(publication, "print", "standard")
+            name = prepress.STANDARDS[layout.settings.standard]
+            diags.error(publication.root / METADATA_FILE, line, f"{name}: {exc}",
+                        'remove opacity and rgba() colours from the print stylesheet, or use standard = "pdf/x-4"')
+            raise ManuscriptError(diags.items) from None
+    finally:
+        layout.close()
+
+
+def print_pages(layout: object) -> list[PrintPage]:
+    """The page starts of a print layout , labelled as the PDF labels them."""
+    settings = getattr(layout, "settings", None)
+    front_matter = settings.front_matter_pages if settings is not None else 0
+    return layout.page_starts(page_labels(layout.page_count, front_matter))  # type: ignore[attr-defined]
+
+
+def print_pages_for_epub(publication: Publication, styles: Styles, created: str,
+                         diags: Diagnostics) -> list[PrintPage]:
+    """An EPUB-only build still lays out the print edition, for the page-list and page-break markers.
+
+    A problem that only stops the print edition (a photo too coarse to print) must not stop the
+    e-book: it becomes a warning, and the EPUB goes without print page numbers.
+    """
+    scratch = Diagnostics(publication.root)
+    try:
+        layout = lay_out(publication, styles, created, scratch)
+    except ManuscriptError as exc:
+        errors = [d for d in exc.diagnostics if d.severity is Severity.ERROR] or [
+            Diagnostic(str(publication.root), None, None, Severity.ERROR, "the print edition cannot be laid out")]
+        for error in errors:  # each at its own place, as a warning: the e-book itself is fine
+            diags.items.append(replace(
+                error, severity=Severity.WARNING,
+                message=f"the e-book has no print page numbers, because the print edition stops here: "
+                        f"{error.message}",
+                hint=error.hint or "run `publish pdf` to see what stops the print edition"))
+        return []
+    try:
+        return print_pages(layout)
+    finally:
+        layout.close()  # type: ignore[attr-defined]

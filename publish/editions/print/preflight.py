@@ -1,0 +1,235 @@
+"""Preflight of every photo for print: resolution at its placed size, colour mode, transparency.
+
+Runs twice around the layout. Before it, `prepare` decides how each photo reaches the press
+and, for PDF/X-1a, converts it into the output intent's CMYK (and flattens transparency) into a
+temporary derived file; the print masters are never touched. After it, `check_resolution`
+measures each photo at the size the layout gave it: below 300 ppi a warning, below the photo's
+`min_ppi` (150 unless its captions entry says otherwise) a refusal with the text's path:line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageCms
+
+from publish.editions.print.pdfx import OutputCondition
+from publish.engine.boxes import PlacedImage, placed_images
+from publish.model.diagnostics import Diagnostics
+from publish.model.document import Article, Figure, Photo, Publication
+
+WANTED_PPI = 300
+MIN_ACCEPTABLE_PPI = 30  # the lowest min_ppi captions.toml takes: a hint must not offer less
+MM_PER_PX = 25.4 / 96  # CSS pixels
+
+
+@dataclass
+class PhotoReport:
+    """What preflight found and did for one photo; one line of the build's report."""
+
+    name: str
+    mode: str
+    profile: str  # the embedded ICC profile's description, or how untagged colour is read
+    transparency: bool
+    action: str  # how the photo reaches the press
+    placements: list[tuple[float, float, float]] = field(default_factory=list)  # ppi, width mm, height mm
+
+    @property
+    def lowest_ppi(self) -> float | None:
+        return min((p[0] for p in self.placements), default=None)
+
+    def format(self) -> str:
+        sizes = ", ".join(f"{round(ppi)} ppi at {w:.0f}×{h:.0f} mm" for ppi, w, h in self.placements)
+        alpha = ", transparent" if self.transparency else ""
+        return f"{self.name}: {self.mode} ({self.profile}){alpha}; {sizes or 'not placed'}; {self.action}"
+
+
+def _has_transparency(image: Image.Image) -> bool:
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        alpha = image.convert("RGBA").getchannel("A")
+        return alpha.getextrema()[0] < 255
+    return False
+
+
+def _profile_name(icc: bytes | None, mode: str) -> str:
+    if not icc:
+        return {"CMYK": "no profile: assumed to be the output condition", "L": "grey"}.get(
+            mode, "no profile: read as sRGB")
+    try:
+        return ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip() or "ICC"
+    except (OSError, ImageCms.PyCMSError):
+        return "damaged profile: read as sRGB"
+
+
+def _source_profile(icc: bytes | None) -> ImageCms.ImageCmsProfile:
+    if icc:
+        try:
+            return ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        except (OSError, ImageCms.PyCMSError):
+            pass
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Transparent pixels composed over white paper: what X-1a, which has no transparency, prints."""
+    rgba = image.convert("RGBA" if image.mode not in ("LA", "L") else "LA")
+    paper = Image.new(rgba.mode, rgba.size, (255,) * len(rgba.mode))
+    paper.alpha_composite(rgba) if rgba.mode == "RGBA" else paper.paste(rgba, mask=rgba.getchannel("A"))
+    return paper.convert(rgba.mode[:-1])
+
+
+def _derived_name(photo: Photo, suffix: str) -> str:
+    digest = hashlib.sha256(photo.path.read_bytes()).hexdigest()[:16]
+    return f"{Path(photo.name).stem}-{digest}{suffix}"
+
+
+ARCHIVE = "pdf/a"  # the archive edition's layout: print's pages, photos in sRGB for PDF/A
+
+
+def prepare(publication: Publication, standard: str, condition: OutputCondition, workdir: Path,
+            diags: Diagnostics) -> tuple[dict[Path, Path], dict[str, PhotoReport]]:
+    """The files the layout should place instead of the masters, and a report per photo."""
+    derived: dict[Path, Path] = {}
+    reports: dict[str, PhotoReport] = {}
+    to_cmyk = None
+    for photo in publication.photos:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(photo.path)  # the header only: pixels are decoded when converted
+        icc = image.info.get("icc_profile")
+        transparent = _has_transparency(image)
+        report = PhotoReport(photo.name, image.mode, _profile_name(icc, image.mode), transparent,
+                             "placed as it is")
+        reports[photo.name] = report
+        where = (photo.path, None)
+        if standard == "pdf/x-1a":
+            if transparent:
+                diags.warning(*where, f"photo '{photo.name}' has transparency; PDF/X-1a has none, "
+                              "so it is flattened onto white paper",
+                              "use PDF/X-4 (standard = \"pdf/x-4\") to keep the transparency")
+            if image.mode in ("L", "LA"):
+                if image.mode == "LA":
+                    target = workdir / _derived_name(photo, ".png")
+                    _flatten(image).save(target, "PNG")
+                    derived[photo.path] = target
+                report.action = "grey, printed on black ink"
+                continue
+            if image.mode == "CMYK":
+                report.action = "already CMYK: placed as it is"
+                continue
+            if to_cmyk is None:
+                to_cmyk = ImageCms.ImageCmsProfile(io.BytesIO(condition.data))
+            rgb = _flatten(image) if transparent else image.convert("RGB")
+            transform = ImageCms.buildTransform(
+                _source_profile(icc), to_cmyk, "RGB", "CMYK",
+                renderingIntent=ImageCms.Intent.PERCEPTUAL, flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+            cmyk = ImageCms.applyTransform(rgb, transform)
+            target = workdir / _derived_name(photo, ".jpg")
+            cmyk.save(target, "JPEG", quality=95, subsampling=0, dpi=image.info.get("dpi", (300, 300)))
+            derived[photo.path] = target
+            report.action = f"converted to CMYK for {condition.info} (perceptual), in a derived copy"
+            continue
+        if standard == ARCHIVE and image.mode == "CMYK":
+            # PDF/A's output intent is sRGB: a CMYK master is shown through its own profile (or the
+            # print condition's) in an sRGB copy, as the reader's screen would show it.
+            source = _source_profile(icc) if icc else ImageCms.ImageCmsProfile(io.BytesIO(condition.data))
+            rgb = ImageCms.applyTransform(image, ImageCms.buildTransform(
+                source, ImageCms.createProfile("sRGB"), "CMYK", "RGB",
+                renderingIntent=ImageCms.Intent.PERCEPTUAL))
+            target = workdir / _derived_name(photo, ".jpg")
+            rgb.save(target, "JPEG", quality=95, subsampling=0, dpi=image.info.get("dpi", (300, 300)))
+            derived[photo.path] = target
+            report.action = "CMYK master shown in sRGB for the archive, in a derived copy"
+            continue
+        # PDF/X-4: RGB keeps its colour profile; the master is used unless it must be adapted.
+        drop_alpha = image.mode in ("RGBA", "LA", "PA") and not transparent
+        # A PNG's profile is lost when WeasyPrint embeds it, so its colours are moved into sRGB first.
+        to_srgb = bool(icc) and photo.format != "JPEG" and image.mode in ("RGB", "RGBA", "P", "PA")
+        if drop_alpha or to_srgb:
+            adapted = _opaque(image) if drop_alpha else image
+            if to_srgb:
+                mode = "RGBA" if adapted.mode in ("RGBA", "PA") else "RGB"
+                adapted = ImageCms.applyTransform(adapted.convert(mode), ImageCms.buildTransform(
+                    _source_profile(icc), ImageCms.createProfile("sRGB"), mode, mode,
+                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC))
+            target = workdir / _derived_name(photo, ".png")
+            adapted.save(target, "PNG", **({"icc_profile": icc} if icc and not to_srgb else {}))
+            derived[photo.path] = target
+            done = [("opaque alpha channel dropped" if drop_alpha else ""),
+                    ("converted to sRGB" if to_srgb else "")]
+            report.action = ", ".join(d for d in done if d) + ", in a derived copy"
+        elif image.mode != "L":
+            report.action = "RGB with its ICC profile" if icc else "RGB, tagged as sRGB"
+    return derived, reports
+
+
+def _opaque(image: Image.Image) -> Image.Image:
+    return image.convert("L" if image.mode == "LA" else "RGB")
+
+
+def _figures(publication: Publication) -> dict[str, tuple[Figure, Article]]:
+    found: dict[str, tuple[Figure, Article]] = {}
+    for article in publication.articles:
+        for block in article.blocks:
+            if isinstance(block, Figure):
+                found[block.id] = (block, article)
+    return found
+
+
+def _effective_ppi(image: PlacedImage) -> tuple[float, float, float] | None:
+    """Pixels per inch of the photo as drawn, whatever object-fit did to it, and its drawn size in mm."""
+    (pixels_w, pixels_h), (width, height) = image.pixels, image.box
+    if not (pixels_w and pixels_h and width and height):
+        return None
+    sx, sy = width / pixels_w, height / pixels_h
+    fit = image.fit
+    if fit == "contain":
+        sx = sy = min(sx, sy)
+    elif fit == "cover":
+        sx = sy = max(sx, sy)
+    elif fit == "none":
+        sx = sy = 1.0
+    elif fit == "scale-down":
+        sx = sy = min(1.0, min(sx, sy))
+    ppi = min(96 / sx, 96 / sy)
+    return ppi, pixels_w * sx * MM_PER_PX, pixels_h * sy * MM_PER_PX
+
+
+def check_resolution(publication: Publication, document: object, reports: dict[str, PhotoReport],
+                     diags: Diagnostics) -> None:
+    """Warns below 300 ppi and refuses below the photo's min_ppi, at the place the text puts it."""
+    figures = _figures(publication)
+    for page in document.pages:  # type: ignore[attr-defined]
+        for placed in placed_images(page, set(figures)):
+            figure, article = figures[placed.figure_id]
+            measured = _effective_ppi(placed)
+            if measured is None:
+                continue
+            ppi, width_mm, height_mm = measured
+            photo = figure.photo
+            if photo.name in reports:
+                reports[photo.name].placements.append(measured)
+            shown = round(ppi)
+            where = (publication.root / article.source, figure.line)
+            size = f"{width_mm:.0f} × {height_mm:.0f} mm"
+            needed = round(photo.width_px * WANTED_PPI / ppi)
+            entry = f"its entry in {_captions_of(photo)}"
+            if shown < photo.min_ppi:
+                diags.error(*where, f"photo '{photo.name}' prints at {shown} ppi ({size}); "
+                            f"below {photo.min_ppi} ppi it would print visibly blurred",
+                            f"use an original at least {needed} px wide, place it smaller, or accept "
+                            f"it with min_ppi = {shown} in {entry}" if shown >= MIN_ACCEPTABLE_PPI
+                            else f"use an original at least {needed} px wide: below "
+                            f"{MIN_ACCEPTABLE_PPI} ppi no min_ppi accepts it")
+            elif shown < WANTED_PPI:
+                diags.warning(*where, f"photo '{photo.name}' prints at {shown} ppi ({size}); "
+                              f"print wants {WANTED_PPI} ppi",
+                              f"an original about {needed} px wide would print sharp")
+
+
+def _captions_of(photo: Photo) -> str:
+    return (Path(photo.name).parent / "captions.toml").as_posix()

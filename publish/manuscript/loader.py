@@ -1,0 +1,532 @@
+"""Reads a manuscript folder into a Publication, collecting every problem with its location."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from publish.manuscript.containment import Gate, Refused
+from publish.manuscript.markdown import ImageRef, plain_text, read_markdown
+from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
+from publish.manuscript.schema import (
+    METADATA_FILE,
+    Key,
+    check_table,
+    integer,
+    language,
+    nonempty_text,
+    one_of,
+    read_metadata,
+    text,
+)
+from publish.manuscript.segment import segment_publication
+from publish.manuscript.tomlfile import TomlDocument, TomlSyntaxError, parse
+from publish.model.diagnostics import Diagnostics, ManuscriptError, did_you_mean
+from publish.model.document import (
+    RESERVED_IDS,
+    Article,
+    Element,
+    Figure,
+    Heading,
+    Metadata,
+    Node,
+    NoteRef,
+    Photo,
+    Publication,
+    Text,
+)
+from publish.model.text import slugify
+
+CAPTIONS_FILE = "captions.toml"
+# Characters XML 1.0 forbids (so no EPUB can hold them) and that print as nothing: a paste accident.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_TEXT_BYTES = 20_000_000
+IGNORED_DIRS = {"styles", "output", ".git"}
+
+FRONT_MATTER = (
+    Key("title", nonempty_text, doc="The text's headline."),
+    Key("subtitle", text, doc="A second line of the headline."),
+    Key("standfirst", text, doc="The summary under the headline."),
+    Key("byline", text, doc='As printed, e.g. "by David Hutt".'),
+    Key("lang", language, doc="Language of this text when it differs from the publication's."),
+    Key("id", nonempty_text, doc="Slug used for file names and anchors."),
+)
+CAPTION = (
+    Key("alt", text, doc="What the photo shows, for readers who cannot see it (required)."),
+    Key("caption", text, doc="The caption printed with the photo."),
+    Key("credit", text, doc="Photographer or agency."),
+    Key("placement", one_of("inline", "wide", "opener"), doc="inline, wide or opener."),
+    Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
+)
+
+
+@dataclass
+class _Caption:
+    source: Path  # the captions file
+    name: str  # the key as written in it
+    values: dict
+    line: int | None
+    used: bool = False
+    nodes: tuple[Node, ...] = ()  # the caption's inline Markdown, read into nodes
+
+
+def load(root: Path) -> tuple[Publication, Diagnostics]:
+    """The whole manuscript, or ManuscriptError with every problem found in one pass."""
+    diags = Diagnostics(root)
+    if not root.exists():
+        diags.error(root, None, "manuscript folder does not exist",
+                    "give the path of a folder holding publication.toml")
+        raise ManuscriptError(diags.items)
+    if not root.is_dir():
+        diags.error(root, None, "is not a folder", "give the manuscript folder, not a file in it")
+        raise ManuscriptError(diags.items)
+    gate = Gate(root)
+    meta_path = root / METADATA_FILE
+    source = read_text(meta_path, diags, missing_hint="create publication.toml with title, language and date"
+                       " (see docs/manuscript.md)")
+    metadata: Metadata | None = None
+    doc = TomlDocument({})
+    if source is not None:
+        try:
+            doc = parse(source)
+        except TomlSyntaxError as exc:
+            diags.error(meta_path, exc.line, f"invalid TOML: {exc.message}",
+                        exc.hint or "check quotes, brackets and '=' on this line", column=exc.column)
+        else:
+            metadata = read_metadata(doc, meta_path, diags)
+    text_paths = _text_paths(root, doc, gate, diags)
+    if metadata is None:
+        # The metadata is unusable, but the texts, photos and captions are still checked, so the
+        # author sees every problem of the manuscript in this one run.
+        metadata = Metadata(title="", language=str(doc.data.get("language", "en")), date="2000",
+                            identifier="urn:invalid")
+
+    captions = _read_captions(root, gate, diags, metadata.language)
+    photos: dict[Path, Photo] = {}
+    articles: list[Article] = []
+    seen_ids: dict[str, tuple[Path, int | None]] = {}
+    links: list[tuple[Path, str, int | None]] = []
+    referenced: set[Path] = set()  # every photo a text points at, usable or not
+    for path in text_paths:
+        article = _read_article(path, root, metadata, len(text_paths) == 1, gate, captions,
+                                photos, seen_ids, links, diags, referenced)
+        if article is not None:
+            articles.append(article)
+
+    for path, href, line in links:
+        if not href.startswith("#"):
+            diags.error(path, line, f"link to '{href}': only #anchors of the manuscript can be linked",
+                        "give the target heading an id with {#name} and link to #name")
+        elif href[1:] not in seen_ids:
+            diags.error(path, line, f"link to '{href}', but no heading or element has that id",
+                        did_you_mean(href[1:], tuple(seen_ids), known="ids"))
+    for caption in captions.values():
+        if not caption.used:
+            diags.error(caption.source, caption.line,
+                        f"caption for '{caption.name}', but no text uses that photo",
+                        "remove the entry, or place the photo in a text with ![](…)")
+    cover = _cover(root, metadata, gate, diags, doc.line_of(("cover",)))
+    _check_styles(root, gate, diags)
+    placed = {c_path for c_path, c in captions.items() if c.used} | set(photos) | referenced
+    _warn_unused_photos(root, placed | ({cover} if cover else set()), diags)
+    if not text_paths and not diags.errors:
+        diags.error(meta_path, None, "the manuscript has no text",
+                    "add a Markdown file (.md) to the folder or list it under texts = [...]")
+    diags.raise_if_errors()
+    if cover:
+        metadata = replace(metadata, cover=cover)
+    ordered = tuple(sorted(photos.values(), key=lambda p: p.name))
+    publication = Publication(root.resolve(), metadata, tuple(articles), ordered)
+    return segment_publication(publication), diags  # word breaks for Khmer, in every edition
+
+
+def read_text(path: Path, diags: Diagnostics, missing_hint: str = "") -> str | None:
+    """A manuscript text file as str: UTF-8 (a BOM is fine), line endings normalised."""
+    try:
+        if path.is_symlink() or path.exists():
+            Gate(diags.root).admit(path)
+        if not path.exists():
+            diags.error(path, None, "file not found", missing_hint)
+            return None
+        if path.is_dir():
+            diags.error(path, None, "is a folder, not a file")
+            return None
+        if not path.is_file():
+            diags.error(path, None, "is not a regular file (a pipe or a device?)",
+                        "replace it with an ordinary text file")
+            return None
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            diags.error(path, None, f"file is larger than {MAX_TEXT_BYTES // 1_000_000} MB",
+                        "split it into several texts")
+            return None
+        data = path.read_bytes()
+    except Refused as exc:
+        diags.error(path, None, str(exc), exc.hint)
+        return None
+    except PermissionError:
+        diags.error(path, None, "file cannot be read (permission denied)",
+                    "check the file's permissions")
+        return None
+    except OSError as exc:
+        diags.error(path, None, f"file cannot be read: {exc.strerror or exc}")
+        return None
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diags.error(path, line, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
+                    "save the file as UTF-8", column=column)
+        return None
+    text = decoded.replace("\r\n", "\n").replace("\r", "\n")
+    control = CONTROL_CHARACTER.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        diags.error(path, line, f"control character U+{ord(control.group()):04X} cannot be printed or put in an e-book",
+                    "delete it: it was probably pasted from another program", column=column)
+        return None
+    return text
+
+
+def _text_paths(root: Path, doc: TomlDocument, gate: Gate, diags: Diagnostics) -> list[Path]:
+    declared = doc.data.get("texts")
+    meta_path = root / METADATA_FILE
+    if not isinstance(declared, list):
+        return sorted(p for p in root.glob("*.md") if p.is_file())
+    paths: list[Path] = []
+    line = doc.line_of(("texts",))
+    for ref in declared:
+        if not isinstance(ref, str):
+            continue
+        try:
+            path = gate.reference(ref, root)
+        except Refused as exc:
+            diags.error(meta_path, line, f"texts: {exc}", exc.hint)
+            continue
+        if path in paths:
+            diags.error(meta_path, line, f"texts: '{ref}' is listed twice")
+            continue
+        paths.append(root / ref)
+    return paths
+
+
+def _split_front_matter(source: str) -> tuple[str | None, str, int]:
+    """TOML front matter between +++ lines at the top; returns (front, body, body's line offset)."""
+    lines = source.split("\n")
+    if not lines or lines[0].strip() != "+++":
+        return None, source, 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "+++":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 1
+    return None, source, 0
+
+
+def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, gate: Gate,
+                  captions: dict[Path, _Caption], photos: dict[Path, Photo],
+                  seen_ids: dict[str, tuple[Path, int | None]],
+                  links: list[tuple[Path, str, int | None]], diags: Diagnostics,
+                  referenced: set[Path] | None = None) -> Article | None:
+    source = read_text(path, diags, missing_hint="check the name under texts = [...] in publication.toml")
+    if source is None:
+        return None
+    if not source.strip():
+        diags.error(path, 1, "the text is empty", "write the text, or remove the file from texts")
+        return None
+    front_src, body, offset = _split_front_matter(source)
+    front: dict = {}
+    if front_src is None and source.split("\n", 1)[0].strip() == "+++":  # else printed as text
+        diags.error(path, 1, "the front matter opened with +++ is never closed",
+                    "end it with a line +++ after its last key")
+    if front_src is not None:
+        try:
+            front_doc = parse(front_src)
+        except TomlSyntaxError as exc:
+            diags.error(path, (exc.line or 0) + 1, f"invalid TOML front matter: {exc.message}",
+                        exc.hint or "front matter is TOML between two +++ lines")
+        else:
+            front_doc.lines = {k: v + 1 for k, v in front_doc.lines.items()}
+            front = check_table(front_doc, (), front_doc.data, FRONT_MATTER, path, diags)
+
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    article_id = front.get("id") or slugify(path.stem) or f"text-{len(seen_ids)}"
+    if article_id in RESERVED_IDS:
+        diags.error(path, 1, f"the text's id '{article_id}' is taken by the edition's own {article_id} page",
+                    f'give the text another id: id = "{article_id}-text" in its front matter, or rename the file')
+    lang = front.get("lang", "")
+    parsed = read_markdown(body, article_id, lang or metadata.language, offset)
+    for problem in parsed.problems:
+        diags.error(path, problem.line, problem.message, problem.hint)
+    links.extend((path, href, line) for href, line in parsed.links)
+
+    blocks: list[Node] = []
+    for block in parsed.blocks:
+        if isinstance(block, ImageRef):
+            if referenced is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", block.src):
+                referenced.add(path.parent / block.src)  # no "photo not used" warning on a broken one
+            figure = _figure(block, path, gate, captions, photos, diags, len(blocks))
+            if figure is not None:
+                blocks.append(figure)
+        else:
+            blocks.append(block)
+
+    title = front.get("title", "")
+    headings = list(parsed.headings)
+    if not title and blocks and isinstance(blocks[0], Element) and blocks[0].tag == "h1":
+        title = headings.pop(0).text
+        blocks.pop(0)
+    if not title:
+        if only_text:
+            title = metadata.title
+        else:
+            diags.error(path, 1, "the text has no title",
+                        'add front matter with title = "…", or start with a "# Heading" line')
+    blocks, headings = _normalise_headings(blocks, headings)
+
+    for anchor, line in [(article_id, 1), *parsed.ids]:
+        if anchor in seen_ids:
+            other, other_line = seen_ids[anchor]
+            where = diags.display_path(other) + (f":{other_line}" if other_line else "")
+            diags.error(path, line, f"duplicate id '{anchor}' (first used at {where})",
+                        "ids and anchors must be unique across the manuscript")
+        else:
+            seen_ids[anchor] = (path, line)
+    return Article(
+        id=article_id, source=rel, title=title, subtitle=front.get("subtitle", ""),
+        standfirst=front.get("standfirst", ""), byline=front.get("byline", ""),
+        language=lang, blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
+        headings=tuple(headings),
+    )
+
+
+def _normalise_headings(blocks: list[Node], headings: list[Heading]) -> tuple[list[Node], list[Heading]]:
+    """Maps the heading levels used in a text onto h2, h3… with no gaps (h1 is the text's title)."""
+    used = sorted({h.level for h in headings})
+    mapping = {level: min(index + 2, 6) for index, level in enumerate(used)}
+    if all(mapping[level] == level for level in used):
+        return blocks, headings
+    new_blocks: list[Node] = []
+    for block in blocks:
+        if isinstance(block, Element) and block.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            block = Element(f"h{mapping[int(block.tag[1])]}", block.attrs, block.children, block.line)
+        new_blocks.append(block)
+    return new_blocks, [Heading(mapping[h.level], h.text, h.id) for h in headings]
+
+
+def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Caption],
+            photos: dict[Path, Photo], diags: Diagnostics, index: int) -> Figure | None:
+    try:
+        path = gate.reference(ref.src, text_path.parent)
+    except Refused as exc:
+        diags.error(text_path, ref.line, f"photo: {exc}", exc.hint)
+        return None
+    if path.suffix.lower() not in PHOTO_SUFFIXES:
+        diags.error(text_path, ref.line, f"'{ref.src}' is not a photo (.jpg, .jpeg or .png)")
+        return None
+    caption = captions.get(path)
+    if caption is not None:
+        caption.used = True
+    if path not in photos:
+        photo = _photo(path, ref, text_path, caption, diags)
+        if photo is None:
+            return None
+        photos[path] = photo
+    photo = photos[path]
+    stem = slugify(Path(photo.name).stem) or "photo"
+    return Figure(photo, f"fig-{stem}-{index}", ref.line)
+
+
+def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
+           diags: Diagnostics) -> Photo | None:
+    root = diags.root.resolve()
+    name = path.relative_to(root).as_posix()
+    values = caption.values if caption else {}
+    alt = values.get("alt") or ref.alt
+    if not alt:
+        where = (caption.source, caption.line) if caption else (text_path, ref.line)
+        diags.error(*where, f"photo '{name}' has no alt text",
+                    f"describe what it shows: alt = \"…\" in its entry of {_captions_hint(path, root)}")
+    try:
+        info = probe(path)
+    except PhotoProblem as exc:
+        diags.error(text_path, ref.line, f"photo '{name}': {exc}", exc.hint)
+        return None
+    if not alt:
+        return None
+    return Photo(
+        name=name, path=path, caption=plain_text(caption.nodes) if caption else "",
+        credit=values.get("credit", ""),
+        alt=alt, placement=values.get("placement", "inline"), width_px=info.width,
+        height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
+        min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
+        caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
+    )
+
+
+def _captions_hint(path: Path, root: Path) -> str:
+    return (path.parent / CAPTIONS_FILE).relative_to(root).as_posix()
+
+
+def _walk(root: Path) -> list[Path]:
+    found: list[Path] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name in IGNORED_DIRS and folder == root:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                stack.append(entry)
+            elif entry.is_file():
+                found.append(entry)
+    return sorted(found)
+
+
+def _read_captions(root: Path, gate: Gate, diags: Diagnostics, language: str = "en") -> dict[Path, _Caption]:
+    captions: dict[Path, _Caption] = {}
+    for path in (p for p in _walk(root) if p.name == CAPTIONS_FILE):
+        source = read_text(path, diags)
+        if source is None:
+            continue
+        try:
+            doc = parse(source)
+        except TomlSyntaxError as exc:
+            diags.error(path, exc.line, f"invalid TOML: {exc.message}",
+                        exc.hint or '[["photo.jpg"]] tables with caption, credit and alt', column=exc.column)
+            continue
+        for name, entry in doc.data.items():
+            line = doc.line_of((name,))
+            values = check_table(doc, (name,), entry, CAPTION, path, diags)
+            try:
+                target = gate.reference(name, path.parent)
+            except Refused as exc:
+                diags.error(path, line, f"caption for '{name}': {exc}", exc.hint)
+                continue
+            nodes = _caption_nodes(values.get("caption", ""), language, path,
+                                   doc.line_of((name, "caption")) or line, diags)
+            captions[target] = _Caption(path, name, values, line, nodes=nodes)
+    return captions
+
+
+def _caption_nodes(caption: str, language: str, path: Path, line: int | None,
+                   diags: Diagnostics) -> tuple[Node, ...]:
+    """A caption's inline Markdown ([つばさ橋]{lang=ja}, *emphasis*) as nodes: one paragraph, no blocks."""
+    if not caption:
+        return ()
+    parsed = read_markdown(caption, "caption", language)
+    for problem in parsed.problems:
+        diags.error(path, line, f"caption: {problem.message}", problem.hint)
+    blocks = parsed.blocks
+    if (len(blocks) != 1 or not isinstance(blocks[0], Element) or blocks[0].tag != "p"
+            or parsed.footnotes or any(isinstance(n, NoteRef) for n in blocks[0].children)):
+        diags.error(path, line, "caption: a caption is one paragraph of text",
+                    "use inline Markdown only: *emphasis*, **strong**, [name]{lang=ja}; no lists, "
+                    "headings, photos or footnotes")
+        return (Text(caption),)
+    return blocks[0].children
+
+
+def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics,
+           line: int | None = None) -> Path | None:
+    if metadata.cover is None:
+        return None
+    meta_path = root / METADATA_FILE
+    try:
+        path = gate.reference(metadata.cover.as_posix(), root)
+        probe(path)
+    except Refused as exc:
+        diags.error(meta_path, line, f"cover: {exc}", exc.hint)
+        return None
+    except PhotoProblem as exc:
+        diags.error(meta_path, line, f"cover: {exc}", exc.hint)
+        return None
+    return path
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_REFERENCE = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def _check_styles(root: Path, gate: Gate, diags: Diagnostics) -> None:
+    """The manuscript's own styles/ is read by WeasyPrint and EbookLib directly: vet it here first."""
+    folder = root / "styles"
+    if not folder.is_dir():
+        return
+    for path in _walk_all(folder):
+        try:
+            gate.admit(path)
+        except Refused as exc:
+            diags.error(path, None, str(exc), exc.hint)
+            continue
+        if path.suffix.lower() == ".css":
+            _check_css(path, gate, diags)
+        elif path.suffix.lower() in (".html", ".xhtml") and "templates" in path.relative_to(folder).parts:
+            _check_template(path, diags)
+
+
+def _walk_all(folder: Path) -> list[Path]:
+    """Every file under a folder, symlinks included (they are what the gate must see)."""
+    found: list[Path] = []
+    for entry in sorted(folder.rglob("*")):
+        if entry.is_symlink() or entry.is_file():
+            found.append(entry)
+    return found
+
+
+# Attributes that make a reader load something (src, srcset, poster, data, a stylesheet <link>), given a
+# URL with a scheme: the EPUB would carry it and a reading system fetch it.
+_TEMPLATE_RESOURCE = re.compile(
+    r"""(?:\b(?:src|srcset|poster|data|xlink:href)|<link\b[^>]*\bhref)\s*=\s*["']?\s*"""
+    r"""(?P<url>[a-zA-Z][a-zA-Z0-9+.-]+:[^"'\s>]*)""", re.I)
+
+
+def _check_template(path: Path, diags: Diagnostics) -> None:
+    """A manuscript's own template is part of the manuscript: a syntax error in it is the author's to fix."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    source = read_text(path, diags)
+    if source is None:
+        return
+    try:
+        Environment().parse(source)
+    except TemplateSyntaxError as exc:
+        diags.error(path, exc.lineno, f"template: {exc.message}",
+                    "compare with the default template of the same name in styles/templates/")
+    for match in _TEMPLATE_RESOURCE.finditer(source):
+        url = match.group("url")
+        if not url.lower().startswith("data:"):
+            line = source.count("\n", 0, match.start()) + 1
+            diags.error(path, line, f"template: the resource '{url}' would be fetched, but builds are offline",
+                        "put the file in the manuscript's styles/ and refer to it by a relative path")
+
+
+def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:
+    source = read_text(path, diags)
+    if source is None:
+        return
+    source = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source)
+    for match in _CSS_REFERENCE.finditer(source):
+        ref = next(g for g in match.groups() if g is not None).strip()
+        if not ref or ref.startswith("#") or ref.lower().startswith("data:"):
+            continue
+        line = source.count("\n", 0, match.start()) + 1
+        column = match.start() - (source.rfind("\n", 0, match.start()) + 1) + 1
+        try:
+            gate.reference(ref, path.parent)
+        except Refused as exc:
+            diags.error(path, line, f"stylesheet: {exc}", exc.hint, column=column)
+
+
+def _warn_unused_photos(root: Path, used: set[Path], diags: Diagnostics) -> None:
+    resolved = {p.resolve() for p in used}
+    for path in _walk(root):
+        if path.suffix.lower() in PHOTO_SUFFIXES and path.resolve() not in resolved:
+            diags.warning(path, None, "photo is not used by any text",
+                          "place it with ![](…) in a text, or move it out of the manuscript")
+

@@ -1,0 +1,451 @@
+"""Reads one Markdown text (CommonMark + footnotes, tables, attributes, containers) into model nodes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attrs
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
+from publish.model.text import slugify
+
+ASIDE_KINDS = ("pullquote", "sidebar")
+ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
+LINK_SCHEMES = ("http:", "https:", "mailto:")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_ID = re.compile(r"^[A-Za-z][\w.-]*$")
+# A run of this many characters with no space cannot be set on a line. Scripts written without
+# spaces between words (CJK, Thai, Lao, Myanmar, Khmer) break anywhere, so they never count.
+MAX_WORD = 500
+_LONG_WORD = re.compile(
+    r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
+_HEADING_ID = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
+_UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+# Quotation marks by language, as the typographer's smart quotes need them.
+QUOTES = {
+    "en": "“”‘’",
+    "de": "„“‚‘",
+    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
+    "es": "«»“”",
+    "it": "«»“”",
+    "nl": "“”‘’",
+    "pt": "«»“”",
+    "ru": "«»„“",
+    "ja": "「」『』",
+    "zh": "“”‘’",
+    "km": "«»“”",
+}
+
+_HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BLOCK_TAGS = {
+    "paragraph": "p", "blockquote": "blockquote", "bullet_list": "ul", "ordered_list": "ol",
+    "list_item": "li", "table": "table", "thead": "thead", "tbody": "tbody", "tr": "tr",
+    "th": "th", "td": "td",
+}
+_INLINE_TAGS = {"em": "em", "strong": "strong", "s": "s", "span": "span"}
+
+
+def make_parser(language: str) -> MarkdownIt:
+    quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+    md = MarkdownIt("commonmark", {"typographer": True, "html": True, "quotes": quotes})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
+    for kind in ASIDE_KINDS:
+        md.use(container_plugin, kind)
+    # markdown-it turns links it deems unsafe (file:, javascript:, data:) into plain text without a word;
+    # we let them through so the reader refuses them with a diagnostic the author can act on.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    _report_lost_nesting(md)
+    _strict_attribute_lines(md)
+    return md
+
+
+def _strict_attribute_lines(md: MarkdownIt) -> None:
+    """A line is an attribute block only when all of it is attributes: the plugin alone would swallow
+    a paragraph such as "{% if x %}y{% endif %}" without a trace."""
+    ruler = md.block.ruler
+    rule = ruler.__rules__[ruler.__find__("attr")]
+    original = rule.fn
+
+    def strict(state, start: int, end: int, silent: bool) -> bool:  # type: ignore[no-untyped-def]
+        begin = state.bMarks[start] + state.tShift[start]
+        line = state.src[begin:state.eMarks[start]].rstrip(" \t")
+        try:
+            stop, attrs = parse_attrs(line)
+        except ParseError:
+            return False
+        if stop != len(line) - 1 or not attrs:
+            return False
+        return original(state, start, end, silent)
+
+    ruler.at("attr", strict, {"alt": list(rule.alt)})
+
+
+def _report_lost_nesting(md: MarkdownIt) -> None:
+    """markdown-it silently drops what lies deeper than maxNesting; record where, so we can say so."""
+    tokenize = md.block.tokenize
+
+    def guarded(state, start: int, end: int) -> None:  # type: ignore[no-untyped-def]
+        if state.level >= state.md.options.maxNesting and state.skipEmptyLines(start) < end:
+            state.env.setdefault("too_deep", []).append(state.skipEmptyLines(start))
+        tokenize(state, start, end)
+
+    md.block.tokenize = guarded  # type: ignore[method-assign]
+
+
+@dataclass
+class Problem:
+    line: int | None
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class ImageRef:
+    src: str
+    alt: str
+    line: int | None
+
+
+@dataclass
+class ParsedText:
+    blocks: list[Node | ImageRef] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    ids: list[tuple[str, int | None]] = field(default_factory=list)
+    links: list[tuple[str, int | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Reader:
+    """Turns a Markdown string into blocks; images stay references for the loader to resolve."""
+
+    def __init__(self, source: str, article_id: str, language: str, line_offset: int = 0):
+        self.source_lines = source.splitlines()
+        self.article_id = article_id
+        self.language = language
+        self.offset = line_offset
+        self.result = ParsedText()
+        self._heading_ids: set[str] = set()
+
+    def read(self, source: str) -> ParsedText:
+        md = make_parser(self.language)
+        env: dict = {}
+        tree = SyntaxTreeNode(md.parse(source, env))
+        lost = env.get("too_deep", [])
+        if lost:
+            self._problem(lost[0] + 1 + self.offset,
+                          "lists and quotes are nested too deeply; the text from here on would be lost",
+                          "nest lists and quotes at most 8 levels deep")
+        for label, index in env.get("footnotes", {}).get("refs", {}).items():
+            if index == -1:
+                name = label.removeprefix(":")
+                self._problem(self._find_line(f"[^{name}]:", 1 + self.offset),
+                              f"footnote [^{name}] is never referenced in the text",
+                              f"cite it with [^{name}] where it belongs, or delete it")
+        for child in tree.children:
+            if child.type == "footnote_block":
+                self._footnotes(child)
+            else:
+                block = self._block(child, None)
+                if block is not None:
+                    self.result.blocks.append(block)
+        return self.result
+
+    # Helpers ------------------------------------------------------------------
+
+    def _line(self, node: SyntaxTreeNode, fallback: int | None) -> int | None:
+        if node.map:
+            return node.map[0] + 1 + self.offset
+        return fallback
+
+    def _find_line(self, needle: str, start: int | None) -> int | None:
+        """The line where an inline construct's text occurs, searching from its block's line."""
+        if start is None:
+            return None
+        for index in range(start - 1 - self.offset, len(self.source_lines)):
+            if index >= 0 and needle in self.source_lines[index]:
+                return index + 1 + self.offset
+        return start
+
+    def _problem(self, line: int | None, message: str, hint: str = "") -> None:
+        self.result.problems.append(Problem(line, message, hint))
+
+    def _attrs(self, given: dict, line: int | None) -> tuple[tuple[str, str], ...]:
+        attrs: list[tuple[str, str]] = []
+        for name, value in given.items():
+            value = str(value)
+            if name not in ALLOWED_ATTRS:
+                self._problem(line, f"attribute '{name}' is not allowed",
+                              "only id, class, lang and dir may be set in {…}")
+                continue
+            if name == "lang" and not _LANGUAGE.match(value):
+                self._problem(line, f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}')
+                continue
+            if name == "id":
+                if not _ID.match(value):
+                    self._problem(line, f"'{value}' is not a valid id",
+                                  "start with a letter; use letters, digits, - and _")
+                    continue
+                self.result.ids.append((value, line))
+            if name == "dir" and value not in ("ltr", "rtl", "auto"):
+                self._problem(line, f"dir must be ltr, rtl or auto, not '{value}'")
+                continue
+            attrs.append((name, value))
+        return tuple(attrs)
+
+    # Blocks ---------------------------------------------------------------------
+
+    def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | None:
+        line = self._line(node, parent_line)
+        kind = node.type
+        if kind == "heading":
+            return self._heading(node, line)
+        if kind == "paragraph":
+            image = self._lone_image(node, line)
+            if image is not None:
+                return image
+            self._stray_fence(node, line)
+        if kind in _BLOCK_TAGS:
+            children = self._children(node, line)
+            return Element(_BLOCK_TAGS[kind], self._block_attrs(node, line), children, line)
+        if kind.startswith("container_"):
+            aside_kind = kind.removeprefix("container_")
+            if not node.nester_tokens.closing.markup:  # the rest of the text would become the aside
+                self._problem(line, f"'::: {aside_kind}' is never closed",
+                              "end it with a line ':::'")
+            children = tuple(c for c in (self._block(c, line) for c in node.children)
+                             if c is not None)
+            if any(isinstance(c, ImageRef) for c in children):
+                self._problem(line, f"a photo cannot stand inside a {aside_kind}")
+                children = tuple(c for c in children if not isinstance(c, ImageRef))
+            if aside_kind == "pullquote" and _has_link_or_note(children):
+                self._problem(line, "a pull quote cannot hold a link or a footnote",
+                              "a pull quote repeats the text and screen readers skip it; "
+                              "put the link or the note in the text it repeats")
+            return Aside(aside_kind, _mark_attribution(children), line)  # type: ignore[arg-type]
+        if kind in ("fence", "code_block"):
+            code = Element("code", (), (Text(node.content),), line)
+            return Element("pre", (), (code,), line)
+        if kind == "hr":
+            return Element("hr", (), (), line)
+        if kind == "html_block":
+            self._raw_html(node.content, line)
+            return None
+        if kind == "footnote_anchor":  # the back link; templates draw their own
+            return None
+        if kind == "inline":
+            return Element("p", (), self._inlines(node, line), line)
+        self._problem(line, f"unsupported Markdown construct '{kind}'")
+        return None
+
+    def _stray_fence(self, node: SyntaxTreeNode, line: int | None) -> None:
+        """A ':::' line markdown-it left as text: an aside kind we do not have, or a fence closing
+        nothing (an aside nested in another closed the outer one). Printed, it reads as a typo."""
+        first = self.source_lines[node.map[0]].strip() if node.map else ""
+        if not first.startswith(":::"):
+            return
+        kind = first.lstrip(":").strip()
+        if kind:
+            self._problem(line, f"unknown block '::: {kind}'",
+                          f"the blocks are {', '.join('::: ' + k for k in ASIDE_KINDS)}")
+        else:
+            self._problem(line, "a ':::' that closes nothing",
+                          "delete it; an aside inside another needs a longer fence: :::: sidebar … ::::")
+
+    def _block_attrs(self, node: SyntaxTreeNode, line: int | None) -> tuple[tuple[str, str], ...]:
+        attrs = {k: v for k, v in (node.attrs or {}).items() if k != "style"}
+        if node.type in ("th", "td"):
+            style = (node.attrs or {}).get("style", "")
+            align = re.search(r"text-align:\s*(left|right|center)", str(style))
+            result = (("class", f"align-{align.group(1)}"),) if align else ()
+            return result
+        if node.type == "ordered_list":
+            start = attrs.pop("start", None)
+            clean = self._attrs(attrs, line)
+            return ((("start", str(start)),) if start not in (None, 1, "1") else ()) + clean
+        return self._attrs(attrs, line)
+
+    def _children(self, node: SyntaxTreeNode, line: int | None) -> tuple[Node, ...]:
+        out: list[Node] = []
+        for child in node.children:
+            if child.type == "inline":
+                out.extend(self._inlines(child, line))
+                continue
+            block = self._block(child, line)
+            if isinstance(block, ImageRef):
+                self._problem(block.line, "a photo must stand in its own paragraph, not inside a list, quote or table")
+            elif block is not None:
+                out.append(block)
+        return tuple(out)
+
+    def _heading(self, node: SyntaxTreeNode, line: int | None) -> Element:
+        level = _HEADING_TAGS[node.tag]
+        children = self._inlines(node.children[0], line) if node.children else ()
+        given = dict(node.attrs or {})
+        last = children[-1] if children else None
+        trailing = _HEADING_ID.search(last.text) if isinstance(last, Text) else None
+        if trailing and isinstance(last, Text):  # "## Heading {#my-id}", as Pandoc writes it
+            children = (*children[:-1], Text(last.text[:trailing.start()]))
+            given["id"] = trailing.group(1)
+        text = plain_text(children)
+        if not text:  # it would be an empty entry in the contents and the EPUB's navigation
+            self._problem(line, "a heading without text", "write the heading, or remove the # marks")
+        attrs = dict(self._attrs(given, line))
+        if "id" not in attrs:
+            base = f"{self.article_id}--{slugify(text) or 'section'}"
+            anchor, n = base, 2
+            while anchor in self._heading_ids:
+                anchor, n = f"{base}-{n}", n + 1
+            attrs["id"] = anchor
+            self.result.ids.append((anchor, line))
+        self._heading_ids.add(attrs["id"])
+        self.result.headings.append(Heading(level, text, attrs["id"]))
+        return Element(f"h{level}", tuple(attrs.items()), children, line)
+
+    def _lone_image(self, node: SyntaxTreeNode, line: int | None) -> ImageRef | None:
+        inline = node.children[0] if node.children else None
+        if inline is None:
+            return None
+        meaningful = [c for c in inline.children
+                      if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
+        if len(meaningful) == 1 and meaningful[0].type == "image":
+            image = meaningful[0]
+            src = str(image.attrs.get("src", ""))
+            extra = {k: v for k, v in image.attrs.items() if k not in ("src", "alt", "title")}
+            if extra:
+                self._problem(line, f"attributes {sorted(extra)} are not read on photos",
+                              "set placement, caption, credit and alt in the captions file")
+            return ImageRef(src, plain_text(self._inlines(image, line)), self._find_line(src, line))
+        return None
+
+    def _footnotes(self, block: SyntaxTreeNode) -> None:
+        for note in block.children:
+            number = note.meta["id"] + 1
+            line = None
+            children: list[Node] = []
+            for child in note.children:
+                line = line or self._line(child, None)
+                converted = self._block(child, line)
+                if isinstance(converted, ImageRef):
+                    self._problem(converted.line, "a photo cannot stand inside a footnote")
+                elif converted is not None:
+                    children.append(converted)
+            self.result.footnotes.append(Footnote(self._note_id(number), number, tuple(children)))
+
+    def _note_id(self, number: int) -> str:
+        return f"{self.article_id}-fn{number}"
+
+    # Inlines ------------------------------------------------------------------
+
+    def _inlines(self, node: SyntaxTreeNode, line: int | None) -> tuple[Node, ...]:
+        out: list[Node] = []
+        for child in node.children:
+            kind = child.type
+            if kind == "text":
+                self._check_text(child.content, line)
+                out.append(Text(child.content))
+            elif kind == "softbreak":
+                out.append(Text("\n"))
+            elif kind == "hardbreak":
+                out.append(Element("br"))
+            elif kind == "code_inline":
+                out.append(Element("code", (), (Text(child.content),)))
+            elif kind in _INLINE_TAGS:
+                attrs = self._attrs(child.attrs or {}, line)
+                out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
+            elif kind == "link":
+                out.append(self._link(child, line))
+            elif kind == "image":
+                src = str(child.attrs.get("src", ""))
+                self._problem(self._find_line(src, line),
+                              "a photo must stand in its own paragraph",
+                              "put a blank line before and after ![](…)")
+            elif kind == "footnote_ref":
+                number = child.meta["id"] + 1
+                out.append(NoteRef(self._note_id(number), number, child.meta.get("subId", 0)))
+            elif kind == "footnote_anchor":
+                continue
+            elif kind == "html_inline":
+                self._raw_html(child.content, self._find_line(child.content, line))
+            else:
+                self._problem(line, f"unsupported Markdown construct '{kind}'")
+        return tuple(out)
+
+    def _check_text(self, text: str, line: int | None) -> None:
+        """Pasted data and broken footnote calls are almost always mistakes the author wants to hear of."""
+        word = _LONG_WORD.search(text)
+        if word:
+            self._problem(self._find_line(word.group()[:40], line),
+                          f"a word of {len(word.group())} characters without a space cannot be set on a line",
+                          "break it with spaces, or remove it if it was pasted by mistake")
+        for note in _UNDEFINED_NOTE.finditer(text):
+            self._problem(self._find_line(note.group(), line),
+                          f"footnote [^{note.group(1)}] is cited but never defined",
+                          f"add a line '[^{note.group(1)}]: the note' below the text")
+
+    def _link(self, node: SyntaxTreeNode, line: int | None) -> Node:
+        href = str(node.attrs.get("href", ""))
+        children = self._inlines(node, line)
+        where = self._find_line(href, line)
+        lowered = href.lower()
+        if href.startswith("#") or not re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
+            self.result.links.append((href, where))
+        elif not lowered.startswith(LINK_SCHEMES):
+            self._problem(where, f"links with '{href.split(':', 1)[0]}:' are not allowed",
+                          "link to http(s): or mailto: addresses, or to #anchors in the manuscript")
+            return Element("span", (), children)
+        return Element("a", (("href", href),), children)
+
+    def _raw_html(self, content: str, line: int | None) -> None:
+        if any(p.line == line and p.message.startswith("raw HTML") for p in self.result.problems):
+            return  # one report per line: <a href…> and its </a> are one mistake
+        snippet = content.strip().splitlines()[0][:60] if content.strip() else content
+        self._problem(line, f"raw HTML is not allowed: {snippet}",
+                      "write it in Markdown: *emphasis*, **strong**, [text]{lang=ja}, ::: pullquote")
+
+
+def plain_text(nodes: tuple[Node, ...] | list[Node]) -> str:
+    parts: list[str] = []
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Text):
+            parts.append(node.text.replace("\n", " "))
+        elif isinstance(node, (Element, Aside)):
+            stack.extend(reversed(node.children))
+    return "".join(parts).strip()
+
+
+def _has_link_or_note(nodes: tuple[Node, ...]) -> bool:
+    """Links and note calls in content hidden from screen readers (aria-hidden) cannot be reached."""
+    for node in nodes:
+        if isinstance(node, NoteRef) or (isinstance(node, Element) and node.tag == "a"):
+            return True
+        if isinstance(node, (Element, Aside)) and _has_link_or_note(node.children):
+            return True
+    return False
+
+
+def _mark_attribution(children: tuple[Node, ...]) -> tuple[Node, ...]:
+    """A last paragraph opening with a dash is the quotation's attribution."""
+    if len(children) > 1 and isinstance(children[-1], Element) and children[-1].tag == "p":
+        last = children[-1]
+        if plain_text(last.children).startswith(("—", "–", "―")):
+            marked = Element("p", (*last.attrs, ("class", "attribution")), last.children, last.line)
+            return (*children[:-1], marked)
+    return children
+
+
+def read_markdown(source: str, article_id: str, language: str, line_offset: int = 0) -> ParsedText:
+    return Reader(source, article_id, language, line_offset).read(source)
+

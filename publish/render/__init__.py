@@ -1,0 +1,1 @@
+"""Shared rendering: the document model and styles/ templates become the HTML every edition starts from."""
