@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-
 PACKAGE = Path(__file__).resolve().parent.parent / "publish"
 # WeasyPrint's public API: what any stage may import; everything else of WeasyPrint lives in publish/engine.
 WEASYPRINT_PUBLIC = {"weasyprint"}
@@ -117,9 +116,10 @@ def test_only_the_engine_reaches_past_weasyprints_public_api() -> None:
 
 def test_each_folder_is_small_enough_to_hold_in_your_head() -> None:
     counts: dict[str, int] = {}
-    for name in _modules():
-        package = name.rsplit(".", 1)[0] if not _modules()[name].name == "__init__.py" else name
-        counts[package] = counts.get(package, 0) + (0 if _modules()[name].name == "__init__.py" else 1)
+    for name, path in _modules().items():
+        if path.name != "__init__.py":
+            package = name.rsplit(".", 1)[0]
+            counts[package] = counts.get(package, 0) + 1
     assert {package: count for package, count in counts.items() if count > MAX_MODULES} == {}
 
 

@@ -178,7 +178,7 @@ def _laid_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _build(root: Path, output: Path) -> bytes:
-    from publish.build.cache import cached_build
+    from publish.build.pipeline import build as cached_build
     from publish.runtime.jobs import layout_jobs
 
     with layout_jobs(1):
@@ -271,9 +271,9 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
         original = archive.lay_out
         monkeypatch.setattr(archive, "lay_out", lambda *args, _mode=mode, _lay_out=original, **options:
                             _lay_out(*args, **options, whole=_mode == "whole"))
-        target = output / "book.archive.pdf"
+        target = output / "three-texts.archive.pdf"
         layout = archive.lay_out_archive(publication, styles, "2020-09-13T12:26:40Z", Diagnostics(root))
-        epub = output / "book.epub"
+        epub = output / "three-texts.epub"
         epub.write_bytes(b"stand-in for the EPUB the archive carries")
         claims[mode] = archive.write_archive(layout, publication, target, when, epub)
         monkeypatch.setattr(archive, "lay_out", original)
@@ -287,7 +287,7 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
 
 def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Print and archive parts are written differently; a build of both keeps both for the next."""
-    from publish.build.cache import cached_build
+    from publish.build.pipeline import build as cached_build
     from publish.runtime.jobs import layout_jobs
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])

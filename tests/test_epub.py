@@ -409,7 +409,8 @@ def test_fonts_are_embedded_subset_and_declared(varied: Varied) -> None:
     assert all(kind in ("font/ttf", "font/otf") for kind in fonts.values())
     assert "fonts/NotoSerif-Regular.ttf" in fonts and "fonts/NotoSerifCJKjp-Regular.otf" in fonts  # ja span
     assert not any("Khmer" in name for name in fonts)  # no Khmer text, no Khmer face
-    full = (Path(__file__).resolve().parent.parent / "publish" / "styles" / "fonts" / "NotoSerif-Regular.ttf").stat().st_size
+    fonts = Path(__file__).resolve().parent.parent / "publish" / "styles" / "fonts"
+    full = (fonts / "NotoSerif-Regular.ttf").stat().st_size
     assert len(book.files[book.opf_dir + "fonts/NotoSerif-Regular.ttf"]) < full / 4
     assert re.search(r"html\s*\{[^}]*font-family", css)  # generic fallbacks stay in the stacks
 

@@ -15,8 +15,9 @@ import pytest
 from conftest import MINIMAL_TOML, make_photo, run_publish, write_manuscript
 
 import publish
-from publish.build.cache import CACHE_DIR, cached_build
-from publish.build.pipeline import build
+import publish.build.pipeline as pipeline
+from publish.build.cache import CACHE_DIR
+from publish.build.pipeline import BuildResult, build
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1526256000"}
 
@@ -66,8 +67,24 @@ def epub_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     output = root / "out"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
-        cached_build(manuscript, output, ("epub",))
+        build(manuscript, output, ("epub",))
     return manuscript, output
+
+
+def _instead_of_the_build(monkeypatch: pytest.MonkeyPatch, run: Callable[[], object] | None = None) -> list[Path]:
+    """The manuscripts really built from now on (the cache answers the others); `run` replaces the build."""
+    runs: list[Path] = []
+    real = pipeline.make
+
+    def counting(manuscript: Path, *args: object, **options: object) -> BuildResult:
+        runs.append(manuscript)
+        if run is None:
+            return real(manuscript, *args, **options)
+        run()
+        return BuildResult()
+
+    monkeypatch.setattr(pipeline, "make", counting)
+    return runs
 
 
 def _portrait_image(book: zipfile.ZipFile) -> bool:
@@ -115,26 +132,22 @@ def test_cache_is_invalidated_when_an_input_changes(epub_build: tuple[Path, Path
     manuscript = shutil.copytree(epub_build[0], tmp_path / "feature")
     output = shutil.copytree(epub_build[1], tmp_path / "out")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
-    runs: list[Path] = []
-
-    def real_build() -> object:
-        runs.append(manuscript)
-        return build(manuscript, output, ("epub",))
+    runs = _instead_of_the_build(monkeypatch)
 
     before = (output / "a-small-feature.epub").read_bytes()
-    assert getattr(cached_build(manuscript, output, ("epub",), run=real_build), "cached", False)
+    assert build(manuscript, output, ("epub",)).cached
     assert runs == []  # unchanged copy: still a hit, even moved to another folder
 
     shows_change = change(manuscript, monkeypatch)
-    result = cached_build(manuscript, output, ("epub",), run=real_build)
-    assert runs == [manuscript] and not getattr(result, "cached", False)
+    result = build(manuscript, output, ("epub",))
+    assert runs == [manuscript] and not result.cached
     epub = output / "a-small-feature.epub"
     if shows_change is not None:
         assert epub.read_bytes() != before
         with zipfile.ZipFile(epub) as book:
             assert shows_change(book)
     # and the new state is cached in turn
-    assert getattr(cached_build(manuscript, output, ("epub",), run=real_build), "cached", False)
+    assert build(manuscript, output, ("epub",)).cached
     assert len(runs) == 1
 
 
@@ -198,7 +211,8 @@ def test_unreachable_dask_scheduler_is_reported_not_a_traceback(tmp_path: Path) 
     assert "Traceback" not in run.stderr
 
 
-def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path) -> None:
+def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from publish.runtime.store import derived_file
 
     manuscript = write_manuscript(tmp_path / "feature")
@@ -215,13 +229,14 @@ def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path) ->
         assert derive(photo, 300)[0] == photo.read_bytes()[:64] + b"300"
         return None
 
-    cached_build(manuscript, output, ("epub",), run=run)
+    _instead_of_the_build(monkeypatch, run)
+    build(manuscript, output, ("epub",))
     assert made == [300]
     _change_caption(manuscript, pytest.MonkeyPatch())  # the build runs again, the photo is unchanged
-    cached_build(manuscript, output, ("epub",), run=run)
+    build(manuscript, output, ("epub",))
     assert made == [300]
     make_photo(photo, size=(1200, 800))
-    cached_build(manuscript, output, ("epub",), run=run)
+    build(manuscript, output, ("epub",))
     assert made == [300, 300]
     assert len(list((output / CACHE_DIR / "derived").iterdir())) == 1  # the stale copy was pruned
     derive(photo, 300)  # outside a build nothing is kept or reused
@@ -229,7 +244,7 @@ def test_photo_derivatives_are_reused_until_the_photo_changes(tmp_path: Path) ->
 
 
 def test_font_subsets_are_reused_for_the_same_characters_and_nothing_is_remembered_as_nothing(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from publish.runtime.store import derived_bytes
 
     manuscript = write_manuscript(tmp_path / "feature")
@@ -249,5 +264,6 @@ def test_font_subsets_are_reused_for_the_same_characters_and_nothing_is_remember
         assert subset(font, {" "}) is None
         return None
 
-    cached_build(manuscript, output, ("epub",), run=run)
+    _instead_of_the_build(monkeypatch, run)
+    build(manuscript, output, ("epub",))
     assert calls == ["abc", " "]

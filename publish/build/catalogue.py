@@ -12,13 +12,14 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish.model.diagnostics import ManuscriptError
 from publish.model.text import human_size
-from publish.runtime.output import OutputBusy
+from publish.runtime.jobs import pool
+from publish.runtime.output import OutputBusy, OutputError
 
 METADATA_FILE = "publication.toml"
 
@@ -79,26 +80,29 @@ def output_folders(manuscripts: list[Path], output: Path) -> list[Path]:
 
 def build_one(manuscript: Path, output: Path, editions: tuple[str, ...]) -> Outcome:
     """One job of the catalogue; never raises, whatever the manuscript holds."""
-    from publish.build.cache import cached_build
+    from publish.build.pipeline import build
     from publish.runtime.jobs import layout_jobs
 
     started = time.monotonic()
     outcome = Outcome(manuscript, output, "built")
     try:
         with layout_jobs(1):  # the catalogue's processes already share the cores out
-            result = cached_build(manuscript, output, editions)
+            result = build(manuscript, output, editions)
     except ManuscriptError as exc:
         outcome.status = "manuscript errors"
         outcome.messages = [d.format() for d in exc.diagnostics]
     except OutputBusy as exc:
         outcome.status = "output busy"
         outcome.messages = [str(exc)]
+    except OutputError as exc:
+        outcome.status = "output problem"
+        outcome.messages = [str(exc)]
     except Exception as exc:  # a bug of ours, kept to this manuscript
         outcome.status = "internal error"
         outcome.messages = [f"{type(exc).__name__}: {exc}", traceback.format_exc()]
     else:
-        outcome.status = "up to date" if getattr(result, "cached", False) else "built"
-        outcome.messages = [d.format() for d in getattr(result, "warnings", [])]
+        outcome.status = "up to date" if result.cached else "built"
+        outcome.messages = [d.format() for d in result.warnings]
         outcome.editions = [(b.edition, str(b.path), b.size, b.pages) for b in result.built]
     outcome.seconds = time.monotonic() - started
     return outcome
@@ -132,9 +136,9 @@ def build_catalogue(manuscripts: list[Path], output: Path, editions: tuple[str, 
         for index, (manuscript, folder) in enumerate(zip(manuscripts, folders, strict=True)):
             finished(index, build_one(manuscript, folder, editions))
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(manuscripts))) as pool:
+        with pool(min(jobs, len(manuscripts))) as workers:
             futures: dict[Future[Outcome], int] = {
-                pool.submit(build_one, manuscript, folder, editions): index
+                workers.submit(build_one, manuscript, folder, editions): index
                 for index, (manuscript, folder) in enumerate(zip(manuscripts, folders, strict=True))}
             for future in as_completed(futures):
                 index = futures[future]

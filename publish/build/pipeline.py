@@ -1,34 +1,44 @@
-"""The pipeline, top to bottom: load the manuscript, lay it out, write the editions asked for."""
+"""The pipeline, top to bottom, for every command: load the manuscript, lay it out, write, commit.
+
+`publish pdf`, `epub`, `all`, `archive`, `deposit`, the preview and catalogue builds all run
+`build()`: the same checks, the same cache, the same edition bytes. A build writes its whole set of
+files (editions, report, record, bag) into a staging folder and commits them at once
+(runtime/output.py): the output folder holds the new set or the old one, never a mix. A build whose
+inputs did not change is answered from the cache (build/cache.py) through the same commit.
+Edition builders are imported only when their edition is asked for.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import os
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from publish.build.record import describe, describe_bag, write_build_record
-from publish.build.report import result_diagnostics as report_diagnostics
-from publish.build.report import write_report
-from publish.editions.archive.deposit import write_deposit
-from publish.editions.archive.pdfa import ArchiveReport, lay_out_archive, write_archive
-from publish.editions.epub.builder import build_epub
-from publish.editions.pagemap import PrintPage
-from publish.editions.print.layout import geometry_css, lay_out, print_pages, print_pages_for_epub, write_pdf
+from publish.build.cache import BuildCache, build_key
 from publish.manuscript.loader import load
 from publish.model.diagnostics import Diagnostic, Diagnostics
 from publish.model.document import EDITIONS, Publication
 from publish.model.editions import OutputFiles
 from publish.render.glyphs import check_glyphs
 from publish.render.styles import Styles
-from publish.runtime.output import atomic_path, locked
+from publish.runtime.clock import build_date
+from publish.runtime.folders import list_folder
+from publish.runtime.output import OutputError, locked, output_problem, staged
 from publish.runtime.progress import stage
+from publish.runtime.store import deriving_into, forget_hashes, prune_derived
+
+ORDER = ("pdf", "epub", "archive", "deposit")  # the order editions are made in: each may use the one before
 
 
 @dataclass
 class Built:
+    """One file the build made, as the command reports it."""
+
     edition: str
     path: Path
     size: int
@@ -37,101 +47,248 @@ class Built:
 
 @dataclass
 class BuildResult:
-    publication: Publication
+    """What a build made and said; a cache hit gives back the same, with `cached` set."""
+
     built: list[Built] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
-    report: Path | None = None  # the HTML report beside the editions (publish/report.py)
     preflight: list[str] = field(default_factory=list)  # one line per photo: ppi, colour, what print did
-    archive: ArchiveReport | None = None  # what the archival PDF claims (publish/archive.py)
-    deposit: Path | None = None  # the BagIt bag (publish/deposit.py)
-    record: Path | None = None  # the JSON build record beside the editions (publish/buildrecord.py)
+    report: Path | None = None  # the HTML report beside the editions (build/report.py)
+    record: Path | None = None  # the JSON build record beside the editions (build/record.py)
+    claims: str | None = None  # what the archival PDF claims (editions/archive/pdfa.py)
+    withheld: list[str] = field(default_factory=list)  # … and why a stronger claim was not made
+    deposit: Path | None = None  # the BagIt bag (editions/archive/deposit.py)
+    cached: bool = False
+
+    def as_dict(self, output: Path) -> dict:
+        def relative(path: Path | None) -> str | None:
+            return path.relative_to(output).as_posix() if path else None
+
+        return {"built": [{"edition": b.edition, "path": relative(b.path), "size": b.size, "pages": b.pages}
+                          for b in self.built],
+                "warnings": [d.as_dict() for d in self.warnings], "preflight": self.preflight,
+                "report": relative(self.report), "record": relative(self.record), "claims": self.claims,
+                "withheld": self.withheld, "deposit": relative(self.deposit)}
+
+    @classmethod
+    def from_dict(cls, data: dict, output: Path, cached: bool = False) -> BuildResult:
+        def absolute(name: str | None) -> Path | None:
+            return output / name if name else None
+
+        return cls([Built(b["edition"], output / b["path"], b["size"], b["pages"]) for b in data["built"]],
+                   [Diagnostic.from_dict(d) for d in data["warnings"]], list(data["preflight"]),
+                   absolute(data["report"]), absolute(data["record"]), data["claims"], list(data["withheld"]),
+                   absolute(data["deposit"]), cached)
 
 
-def build_date(publication: Publication) -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the publication date, never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    parts = [int(p) for p in publication.metadata.date.split("-")]
-    year, month, day = (parts + [1, 1])[:3]
-    return dt.datetime(year, month, day, tzinfo=dt.UTC)
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a build; `committed` says whether the new editions were already in place."""
+
+    def __init__(self, committed: bool):
+        super().__init__()
+        self.committed = committed
 
 
-def print_css(publication: Publication, styles: Styles) -> str:
-    """The print cascade as one file of @imports, in pdf.stylesheets' order, beside --keep-html's HTML.
-
-    So a designer (or the benchmark's WeasyPrint-alone floor) lays out exactly what publish lays out:
-    `weasyprint -s slug.print.css slug.print.html out.pdf`.
-    """
-    sheets = [p.as_uri() for name in ("fonts.css", "base.css") for p in styles.css(name)]
-    sheets.append("data:text/css;charset=utf-8," + quote(geometry_css(publication)))
-    sheets += [p.as_uri() for p in styles.css("print.css")]
-    return "".join(f'@import url("{sheet}");\n' for sheet in sheets)
+def check_folders(manuscript: Path, output: Path) -> None:
+    """The output folder may not be the manuscript or lie inside it: each build would archive the last."""
+    inside = manuscript.resolve()
+    if manuscript.is_dir() and (output.resolve() == inside or output.resolve().is_relative_to(inside)):
+        raise OutputError(f"the output folder {output} is inside the manuscript {manuscript}",
+                          "choose an output folder beside the manuscript, e.g. -o output next to it")
 
 
-def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
-          keep_html: bool = False, standard: str | None = None) -> BuildResult:
+def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS, keep_html: bool = False,
+          standard: str | None = None, use_cache: bool = True) -> BuildResult:
+    """Builds `editions` of the manuscript into `output`, or restores an identical earlier build."""
+    check_folders(manuscript, output)
+    editions = tuple(e for e in ORDER if e in editions)
+    forget_hashes()
+    stage("checking what changed since the last build")
+    listing = list_folder(manuscript, skip=(output,))
+    cache = BuildCache(output)
+    key = ""
+    if use_cache and not listing.outside:  # a link out of the manuscript is the loader's to refuse, every time
+        key = build_key(listing, editions, {"keep_html": keep_html, "standard": standard})
+    committed = False
+    try:
+        with locked(output):
+            if key and (entry := cache.lookup(key)) is not None:
+                if not cache.in_place(entry):
+                    with staged(output) as staging:
+                        cache.restore(entry, staging.folder)
+                        staging.commit()
+                committed = True
+                return BuildResult.from_dict(entry["result"], output, cached=True)
+            started = time.time_ns()
+            with staged(output) as staging, _disk_problems(output), \
+                    deriving_into(cache.derived if use_cache else None):
+                result = make(manuscript, output, staging.folder, editions, keep_html, standard)
+                written = {path.relative_to(staging.folder).as_posix(): output / path.relative_to(staging.folder)
+                           for path in sorted(staging.folder.rglob("*")) if path.is_file()}
+                staging.commit()
+                committed = True
+            if use_cache and "epub" in editions:
+                prune_derived(cache.derived, started)
+            if key:
+                with contextlib.suppress(OSError):  # a full disk must not fail a build that succeeded
+                    cache.store(key, result.as_dict(output), written)
+            return result
+    except KeyboardInterrupt:
+        raise Interrupted(committed) from None
+
+
+@contextlib.contextmanager
+def _disk_problems(output: Path) -> Iterator[None]:
+    """A full disk or a folder that cannot be written is the author's to fix (exit 2), not a bug of ours."""
+    try:
+        yield
+    except OSError as exc:
+        problem = output_problem(exc, output)
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...], keep_html: bool = False,
+         standard: str | None = None) -> BuildResult:
+    """The real build: every file written into `staging`, reported where the commit will put it in `output`."""
     stage("reading the manuscript")
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
     check_glyphs(publication, styles, diags)  # no tofu: every character has a font, or we stop here
     diags.raise_if_errors()
-    result = BuildResult(publication, warnings=diags.warnings)
-    when = build_date(publication)
-    created = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    files = OutputFiles(output, publication.slug)
-    pages: list[PrintPage] = []
-    with locked(output):
-        if "pdf" in editions:
-            stage("laying out the print edition")
-            layout = lay_out(publication, styles, created, diags, standard)  # preflight: may refuse
-            for url in layout.refused:  # a template or stylesheet reached out; the gate fetched nothing
-                diags.error(manuscript / "styles", None, f"the layout asked for '{url}', which was refused",
-                            "builds are offline and read only the manuscript folder and styles/")
-            diags.raise_if_errors()
-            pages = print_pages(layout)  # where each print page begins, for the EPUB's page-list
-            result.warnings = diags.warnings
-            result.preflight = [report.format() for report in layout.reports.values()]
-            if keep_html:
-                files.print_html.write_text(layout.html, encoding="utf-8")
-                files.print_css.write_text(print_css(publication, styles), encoding="utf-8")
-            stage("writing the PDF")
-            with atomic_path(files.pdf) as temp:
-                write_pdf(layout, publication, temp)
-            result.built.append(Built("pdf", files.pdf, files.pdf.stat().st_size, layout.page_count))
-        if "epub" in editions:
-            if "pdf" not in editions:
-                stage("paginating for the EPUB's page list")
-                pages = print_pages_for_epub(publication, styles, created, diags)
-                result.warnings = diags.warnings
-            stage("building the EPUB")
-            with atomic_path(files.epub) as temp:
-                build_epub(publication, styles, temp, when, pages)
-            result.built.append(Built("epub", files.epub, files.epub.stat().st_size))
-        if "archive" in editions:  # PDF/A-3 with the sources and the EPUB inside
-            own = Diagnostics(diags.root)  # print's layout may have said the same already: say it once
-            try:
-                layout = lay_out_archive(publication, styles, created, own)
-            finally:
-                diags.items.extend(d for d in own.items if d not in diags.items)
-            page_count = layout.page_count
-            with tempfile.TemporaryDirectory(prefix="publish-archive-") as scratch:
-                epub_file = files.epub
-                if "epub" not in editions:  # an archive-only build: the e-book it carries is made for it
-                    epub_file = Path(scratch) / files.epub.name
-                    build_epub(publication, styles, epub_file, when, pages or print_pages(layout))
-                with atomic_path(files.archive) as temp:
-                    result.archive = write_archive(layout, publication, temp, when, epub_file, exclude=(output,))
-            result.warnings = diags.warnings
-            result.built.append(Built("archive", files.archive, files.archive.stat().st_size, page_count))
-        if "deposit" in editions:  # the library's BagIt bag of every edition built above
-            result.deposit = write_deposit(output, publication,
-                                           [(b.edition, b.path, b.pages) for b in result.built], when)
-        outputs = [describe(b.edition, b.path, output) for b in result.built]
-        if result.deposit is not None:
-            outputs.append(describe_bag(result.deposit, output))
-        result.record = write_build_record(output, publication, when, outputs)
-        stage("writing the report")
-        result.report = write_report(publication, styles, output, manuscript, report_diagnostics(result),
-                                     when.date().isoformat(), preflight=result.preflight)
-    return result
+    job = _Job(publication, styles, diags, OutputFiles(staging, publication.slug),
+               OutputFiles(output, publication.slug), build_date(publication.metadata.date), standard)
+    if "pdf" in editions:
+        _print(job, keep_html)
+    if "epub" in editions:
+        _epub(job)
+    if "archive" in editions:
+        _archive(job, epub_built="epub" in editions)
+    if "deposit" in editions:
+        _deposit(job)
+    _record_and_report(job, manuscript)
+    return job.result
+
+
+@dataclass
+class _Job:
+    """One build in progress: what it reads, where it writes (`staged`), where that will be (`final`)."""
+
+    publication: Publication
+    styles: Styles
+    diags: Diagnostics
+    staged: OutputFiles
+    final: OutputFiles
+    when: dt.datetime
+    standard: str | None
+    pages: list = field(default_factory=list)  # where each print page begins, for the EPUB's page list
+    result: BuildResult = field(default_factory=BuildResult)
+    made: list[tuple[str, Path, int | None]] = field(default_factory=list)  # edition, staged file, pages
+
+    @property
+    def created(self) -> str:
+        return self.when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def add(self, edition: str, pages: int | None = None) -> None:
+        staged, final = self.staged.edition(edition), self.final.edition(edition)
+        self.made.append((edition, staged, pages))
+        self.result.built.append(Built(edition, final, staged.stat().st_size, pages))
+        self.result.warnings = self.diags.warnings
+
+
+def _print(job: _Job, keep_html: bool) -> None:
+    from publish.editions.print.layout import lay_out, print_pages, write_pdf
+
+    stage("laying out the print edition")
+    layout = lay_out(job.publication, job.styles, job.created, job.diags, job.standard)  # preflight: may refuse
+    for url in layout.refused:  # a template or stylesheet reached out; the gate fetched nothing
+        job.diags.error(job.publication.root / "styles", None, f"the layout asked for '{url}', which was refused",
+                        "builds are offline and read only the manuscript folder and styles/")
+    job.diags.raise_if_errors()
+    job.pages = print_pages(layout)
+    job.result.preflight = [report.format() for report in layout.reports.values()]
+    if keep_html:
+        job.staged.print_html.write_text(layout.html, encoding="utf-8")
+        job.staged.print_css.write_text(print_css(job.publication, job.styles), encoding="utf-8")
+    stage("writing the PDF")
+    page_count = layout.page_count
+    write_pdf(layout, job.publication, job.staged.pdf)
+    job.add("pdf", page_count)
+
+
+def _epub(job: _Job) -> None:
+    from publish.editions.epub.builder import build_epub
+
+    if not job.pages:
+        from publish.editions.print.layout import print_pages_for_epub
+
+        stage("paginating for the EPUB's page list")
+        job.pages = print_pages_for_epub(job.publication, job.styles, job.created, job.diags)
+    stage("building the EPUB")
+    build_epub(job.publication, job.styles, job.staged.epub, job.when, job.pages)
+    job.add("epub")
+
+
+def _archive(job: _Job, epub_built: bool) -> None:
+    """PDF/A-3 with the sources and the EPUB inside; an archive-only build makes the EPUB it carries."""
+    from publish.editions.archive.pdfa import lay_out_archive, write_archive
+    from publish.editions.print.layout import print_pages
+
+    stage("laying out the archive edition")
+    own = Diagnostics(job.diags.root)  # print's layout may have said the same already: say it once
+    try:
+        layout = lay_out_archive(job.publication, job.styles, job.created, own)
+    finally:
+        job.diags.items.extend(d for d in own.items if d not in job.diags.items)
+    page_count = layout.page_count
+    with tempfile.TemporaryDirectory(prefix="publish-archive-") as scratch:
+        epub = job.staged.epub
+        if not epub_built:
+            from publish.editions.epub.builder import build_epub
+
+            epub = Path(scratch) / job.staged.epub.name
+            build_epub(job.publication, job.styles, epub, job.when, job.pages or print_pages(layout))
+        stage("writing the archive edition")
+        report = write_archive(layout, job.publication, job.staged.archive, job.when, epub,
+                               exclude=(job.final.folder,))
+    job.result.claims, job.result.withheld = report.standard, list(report.withheld)
+    job.add("archive", page_count)
+
+
+def _deposit(job: _Job) -> None:
+    """The library's BagIt bag of every edition built above."""
+    from publish.editions.archive.deposit import write_deposit
+
+    stage("writing the deposit")
+    write_deposit(job.staged.folder, job.publication, job.made, job.when)
+    job.result.deposit = job.final.deposit
+
+
+def _record_and_report(job: _Job, manuscript: Path) -> None:
+    from publish.build.record import describe, describe_bag, write_build_record
+    from publish.build.report import write_report
+
+    outputs = [describe(edition, path, job.staged.folder) for edition, path, _ in job.made]
+    if job.result.deposit is not None:
+        outputs.append(describe_bag(job.staged.deposit, job.staged.folder))
+    write_build_record(job.staged.folder, job.publication, job.when, outputs)
+    job.result.record = job.final.record
+    stage("writing the report")
+    diagnostics = sorted(set(job.result.warnings), key=lambda d: (d.path, d.line or 0, d.column or 0, d.message))
+    if write_report(job.publication, job.styles, job.staged.folder, manuscript, diagnostics,
+                    job.when.date().isoformat(), preflight=job.result.preflight) is not None:
+        job.result.report = job.final.report
+
+
+def print_css(publication: Publication, styles: Styles) -> str:
+    """The print cascade as one file of @imports, in the layout's order, beside --keep-html's HTML.
+
+    So a designer (or the benchmark's WeasyPrint-alone floor) lays out exactly what publish lays out:
+    `weasyprint -s slug.print.css slug.print.html out.pdf`.
+    """
+    from publish.editions.print.layout import geometry_css
+
+    sheets = [p.as_uri() for name in ("fonts.css", "base.css") for p in styles.css(name)]
+    sheets.append("data:text/css;charset=utf-8," + quote(geometry_css(publication)))
+    sheets += [p.as_uri() for p in styles.css("print.css")]
+    return "".join(f'@import url("{sheet}");\n' for sheet in sheets)

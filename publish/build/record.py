@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from lxml import etree
 
 from publish.model.document import Publication
 from publish.model.editions import OutputFiles
+from publish.runtime.clock import date_source
 from publish.runtime.output import write_atomic
 from publish.runtime.store import file_hash
 from publish.runtime.toolchain import versions
@@ -97,12 +97,11 @@ def write_build_record(output: Path, publication: Publication, when: dt.datetime
                        outputs: list[OutputRecord]) -> Path:
     """Writes <slug>.build.json; its bytes change only when an output or a tool version changes."""
     meta = publication.metadata
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     record = {
         "format": FORMAT,
         "publication": {"title": meta.title, "identifier": meta.identifier, "date": meta.date},
         "build_date": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "build_date_source": "SOURCE_DATE_EPOCH" if epoch.isdigit() else "publication date",
+        "build_date_source": date_source(),
         "outputs": [o.as_dict() for o in sorted(outputs, key=lambda o: o.path)],
         "tools": versions(),
     }

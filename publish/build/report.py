@@ -15,7 +15,6 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from PIL import Image, ImageOps
@@ -155,17 +154,6 @@ def photo_of(diagnostic: Diagnostic, publication: Publication, manuscript: Path)
         if diagnostic.path == captions and photo.line is not None and diagnostic.line == photo.line:
             return photo
     return None
-
-
-def result_diagnostics(result: Any) -> list[Diagnostic]:
-    """Every diagnostic a build result carries (warnings, preflight findings…), once, in file order."""
-    found: set[Diagnostic] = set()
-    for value in vars(result).values():
-        if isinstance(value, list | tuple):
-            found.update(item for item in value if isinstance(item, Diagnostic))
-            found.update(item.diagnostic for item in value
-                         if isinstance(getattr(item, "diagnostic", None), Diagnostic))
-    return sorted(found, key=lambda d: (d.path, d.line or 0, d.column or 0, d.message))
 
 
 def epub_parts(epub_path: Path) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ Nothing here re-implements a build check: it calls them, so `check` and the buil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.editions.print.layout import lay_out
-from publish.manuscript.loader import IGNORED_DIRS, load
+from publish.manuscript.loader import load
 from publish.manuscript.schema import METADATA_FILE
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity
 from publish.model.document import Publication
@@ -26,6 +27,8 @@ from publish.model.editions import OutputFiles
 from publish.model.text import slugify
 from publish.render.glyphs import check_glyphs
 from publish.render.styles import Styles
+from publish.runtime.clock import build_date
+from publish.runtime.folders import list_folder
 
 EPUBCHECK_TIMEOUT = 300
 # EPUBCheck severities as ours; USAGE and INFO are advice for EPUB authors, not problems of the edition.
@@ -134,10 +137,9 @@ def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) 
 def preflight(publication: Publication, styles: Styles, result: CheckResult) -> list[str]:
     """Photo preflight as the print build runs it: lays the pages out (writes nothing) and measures
     each photo at its placed size; returns the per-photo lines (mode, profile, ppi, what print does)."""
-    from publish.build.pipeline import build_date
 
     diags = Diagnostics(result.manuscript)  # paths shown as the author gave the manuscript
-    created = build_date(publication).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = build_date(publication.metadata.date).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         layout = lay_out(publication, styles, created, diags)
     except ManuscriptError as exc:
@@ -200,26 +202,16 @@ def check_editions(result: CheckResult, output: Path, publication: Publication |
 
 
 def source_files(manuscript: Path, output: Path, *more: Path) -> dict[Path, tuple[int, int]]:
-    """The files editions are built from, with (mtime, size): the manuscript less its output folder
-    and hidden files, and any further folders (the default styles, for the preview's watcher)."""
-    skip = output.resolve()
+    """The files editions are built from, with (mtime, size), as the build cache lists them
+    (runtime/folders.py), and those of any further folders (the default styles, for the preview)."""
     found: dict[Path, tuple[int, int]] = {}
     for root in (manuscript, *more):
         if not root.is_dir():
             continue
-        for path in root.rglob("*"):
-            try:
-                inside = path.relative_to(root).parts
-                resolved = path.resolve()
-                if resolved == skip or resolved.is_relative_to(skip) or any(p.startswith(".") for p in inside):
-                    continue
-                if root == manuscript and inside[0] in IGNORED_DIRS - {"styles"}:
-                    continue
-                if path.is_file():
-                    stat = path.stat()
-                    found[path] = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                continue
+        for path in list_folder(root, skip=(output,)).paths():
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                found[path] = (stat.st_mtime_ns, stat.st_size)
     return found
 
 
@@ -403,7 +395,6 @@ def _pages(numbers: list[int]) -> str:
 
 def update_report(result: CheckResult, output: Path) -> Path | None:
     """Rewrites the build report with this run's findings and EPUBCheck verdict, when editions exist."""
-    from publish.build.pipeline import build_date
     from publish.build.report import write_report
     from publish.runtime.output import OutputError, locked
 
@@ -415,7 +406,7 @@ def update_report(result: CheckResult, output: Path) -> Path | None:
     try:
         with locked(output):
             return write_report(publication, Styles.for_manuscript(result.manuscript), output,
-                                result.manuscript, findings, build_date(publication).date().isoformat(),
+                                result.manuscript, findings, build_date(publication.metadata.date).date().isoformat(),
                                 preflight=result.preflight, epubcheck=result.epubcheck, skipped=result.skipped)
     except OutputError as exc:
         result.skipped.append(f"updating the report ({exc})")

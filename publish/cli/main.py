@@ -13,11 +13,10 @@ from pathlib import Path
 import click
 
 from publish import __version__
-from publish.build.cache import cached_build
 from publish.model.diagnostics import Diagnostic, ManuscriptError
 from publish.model.document import ALL_EDITIONS
 from publish.model.text import human_size
-from publish.runtime.output import OutputBusy, OutputError
+from publish.runtime.output import OutputError
 from publish.runtime.progress import Progress, reporting, summary
 
 ISSUES_URL = "the publish maintainers (include the command, this message and the traceback from --debug)"
@@ -67,6 +66,7 @@ def _terminate_unwinds() -> Iterator[None]:
 
 def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str, ...],
          keep_html: bool = False, standard: str | None = None, jobs: int | None = None) -> None:
+    from publish.build.pipeline import Interrupted, build
     from publish.runtime.jobs import layout_jobs
 
     debug = ctx.find_root().params.get("debug", False)
@@ -74,21 +74,22 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
     started = time.monotonic()
     try:
         with _terminate_unwinds(), reporting(Progress(enabled=False if quiet else None)), layout_jobs(jobs):
-            result = cached_build(manuscript, output, editions, keep_html=keep_html, standard=standard)
+            result = build(manuscript, output, editions, keep_html=keep_html, standard=standard)
     except ManuscriptError as exc:
         _print_diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
         click.echo(f"publish: {errors} error{'s' if errors != 1 else ''} in {manuscript}; "
                    "nothing was written", err=True)
         ctx.exit(2)
-    except OutputBusy as exc:
-        click.echo(f"publish: {exc}; wait for it to finish and run again", err=True)
-        ctx.exit(2)
     except OutputError as exc:
-        click.echo(f"publish: {exc}", err=True)
+        click.echo(f"publish: {exc}" + (f"\n    hint: {exc.hint}" if exc.hint else ""), err=True)
         ctx.exit(2)
+    except Interrupted as exc:
+        click.echo(f"publish: interrupted after the new editions were put in {output}" if exc.committed
+                   else f"publish: interrupted; nothing in {output} was changed", err=True)
+        ctx.exit(130)
     except KeyboardInterrupt:
-        click.echo("publish: interrupted; editions already in the output folder are unchanged", err=True)
+        click.echo(f"publish: interrupted; nothing in {output} was changed", err=True)
         ctx.exit(130)
     except Exception as exc:  # a bug of ours: say so, and where to report it
         if debug:
@@ -107,17 +108,17 @@ def _run(ctx: click.Context, manuscript: Path, output: Path, editions: tuple[str
     for built in result.built:
         pages = f", {built.pages} pages" if built.pages else ""
         click.echo(f"{built.path} ({human_size(built.size)}{pages})")
-    if getattr(result, "report", None):
+    if result.report:
         click.echo(f"report: {result.report.resolve().as_uri()}")
-    if getattr(result, "archive", None):
-        click.echo(f"archive claims: {result.archive.standard}")
-        for reason in result.archive.withheld:
+    if result.claims:
+        click.echo(f"archive claims: {result.claims}")
+        for reason in result.withheld:
             click.echo(f"archive: a stronger claim was withheld: {reason}", err=True)
-    if getattr(result, "deposit", None):
+    if result.deposit:
         click.echo(f"{result.deposit}/ (BagIt bag; check it with `publish verify {result.deposit}`)")
-    if getattr(result, "record", None):
+    if result.record:
         click.echo(f"build record: {result.record}")
-    click.echo(summary(result.built, time.monotonic() - started, cached=getattr(result, "cached", False)))
+    click.echo(summary(result.built, time.monotonic() - started, cached=result.cached))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

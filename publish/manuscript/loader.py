@@ -37,12 +37,12 @@ from publish.model.document import (
     Text,
 )
 from publish.model.text import slugify
+from publish.runtime.folders import list_folder
 
 CAPTIONS_FILE = "captions.toml"
 # Characters XML 1.0 forbids (so no EPUB can hold them) and that print as nothing: a paste accident.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_TEXT_BYTES = 20_000_000
-IGNORED_DIRS = {"styles", "output", ".git"}
 
 FRONT_MATTER = (
     Key("title", nonempty_text, doc="The text's headline."),
@@ -369,22 +369,9 @@ def _captions_hint(path: Path, root: Path) -> str:
 
 
 def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = sorted(folder.iterdir())
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith(".") or entry.name in IGNORED_DIRS and folder == root:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                stack.append(entry)
-            elif entry.is_file():
-                found.append(entry)
-    return sorted(found)
+    """The manuscript's files (runtime/folders.py, as the cache and the archive see them), less its styles/."""
+    listing = list_folder(root)
+    return [path for name, path in zip(listing.files, listing.paths(), strict=True) if not name.startswith("styles/")]
 
 
 def _read_captions(root: Path, gate: Gate, diags: Diagnostics, language: str = "en") -> dict[Path, _Caption]:

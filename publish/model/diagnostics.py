@@ -45,6 +45,11 @@ class Diagnostic:
             "hint": self.hint,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Diagnostic:
+        return cls(data["path"], data["line"], data["column"], Severity(data["severity"]), data["message"],
+                   data.get("hint", ""))
+
 
 class ManuscriptError(Exception):
     """Raised when a manuscript cannot be built; carries every diagnostic of the run."""

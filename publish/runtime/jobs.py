@@ -6,14 +6,19 @@ a build answered from the cache must start in milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from publish.runtime.output import release_in_worker
 
 T = TypeVar("T")
 
@@ -47,6 +52,22 @@ def process_context() -> Any:
     return multiprocessing.get_context(method)
 
 
+def pool(workers: int, initializer: Callable[..., None] | None = None,
+         initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
+    """The build's one kind of process pool: forked workers that die with the build and leave signals to it.
+
+    `initializer(*initargs)` runs in each worker after the worker is set up.
+    """
+    return ProcessPoolExecutor(workers, mp_context=process_context(), initializer=_worker_started,
+                               initargs=(initializer, initargs))
+
+
+def _worker_started(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    quiet_worker()
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def parallel_map(function: Callable[..., T], calls: list[tuple[Any, ...]], least: int = 4) -> list[T]:
     """`function(*call)` for each call, in order, spread over processes when there are enough of them.
 
@@ -56,11 +77,28 @@ def parallel_map(function: Callable[..., T], calls: list[tuple[Any, ...]], least
     jobs = min(default_jobs(), len(calls))
     if jobs <= 1 or len(calls) < least:
         return [function(*call) for call in calls]
-    with ProcessPoolExecutor(jobs, mp_context=process_context(), initializer=quiet_worker) as pool:
-        return list(pool.map(function, *zip(*calls, strict=True)))
+    with pool(jobs) as workers:
+        return list(workers.map(function, *zip(*calls, strict=True)))
 
 
 def quiet_worker() -> None:
-    """A worker process leaves Ctrl-C and SIGTERM to the command, which reports the interruption once."""
+    """A worker leaves Ctrl-C and SIGTERM to the command, which reports the interruption once, and dies with it.
+
+    The parent's output lock is let go of here, so a build killed with SIGKILL leaves neither live
+    workers nor a held lock behind.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    release_in_worker()
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends SIGKILL to this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the call: no signal will come
+            os._exit(1)

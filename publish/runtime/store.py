@@ -14,15 +14,15 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import publish
+from publish.runtime.folders import list_folder
 from publish.runtime.output import write_atomic
 
 FORMAT = 1  # bump when the entry layout changes
 PACKAGE = Path(publish.__file__).resolve().parent
-SKIPPED_DIRS = {"__pycache__", "node_modules"}
 
 
 _HASHES: dict[tuple[str, int, int, int], str] = {}  # one build's file hashes; cleared as each build starts
@@ -46,23 +46,11 @@ def file_hash(path: Path) -> str:
     return _HASHES[seen]
 
 
-def walk_files(root: Path, skip: Iterable[Path]) -> list[Path]:
-    """Every regular file under root, sorted, less hidden files, caches and the skipped folders."""
-    skipped = {p.resolve() for p in skip}
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and (here / d).resolve() not in skipped)
-        found += [here / name for name in sorted(files) if not name.startswith(".")]
-    return found
-
-
 @functools.cache
 def code_digest() -> str:
     """The package's own code, read once per process: the code that runs is the code loaded."""
     digest = hashlib.sha256()
-    for path in walk_files(PACKAGE, skip=()):
+    for path in list_folder(PACKAGE).paths():
         if path.suffix == ".py":
             digest.update(f"{path.relative_to(PACKAGE).as_posix()} {file_hash(path)}\n".encode())
     return digest.hexdigest()
@@ -92,7 +80,7 @@ def derived_file(kind: str) -> Callable[[Callable[..., tuple[bytes, str]]], Call
     """Caches a derivative of a file (a screen copy of a photo…) by the content hash of the file.
 
     The decorated function takes the source path first and returns (bytes, extension); during a
-    build run by cached_build its results are kept in the output folder's cache, keyed by the
+    build (build/pipeline.py) its results are kept in the output folder's cache, keyed by the
     source's bytes, the other arguments and the package's version and code, so a changed photo,
     a changed setting or a new publish derives again. Outside such a build it just runs.
     """

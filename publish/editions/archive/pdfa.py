@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +25,11 @@ from publish.editions.print.layout import PrintLayout, join_parts, lay_out
 from publish.editions.print.pdfx import page_labels
 from publish.editions.print.preflight import ARCHIVE
 from publish.engine.actualtext import actual_text
-from publish.manuscript.containment import Gate, Refused
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Metadata, Publication
 from publish.model.editions import edition_identifier
 from publish.render.styles import Styles
-
-SKIPPED_DIRS = {".git", "output", "__pycache__"}
+from publish.runtime.folders import list_folder
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -74,28 +71,11 @@ def archive_identifier(meta: Metadata) -> str:
 def manuscript_sources(publication: Publication, exclude: tuple[Path, ...] = ()) -> list[tuple[str, Path]]:
     """Every file of the manuscript folder (its own styles included), by relative path, in sorted order.
 
-    Hidden files, version-control folders and output folders are left out, and every file passes the
-    gate, so a symlink pointing out of the manuscript never carries a foreign file into the archive.
+    The same list the build cache keys on (runtime/folders.py): tools' folders and publish's own
+    output folders are left out, and a symlink pointing out of the manuscript is never followed.
     """
-    root = publication.root
-    gate = Gate(root)
-    skip = {p.resolve() for p in exclude}
-    found: list[tuple[str, Path]] = []
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and (here / d).resolve() not in skip)
-        for name in sorted(files):
-            if name.startswith(".") or name.endswith(".part"):
-                continue
-            path = here / name
-            try:
-                admitted = gate.admit(path)
-            except Refused:
-                continue
-            if admitted.is_file():
-                found.append((path.relative_to(root).as_posix(), admitted))
-    return sorted(found)
+    listing = list_folder(publication.root, skip=exclude)
+    return list(zip(listing.files, listing.paths(), strict=True))
 
 
 def source_zip(publication: Publication, when: dt.datetime, exclude: tuple[Path, ...] = ()) -> bytes:

@@ -24,8 +24,9 @@ from urllib.parse import unquote, urlsplit
 from publish.editions.pagemap import PrintPage
 from publish.engine.pages import FrontShape, Shape
 from publish.model.diagnostics import Diagnostic, Severity
+from publish.runtime.folders import list_folder
 from publish.runtime.output import atomic_path, write_atomic
-from publish.runtime.store import code_digest, file_hash, parts_folder, walk_files
+from publish.runtime.store import code_digest, file_hash, parts_folder
 from publish.runtime.toolchain import fingerprint
 
 _SOURCE = re.compile(r'(?:src|href)="(file:[^"]+)"')
@@ -55,7 +56,7 @@ def styles_digest(roots: tuple[Path, ...]) -> str:
     """Every file of the styles folders: stylesheets, templates, fonts."""
     digest = hashlib.sha256()
     for root in roots:
-        for path in walk_files(root, skip=()):
+        for path in list_folder(root).paths():
             digest.update(f"{path.relative_to(root).as_posix()} {file_hash(path)}\n".encode())
     return digest.hexdigest()
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import signal
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -45,7 +44,7 @@ from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, ava
 from publish.manuscript.containment import Gate
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Publication
-from publish.runtime.jobs import process_context
+from publish.runtime.jobs import pool, process_context
 from publish.runtime.progress import item
 
 # The processes ----------------------------------------------------------------------------------
@@ -76,12 +75,9 @@ _process: dict[str, Any] = {}
 def _start(setting: Setting, board: Board, parent: int | None) -> None:
     """Per process: stylesheets and fonts are read once, for every part it lays out.
 
-    A worker leaves Ctrl-C and SIGTERM to the command, which stops the others through the board
-    and reports the interruption once, without a traceback from every process.
+    Workers come from runtime.jobs.pool: they leave Ctrl-C to the command, which stops the others
+    through the board and reports the interruption once, and they die with it.
     """
-    if parent is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gate = Gate(*setting.roots)
     fetcher = GateFetcher(gate)
     font_config = font_configuration()
@@ -262,8 +258,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
                 board.publish(i, result.shape)
         fresh = [i for i in range(cut.count) if i not in kept]
         if jobs > 1 and len(fresh) > 1:
-            executor = ProcessPoolExecutor(min(jobs, len(fresh)), mp_context=context, initializer=_start,
-                                           initargs=(setting, board, os.getpid()))
+            executor = pool(min(jobs, len(fresh)), _start, (setting, board, os.getpid()))
             futures = {i: executor.submit(lay_out_text, i, htmls[i]) for i in fresh}
         texts: list[PartResult] = []
         for i in range(cut.count):
