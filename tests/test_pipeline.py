@@ -63,6 +63,18 @@ def test_toml_keys_remember_their_lines() -> None:
     assert doc.line_of(("print", "missing")) == 8  # falls back to the table's header
 
 
+def test_a_value_over_several_lines_does_not_move_the_keys_after_it() -> None:
+    """A nested array on its own line (no trailing comma) is part of the value, not a [table] header."""
+    doc = parse('title = "T"\ntexts = [\n  ["a.md", "b.md"]\n]\nlanguage = "en"\n'
+                'note = """\n[not a table]\nx = 1\n"""\ndate = 2020  # ]\n[print]\ntrim = "A5"\n'
+                'marks = [ "]" , \'a]\' ,\n  { a = 1 },\n]\nbleed = 3\n')
+    assert doc.line_of(("language",)) == 5
+    assert doc.line_of(("date",)) == 10
+    assert doc.line_of(("print", "trim")) == 12
+    assert doc.line_of(("print", "bleed")) == 16
+    assert ("not a table",) not in doc.lines and ("x",) not in doc.lines
+
+
 @pytest.mark.parametrize("isbn, ok", [
     ("9781566199094", True), ("9781566199095", False), ("0306406152", True), ("0306406153", False),
     ("080442957X", True),

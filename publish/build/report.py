@@ -13,7 +13,6 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -134,12 +133,6 @@ def _preview(path: Path, width: int) -> bytes:
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
         return jpeg_bytes(image)
-
-
-@dataclass(frozen=True)
-class Finding:
-    diagnostic: Diagnostic
-    photo: Photo | None
 
 
 def photo_of(diagnostic: Diagnostic, publication: Publication, manuscript: Path) -> Photo | None:

@@ -66,13 +66,6 @@ def _unique(objects: Iterable[pikepdf.Object]) -> list[pikepdf.Object]:
     return unique
 
 
-def stabilise_pdf(path: Path) -> None:
-    """Rewrites a WeasyPrint PDF so the same manuscript in another folder gives the same bytes."""
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        if stable_image_names(pdf):
-            save_deterministic(pdf, path)
-
-
 def save_deterministic(pdf: pikepdf.Pdf, target: Path | io.BytesIO) -> None:
     """qpdf's save with an /ID computed from the content, not from the clock."""
     pdf.save(target, deterministic_id=True, fix_metadata_version=False,

@@ -137,7 +137,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
     if cover:
         metadata = replace(metadata, cover=cover)
     ordered = tuple(sorted(photos.values(), key=lambda p: p.name))
-    publication = Publication(root.resolve(), metadata, tuple(articles), ordered)
+    publication = Publication(root.resolve(), metadata, tuple(articles), ordered, dict(doc.lines))
     return segment_publication(publication), diags  # word breaks for Khmer, in every edition
 
 

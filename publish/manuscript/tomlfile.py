@@ -93,15 +93,53 @@ def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
     return []
 
 
+def _open_brackets(text: str, depth: int, quote: str | None) -> tuple[int, str | None]:
+    """Brackets and braces still open after `text` (strings and comments skipped), and an open multi-line quote.
+
+    A value can run over several lines (an array, or an array of arrays); its lines are not keys or
+    table headers even when one starts with '[', so they must not move the keys after them.
+    """
+    i = 0
+    while i < len(text):
+        if quote:
+            if quote in ('"""', "'''"):
+                end = text.find(quote, i)
+                if end < 0:
+                    return depth, quote
+                i, quote = end + 3, None
+                continue
+            if text[i] == "\\" and quote == '"':
+                i += 2
+                continue
+            if text[i] == quote:
+                quote = None
+            i += 1
+            continue
+        char = text[i]
+        if char == "#":
+            break
+        if text.startswith(('"""', "'''"), i):
+            quote, i = text[i:i + 3], i + 3
+            continue
+        if char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return depth, quote if quote in ('"""', "'''") else None
+
+
 def _locate_keys(text: str) -> dict[KeyPath, int]:
     lines: dict[KeyPath, int] = {}
     table: KeyPath = ()
     array_counts: dict[tuple[str, ...], int] = {}
-    in_multiline: str | None = None
+    depth = 0  # brackets of a value still open: its following lines belong to it
+    quote: str | None = None  # a multi-line string still open
     for number, raw in enumerate(text.splitlines(), start=1):
-        if in_multiline:
-            if raw.count(in_multiline) % 2 == 1:
-                in_multiline = None
+        if depth or quote:
+            depth, quote = _open_brackets(raw, depth, quote)
             continue
         header = _HEADER.match(raw)
         if header and not _KEY.match(raw):
@@ -120,8 +158,5 @@ def _locate_keys(text: str) -> dict[KeyPath, int]:
         if key:
             path = (*table, *_split_key(key.group(1)))
             lines.setdefault(path, number)
-            rest = raw[key.end():]
-            for quote in ('"""', "'''"):
-                if rest.count(quote) % 2 == 1:
-                    in_multiline = quote
+            depth, quote = _open_brackets(raw[key.end():], 0, None)
     return lines

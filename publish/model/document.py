@@ -221,6 +221,16 @@ class Publication:
     metadata: Metadata
     articles: tuple[Article, ...]
     photos: tuple[Photo, ...]
+    # The line of each key of publication.toml, so a problem found later (in layout) points at it.
+    metadata_lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def metadata_line(self, *key: str | int) -> int | None:
+        """The line of the key in publication.toml, or of its nearest enclosing table."""
+        while key:
+            if key in self.metadata_lines:
+                return self.metadata_lines[key]
+            key = key[:-1]
+        return None
 
     @property
     def slug(self) -> str:

@@ -18,11 +18,6 @@ def slugify(text: str) -> str:
     return _SPACES.sub("-", base)[:80].strip("-")  # cut first: a slug never ends in "-"
 
 
-def short_title(title: str) -> str:
-    """The part of a headline before its colon, used for running heads and slugs."""
-    return title.split(":", 1)[0].strip()
-
-
 def human_size(size: float) -> str:
     """Sizes as people read them on a summary line or in a report: 1.2 MB, 435.6 KB."""
     for unit in ("B", "KB", "MB", "GB"):

@@ -28,7 +28,6 @@ from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
-from publish.manuscript.tomlfile import TomlSyntaxError, parse
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
 from publish.model.document import Publication
 from publish.model.editions import edition_identifier
@@ -109,19 +108,11 @@ def stylesheets(publication: Publication, styles: Styles, gate: Gate,
             else CSS(string=value, font_config=font_config) for kind, value in style_sources(publication, styles)]
 
 
-def _metadata_line(publication: Publication, *key: str) -> int | None:
-    try:
-        doc = parse((publication.root / METADATA_FILE).read_text(encoding="utf-8-sig"))
-    except (OSError, TomlSyntaxError):
-        return None
-    return doc.line_of(key)
-
-
 def output_condition(publication: Publication, styles: Styles,
                      diags: Diagnostics) -> prepress.OutputCondition | None:
     """The CMYK condition [print] output_profile names: a bundled one, or an .icc in the manuscript."""
     name = publication.metadata.print.output_profile
-    where = (publication.root / METADATA_FILE, _metadata_line(publication, "print", "output_profile"))
+    where = (publication.root / METADATA_FILE, publication.metadata_line("print", "output_profile"))
     if name.lower().endswith((".icc", ".icm")):
         try:
             path = Gate(publication.root).reference(name, publication.root)
@@ -247,7 +238,7 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
                 prepress.finish(raw, target, layout.settings, info)
         except prepress.PrepressError as exc:  # the stylesheets ask for what the chosen PDF/X forbids
             diags = Diagnostics(publication.root)
-            line = _metadata_line(publication, "print", "standard")
+            line = publication.metadata_line("print", "standard")
             name = prepress.STANDARDS[layout.settings.standard]
             diags.error(publication.root / METADATA_FILE, line, f"{name}: {exc}",
                         'remove opacity and rgba() colours from the print stylesheet, or use standard = "pdf/x-4"')

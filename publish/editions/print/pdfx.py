@@ -90,10 +90,6 @@ def custom_condition(path: Path) -> OutputCondition:
     return OutputCondition(path.stem.lower(), path, "Custom", description)
 
 
-def known_conditions() -> tuple[str, ...]:
-    return tuple(identifier for _, identifier, _ in BUILT_IN.values())
-
-
 # Colour ------------------------------------------------------------------------
 
 

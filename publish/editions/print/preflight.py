@@ -38,10 +38,6 @@ class PhotoReport:
     action: str  # how the photo reaches the press
     placements: list[tuple[float, float, float]] = field(default_factory=list)  # ppi, width mm, height mm
 
-    @property
-    def lowest_ppi(self) -> float | None:
-        return min((p[0] for p in self.placements), default=None)
-
     def format(self) -> str:
         sizes = ", ".join(f"{round(ppi)} ppi at {w:.0f}×{h:.0f} mm" for ppi, w, h in self.placements)
         alpha = ", transparent" if self.transparency else ""
