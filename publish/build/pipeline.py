@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from publish.build.cache import BuildCache, build_key
+from publish.engine.progress import layout_pages
 from publish.manuscript.loader import load
 from publish.model.diagnostics import Diagnostic, Diagnostics
 from publish.model.document import EDITIONS, Publication
@@ -119,7 +120,7 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS, 
                 committed = True
                 return BuildResult.from_dict(entry["result"], output, cached=True)
             started = time.time_ns()
-            with staged(output) as staging, _disk_problems(output), \
+            with staged(output) as staging, _disk_problems(output), layout_pages(), \
                     deriving_into(cache.derived if use_cache else None):
                 result = make(manuscript, output, staging.folder, editions, keep_html, standard)
                 written = {path.relative_to(staging.folder).as_posix(): output / path.relative_to(staging.folder)

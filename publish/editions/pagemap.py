@@ -1,10 +1,9 @@
-"""Print page starts, read from the print layout, placed as page-break markers in the EPUB's XHTML.
+"""Where print pages begin, in terms both editions share: the print edition measures it, the EPUB cites it.
 
-Both editions are rendered from the same templates, and every top-level block carries the same id in
-both. For each print page we find the first content on it, the innermost element with an id around
-that content, and how many letters and digits of that element earlier pages already printed. The
-EPUB builder counts the same letters in its own copy of the element and puts the marker there, so a
-reader who jumps to "page 4" lands on the word that begins page 4 of the print edition.
+The print layout gives, for each page, the innermost element with an id around its first content
+and how many letters and digits of that element earlier pages printed (editions/print/pages.py);
+the EPUB counts the same letters in its copy and puts a page-break marker there
+(editions/epub/pagelist.py), so "page 4" in a reading system is where print page 4 begins.
 """
 
 from __future__ import annotations

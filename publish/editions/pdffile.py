@@ -1,4 +1,4 @@
-"""Helpers that make outputs depend only on the manuscript and the build date, never on where or when."""
+"""Writing PDFs that depend only on the manuscript and the build date: stable names, IDs, profiles, zips."""
 
 from __future__ import annotations
 

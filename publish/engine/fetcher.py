@@ -1,4 +1,4 @@
-"""The one gatekeeper every loaded file passes: only files inside the manuscript or the styles."""
+"""WeasyPrint's resource loader, confined to the gate: file: URLs inside the manuscript and styles, nothing else."""
 
 from __future__ import annotations
 

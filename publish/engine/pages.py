@@ -1,6 +1,6 @@
 """Lets WeasyPrint lay one text of a book out alone and still print the book's folios.
 
-Why: a text laid out in its own process (publish/chapters.py) does not know where it starts in the
+Why: a text laid out in its own process (editions/print/book/texts.py) does not know where it starts in the
 book until the texts before it are laid out. Two wrappers around WeasyPrint's page and margin-box
 makers, active only while a part is rendered, keep the laid-out pages and, before the margin boxes
 are drawn, measure the text (its Shape: pages, side, page counter), hand that over, and shift the

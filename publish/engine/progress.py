@@ -1,30 +1,52 @@
-"""Progress on long builds: one self-erasing status line on a terminal, silence everywhere else.
+"""WeasyPrint's layout progress (the page it is laying out) on the build's status line.
 
-Why: a 400-page book takes a minute and a catalogue longer; an author watching a terminal should see
-which stage is running and how far layout has got, while logs, CI and pipes get only the results.
-The pipeline calls `stage()` without knowing who listens; the command decides with `reporting()`.
+WeasyPrint logs each page it makes on its `weasyprint.progress` logger, from its page maker, with
+the page number as the record's argument. That record is read as data (the function that logged
+it and its argument), never by parsing the message's words, which a release may rephrase.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import re
+from collections.abc import Iterator
 
-from publish.runtime.progress import Progress
+from publish.runtime.progress import detail, listening
 
-_PAGE = re.compile(r"Creating layout - Page (\d+)")
+LOGGER = "weasyprint.progress"
+PAGE_MAKER = "make_all_pages"  # the function in weasyprint.layout.page that logs each page
 
 
-class _LayoutPages(logging.Handler):
-    """Turns WeasyPrint's per-page progress messages into 'page N' on the status line."""
+def page_of(record: logging.LogRecord) -> int | None:
+    """The page number a WeasyPrint progress record reports, or None for its other steps."""
+    if record.funcName == PAGE_MAKER and isinstance(record.args, tuple) and len(record.args) == 1 \
+            and isinstance(record.args[0], int):
+        return record.args[0]
+    return None
 
-    def __init__(self, progress: Progress):
-        super().__init__(logging.INFO)
-        self.progress = progress
 
+class _Pages(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        match = _PAGE.search(record.getMessage())
-        if match:
-            self.progress.detail(f"page {match.group(1)}")
+        page = page_of(record)
+        if page is not None:
+            detail(f"page {page}")
 
 
+@contextlib.contextmanager
+def layout_pages() -> Iterator[None]:
+    """While the block lays out, each page WeasyPrint makes shows as 'page N' on the status line."""
+    if not listening():
+        yield
+        return
+    logger = logging.getLogger(LOGGER)
+    handler = _Pages(logging.INFO)
+    saved = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]

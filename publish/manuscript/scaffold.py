@@ -1,6 +1,6 @@
 """`publish new DIR`: a manuscript folder that builds at once and explains itself key by key.
 
-publication.toml is written from the schema (publish/schema.py), so every key the builder knows
+publication.toml is written from the schema (manuscript/schema.py), so every key the builder knows
 appears, commented, with its documentation, and a key added to the schema appears here too.
 """
 

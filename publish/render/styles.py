@@ -1,4 +1,4 @@
-"""Shared HTML rendering: model nodes and Jinja templates from styles/ become (X)HTML for every edition."""
+"""The designer's surface on disk: the default styles/ folder, overridden file by file by the manuscript's own."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def parallel_map(function: Callable[..., T], calls: list[tuple[Any, ...]], least
     """`function(*call)` for each call, in order, spread over processes when there are enough of them.
 
     For independent, CPU-bound work of a build (photos for screens, font subsets). `function` must be
-    importable by name; in forked processes the build's caches (publish/cache.py) are shared as well.
+    importable by name; in forked processes the build's caches (runtime/store.py) are shared as well.
     """
     jobs = min(default_jobs(), len(calls))
     if jobs <= 1 or len(calls) < least:

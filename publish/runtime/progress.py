@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import logging
-import re
 import sys
 import time
 from collections.abc import Iterator
 from typing import TextIO
 
 from publish.model.text import human_size
-
-_PAGE = re.compile(r"Creating layout - Page (\d+)")
 
 
 class Progress:
@@ -59,19 +55,6 @@ class Progress:
             self._shown = False
 
 
-class _LayoutPages(logging.Handler):
-    """Turns WeasyPrint's per-page progress messages into 'page N' on the status line."""
-
-    def __init__(self, progress: Progress):
-        super().__init__(logging.INFO)
-        self.progress = progress
-
-    def emit(self, record: logging.LogRecord) -> None:
-        match = _PAGE.search(record.getMessage())
-        if match:
-            self.progress.detail(f"page {match.group(1)}")
-
-
 _current: contextvars.ContextVar[Progress | None] = contextvars.ContextVar("progress", default=None)
 
 
@@ -88,24 +71,26 @@ def item(done: int, total: int, name: str) -> None:
         progress.item(done, total, name)
 
 
+def detail(text: str) -> None:
+    """A detail of the current stage (the page being laid out), for whoever is listening."""
+    progress = _current.get()
+    if progress is not None:
+        progress.detail(text)
+
+
+def listening() -> bool:
+    """Whether anyone shows progress: work done only to report it can be skipped otherwise."""
+    progress = _current.get()
+    return progress is not None and progress.enabled
+
+
 @contextlib.contextmanager
 def reporting(progress: Progress) -> Iterator[Progress]:
-    """Shows the pipeline's stages (and WeasyPrint's layout pages) on `progress` for the block."""
+    """Shows the pipeline's stages on `progress` for the block."""
     token = _current.set(progress)
-    logger = logging.getLogger("weasyprint.progress")
-    handler = _LayoutPages(progress)
-    saved = (logger.level, logger.propagate)
-    if progress.enabled:
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
     try:
         yield progress
     finally:
-        if progress.enabled:
-            logger.removeHandler(handler)
-            logger.setLevel(saved[0])
-            logger.propagate = saved[1]
         progress.clear()
         _current.reset(token)
 

@@ -1,11 +1,4 @@
-"""Print page starts, read from the print layout, placed as page-break markers in the EPUB's XHTML.
-
-Both editions are rendered from the same templates, and every top-level block carries the same id in
-both. For each print page we find the first content on it, the innermost element with an id around
-that content, and how many letters and digits of that element earlier pages already printed. The
-EPUB builder counts the same letters in its own copy of the element and puts the marker there, so a
-reader who jumps to "page 4" lands on the word that begins page 4 of the print edition.
-"""
+"""Page-break markers in the EPUB's XHTML, one per print page, placed where that page's content begins."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ from publish.runtime.jobs import default_jobs
 class PrintLayout:
     """The laid-out print edition, before it is written: pages are known, the book's bytes are not yet.
 
-    A book of several texts is laid out text by text (`parts`, publish/chapters.py); a single text,
+    A book of several texts is laid out text by text (`parts`, editions/print/book/texts.py); a single text,
     or the archive's tagged PDF, as one WeasyPrint `document`.
     """
 
@@ -60,7 +60,7 @@ class PrintLayout:
         return len(self.document.pages)  # type: ignore[attr-defined]
 
     def page_starts(self, labels: list[str]) -> list[PrintPage]:
-        """Where each page begins (publish/pagemap.py), whichever way the book was laid out."""
+        """Where each page begins (editions/pagemap.py), whichever way the book was laid out."""
         if self.parts is not None:
             return book_starts(self.parts, labels)
         return page_starts(self.document, labels)
@@ -211,7 +211,7 @@ def document_info(publication: Publication, created: str) -> prepress.DocumentIn
 
 
 def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
-    """The book's PDF joined from its parts (publish/merge.py), and the parts, open until it is saved."""
+    """The book's PDF joined from its parts (editions/print/book/binding.py), and the parts, open until it is saved."""
     sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
         Source(text.pdf, text.first, None, place.blank) for text, place in zip(parts.texts, parts.places, strict=True)]
     return join(sources, tagged)
@@ -233,7 +233,7 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
                         pdf.close()
             else:
                 raw = Path(layout.workdir.name) / "weasyprint.pdf"
-                with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
+                with actual_text():  # Khmer and other complex scripts extract as written (engine/actualtext.py)
                     layout.document.write_pdf(raw, pdf_version="1.6")  # type: ignore[attr-defined]
                 prepress.finish(raw, target, layout.settings, info)
         except prepress.PrepressError as exc:  # the stylesheets ask for what the chosen PDF/X forbids

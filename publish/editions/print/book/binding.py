@@ -1,4 +1,4 @@
-"""Joins the PDFs of texts laid out apart (publish/chapters.py) into the book's one PDF, as WeasyPrint would.
+"""Joins the PDFs of texts laid out apart (texts.py) into the book's one PDF, as WeasyPrint would.
 
 Pages are taken from each part where its own content begins; a blank page goes in where a text must
 start on the other side of the spread; named destinations (every anchor links point at) and the

@@ -1,7 +1,7 @@
 """Cuts the print HTML into one document per text (and one for the front matter) that lay out as in the book.
 
 Why: WeasyPrint lays a document out in one process, about 30 ms a page; a 400-page book's texts can be
-laid out side by side (publish/chapters.py) and joined (publish/merge.py). Each cut document is the
+laid out side by side (texts.py) and joined (binding.py). Each cut document is the
 whole book's HTML with the other texts emptied and hidden, not removed: every selector of the
 designer's CSS (`.contents + .article`, `:nth-child`) still matches what it matches in the book,
 and the front matter's title page still sets the running heads' strings. What a text cannot see on

@@ -5,7 +5,7 @@ the hash of everything its layout reads: its HTML (the derived photos' temporary
 neutrally), the files that HTML loads, the text's model (so photo findings keep their lines), the
 styles and fonts, publish's code and the layout libraries. An entry holds the part's PDF and what
 was learnt from its pages; it is used only where the text lands on the same folios as before
-(publish/chapters.py checks), since its folios are drawn into the PDF. Entries live next to the
+(editions/print/book/texts.py checks), since its folios are drawn into the PDF. Entries live next to the
 build cache's (`.publish-cache/parts/`) and are as safe to delete.
 """
 

@@ -2,15 +2,15 @@
 
 Why: layout is most of a book's build and WeasyPrint uses one core. The front matter is laid out
 first: its length places the texts, and its pieces that set running strings or counters are the
-ones each text is laid out with (publish/split.py cuts the book). Each text is then laid out in a
+ones each text is laid out with (editions/print/book/division.py cuts the book). Each text is then laid out in a
 pool of processes. What a text cannot know alone, where it starts in the book, comes from the texts
 before it once their layout is done: every process publishes its text's shape on a shared board
-(publish/board.py) and, before WeasyPrint draws the margin boxes, waits for the shapes before its
-own and shifts its page counter by the difference (publish/folios.py). Layout, the expensive part,
+(editions/print/book/pagination.py) and, before WeasyPrint draws the margin boxes, waits for the shapes before its
+own and shifts its page counter by the difference (engine/pages.py). Layout, the expensive part,
 never waits. The front matter is laid out again last, with the contents' page numbers now known,
-and publish/merge.py joins the parts. The same parts are laid out the same way with one process
+and editions/print/book/binding.py joins the parts. The same parts are laid out the same way with one process
 (`--jobs 1`), so a build's bytes do not depend on the machine's cores; kept parts
-(publish/partcache.py) are not laid out again.
+(editions/print/book/partcache.py) are not laid out again.
 
 What only one layout of the whole book can honour (see folios.py and `_whole_book_css`) raises
 Unsplittable: the caller then lays the book out whole.
@@ -118,7 +118,7 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
             anchors.setdefault(name, hook.book_counter(first + i))
     path = setting.workdir / f"part-{index + 1:04d}.pdf"
     written = document.copy(pages) if only_kept else document
-    with actual_text():  # Khmer and other complex scripts extract as written (publish/actualtext.py)
+    with actual_text():  # Khmer and other complex scripts extract as written (engine/actualtext.py)
         written.write_pdf(path, **dict(setting.pdf_options))
     if only_kept:
         first, stop = 0, len(pages)
@@ -209,7 +209,7 @@ class BookParts:
 def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     """Lays out every text (in `jobs` processes) and then the front matter; Unsplittable if it cannot be exact.
 
-    Texts kept from an earlier build (publish/partcache.py) are not laid out again when they land
+    Texts kept from an earlier build (editions/print/book/partcache.py) are not laid out again when they land
     on the same folios: their shapes are on the board from the start, for the others to follow.
     """
 
