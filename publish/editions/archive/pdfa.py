@@ -20,7 +20,7 @@ from lxml import etree
 from weasyprint import Attachment
 
 from publish import __version__
-from publish.editions.pdffile import save_deterministic, stable_image_names, zip_bytes
+from publish.editions.deterministic import save_deterministic, stable_image_names, zip_bytes
 from publish.editions.print.layout import PrintLayout, join_parts, lay_out
 from publish.editions.print.pdfx import page_labels
 from publish.editions.print.preflight import ARCHIVE

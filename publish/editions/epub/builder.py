@@ -16,6 +16,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
+from publish.editions.deterministic import zip_bytes
 from publish.engine.fetcher import GateFetcher
 from publish.manuscript.containment import Gate
 from publish.model.document import Publication
@@ -314,27 +315,17 @@ def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, pagi
 
 
 def _normalise(data: bytes, language: str, modified: dt.datetime, pages: Sequence[PageStart] = ()) -> bytes:
-    """Stable zip (fixed order and times, mimetype first, stored), xml:lang on the package, NCX pages."""
-    stamp = max(modified.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip has no earlier dates (a 1953 book)
+    """Stable zip (editions/deterministic.zip_bytes, mimetype first and stored), xml:lang on the package, NCX pages."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        names = source.namelist()
-        ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")
-        for name in ordered:
-            content = source.read(name)
-            if name.endswith(".opf"):
-                content = _package_lang(content, language)
-            elif name.endswith(".ncx") and pages:
-                content = _ncx_page_list(content, pages)
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.external_attr = 0o644 << 16
-            if name == "mimetype":
-                info.compress_type = zipfile.ZIP_STORED
-            else:
-                info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
-    return out.getvalue()
+    members = []
+    for name in source.namelist():
+        content = source.read(name)
+        if name.endswith(".opf"):
+            content = _package_lang(content, language)
+        elif name.endswith(".ncx") and pages:
+            content = _ncx_page_list(content, pages)
+        members.append((name, content))
+    return zip_bytes(members, modified, stored_first="mimetype")
 
 
 def _ncx_page_list(ncx: bytes, pages: Sequence[PageStart]) -> bytes:

@@ -24,7 +24,7 @@ import pikepdf
 from PIL import Image, ImageCms
 
 from publish import __version__
-from publish.editions.pdffile import srgb_profile, stable_image_names
+from publish.editions.deterministic import srgb_profile, stable_image_names
 
 MM = 72 / 25.4
 ICC_DIR = "icc"

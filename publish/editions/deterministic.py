@@ -1,4 +1,4 @@
-"""Writing PDFs that depend only on the manuscript and the build date: stable names, IDs, profiles, zips."""
+"""Files whose bytes depend only on the manuscript and the build date: PDFs saved with stable names and IDs, zips."""
 
 from __future__ import annotations
 
@@ -82,15 +82,24 @@ def srgb_profile() -> bytes:
     return bytes(data)
 
 
-def zip_bytes(members: Iterable[tuple[str, bytes]], when: dt.datetime) -> bytes:
-    """A zip whose bytes depend on its members only: sorted names, one timestamp, fixed permissions."""
-    stamp = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+def zip_bytes(members: Iterable[tuple[str, bytes]], when: dt.datetime, stored_first: str = "") -> bytes:
+    """A zip whose bytes depend on its members only: sorted names, one timestamp, fixed permissions.
+
+    `stored_first`: a member that must come first, uncompressed (an EPUB's mimetype, OCF 4.3).
+    """
+    stamp = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip has no earlier dates (a 1953 book)
+    found = dict(members)
+    names = ([stored_first] if stored_first in found else []) + sorted(n for n in found if n != stored_first)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        for name, data in sorted(members):
+        for name in names:
             info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data, compresslevel=9)
+            if name == stored_first:
+                info.compress_type = zipfile.ZIP_STORED
+                archive.writestr(info, found[name])
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, found[name], compresslevel=9)
     return out.getvalue()
