@@ -14,9 +14,9 @@ from ebooklib import epub
 from lxml import etree
 from PIL import Image, ImageCms, ImageOps
 
+from publish.editions.deterministic import zip_bytes
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
-from publish.editions.deterministic import zip_bytes
 from publish.engine.fetcher import GateFetcher
 from publish.manuscript.containment import Gate
 from publish.model.document import Publication
