@@ -22,6 +22,7 @@ from publish.progress import stage
 from publish.render import Styles
 from publish.report import result_diagnostics as report_diagnostics
 from publish.report import write_report
+from publish.templatecheck import template_diagnostics
 
 
 @dataclass
@@ -76,6 +77,7 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS,
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
     check_glyphs(publication, styles, diags)  # no tofu: every character has a font, or we stop here
+    diags.items += template_diagnostics(publication, styles)  # a template that would fail late fails now
     diags.raise_if_errors()
     result = BuildResult(publication, warnings=diags.warnings)
     when = build_date(publication)

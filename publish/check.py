@@ -24,6 +24,7 @@ from publish.model import Publication
 from publish.pdf import lay_out
 from publish.render import Styles
 from publish.schema import METADATA_FILE
+from publish.templatecheck import template_diagnostics
 from publish.text import slugify
 
 EPUBCHECK_TIMEOUT = 300
@@ -125,6 +126,9 @@ def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) 
         result.add(glyphs.items)
         result.ran.append("glyph coverage (every character has a font in its language's stack)")
         result.preflight = preflight(publication, styles, result)
+        result.add(template_diagnostics(publication, styles))
+        if styles.override is not None and (styles.override / "templates").exists():
+            result.ran.append("the manuscript's templates (rendered for every edition, the report and the preview)")
     if output is not None:
         check_editions(result, output, publication, epubcheck)
     return result
@@ -424,6 +428,9 @@ def update_report(result: CheckResult, output: Path) -> Path | None:
                                 checked=result, preflight=result.preflight)
     except OutputError as exc:
         result.skipped.append(f"updating the report ({exc})")
+        return None
+    except ManuscriptError as exc:  # the manuscript's report.html: already found by check_templates
+        result.add(exc.diagnostics)
         return None
 
 

@@ -105,11 +105,7 @@ def generated_cover(publication: Publication, styles: Styles) -> bytes:
     gate = Gate(publication.root, *styles.roots)
     fetcher = gate.fetcher()
     font_config = FontConfiguration()
-    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
-    photo = lead or (publication.photos[0] if publication.photos else None)
-    byline = next((a.byline for a in publication.articles if a.byline), "")
-    renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
-    html = renderer.render("epub-cover.html", photo=photo, byline=byline)
+    html = cover_html(publication, styles)
     sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
               for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
     pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
@@ -166,29 +162,11 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     cover_item = _add_image(book, report, cover_name, data)
     cover_item.properties = ["cover-image"]
 
-    renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
-    for article in publication.articles:
-        renderer.link_targets[article.id] = f"{article.id}.xhtml"
-        for heading in article.headings:
-            renderer.link_targets[heading.id] = f"{article.id}.xhtml"
-
-    common = {"stylesheet": STYLESHEET}
-    documents: dict[str, str] = {
-        "cover.xhtml": renderer.render("epub-cover.xhtml", title=meta.title, cover=cover_name,
-                                       epub_type="cover", **common),
-        "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
-                                           epub_type="frontmatter", **common),
-        "nav.xhtml": renderer.render("epub-nav.xhtml", pages=[], **common),
-    }
-    for article in publication.articles:
-        documents[f"{article.id}.xhtml"] = renderer.render(
-            "epub-page.xhtml", title=article.title, article=article, epub_type="bodymatter", **common)
-    documents["imprint.xhtml"] = renderer.render(
-        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+    renderer, documents = epub_documents(publication, styles, images, cover_name)
 
     # Markers first, to learn the page-list; then again with the nav that lists them (same positions).
     report.pages = place_markers(_parse(documents), pages)
-    documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=report.pages, **common)
+    documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=report.pages, stylesheet=STYLESHEET)
     trees = _parse(documents)
     if place_markers(trees, pages) != report.pages:
         raise RuntimeError("page-break markers moved when the page-list was added")
@@ -224,6 +202,44 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
                                 "package_direction": rtl})
     target.write_bytes(_normalise(raw.getvalue(), meta.language, modified, report.pages))
     return report
+
+
+def epub_documents(publication: Publication, styles: Styles, images: dict[str, str],
+                   cover_name: str) -> tuple[Renderer, dict[str, str]]:
+    """Every XHTML document of the e-book from the templates (the nav without its page-list yet).
+
+    `publish check` renders them too, so a mistake in a manuscript's template is found without a build.
+    """
+    meta = publication.metadata
+    renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
+    for article in publication.articles:
+        renderer.link_targets[article.id] = f"{article.id}.xhtml"
+        for heading in article.headings:
+            renderer.link_targets[heading.id] = f"{article.id}.xhtml"
+
+    common = {"stylesheet": STYLESHEET}
+    documents: dict[str, str] = {
+        "cover.xhtml": renderer.render("epub-cover.xhtml", title=meta.title, cover=cover_name,
+                                       epub_type="cover", **common),
+        "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
+                                           epub_type="frontmatter", **common),
+        "nav.xhtml": renderer.render("epub-nav.xhtml", pages=[], **common),
+    }
+    for article in publication.articles:
+        documents[f"{article.id}.xhtml"] = renderer.render(
+            "epub-page.xhtml", title=article.title, article=article, epub_type="bodymatter", **common)
+    documents["imprint.xhtml"] = renderer.render(
+        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+    return renderer, documents
+
+
+def cover_html(publication: Publication, styles: Styles) -> str:
+    """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out."""
+    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
+    photo = lead or (publication.photos[0] if publication.photos else None)
+    byline = next((a.byline for a in publication.articles if a.byline), "")
+    renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
+    return renderer.render("epub-cover.html", photo=photo, byline=byline)
 
 
 def _add_image(book: epub.EpubBook, report: EpubReport, name: str, data: bytes) -> epub.EpubItem:

@@ -488,13 +488,15 @@ _TEMPLATE_RESOURCE = re.compile(
 
 def _check_template(path: Path, diags: Diagnostics) -> None:
     """A manuscript's own template is part of the manuscript: a syntax error in it is the author's to fix."""
-    from jinja2 import Environment, TemplateSyntaxError
+    from jinja2 import TemplateSyntaxError
+
+    from publish.templating import ManuscriptSandbox
 
     source = read_text(path, diags)
     if source is None:
         return
     try:
-        Environment().parse(source)
+        ManuscriptSandbox().parse(source)
     except TemplateSyntaxError as exc:
         diags.error(path, exc.lineno, f"template: {exc.message}",
                     "compare with the default template of the same name in styles/templates/")

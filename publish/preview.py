@@ -23,7 +23,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from jinja2 import Environment
 from lxml import etree
 
 from publish.build import EDITIONS, build
@@ -32,7 +31,7 @@ from publish.diagnostics import ManuscriptError
 from publish.loader import load
 from publish.output import OutputError
 from publish.render import DEFAULT_STYLES, Styles
-from publish.report import template_environment
+from publish.report import preview_page
 
 POLL_SECONDS = 0.5  # how often the watcher looks at the files, and the page at /version
 SETTLE_SECONDS = 0.3  # editors save in bursts: wait until the files stop changing
@@ -204,9 +203,6 @@ class Preview:
 
     # Content ------------------------------------------------------------------
 
-    def templates(self) -> Environment:
-        return template_environment(Styles.for_manuscript(self.manuscript))
-
     def page_count(self, pdf: Path) -> int:
         import pypdfium2 as pdfium
 
@@ -348,8 +344,7 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 status = preview.status
             shown = {"message": status.message, "problems": status.problems,
                      "ok": status.message.startswith("built")}
-            return preview.templates().get_template("preview.html").render(
-                view=view, title=title, status=shown, **context).encode("utf-8")
+            return preview_page(Styles.for_manuscript(preview.manuscript), view, title, shown, **context)
 
         def print_page(self, editions: dict[str, Path]) -> bytes:
             if "pdf" not in editions:
