@@ -15,7 +15,7 @@ from lxml import etree
 from PIL import Image, ImageCms, ImageOps
 
 from publish.cache import derived_file
-from publish.fonts import subset_stylesheet
+from publish.fonts import Sheet, subset_stylesheet
 from publish.jobs import parallel_map
 from publish.model import Publication
 from publish.pagemap import PageStart, PrintPage, place_markers
@@ -75,12 +75,10 @@ def image_name(name: str, extension: str) -> str:
     return f"images/{stem or 'photo'}.{extension}"
 
 
-def stylesheet(styles: Styles) -> str:
-    parts = []
-    for name in ("fonts.css", "base.css", "epub.css"):
-        for path in styles.css(name):
-            parts.append(f"/* {name} */\n" + path.read_text(encoding="utf-8"))
-    return "\n".join(parts)
+def stylesheets(styles: Styles, gate: Gate) -> list[Sheet]:
+    """The e-book's cascade, each file read through the gate (a link out of the manuscript is refused)."""
+    return [Sheet(name, path, gate.admit(path).read_text(encoding="utf-8"))
+            for name in ("fonts.css", "base.css", "epub.css") for path in styles.css(name)]
 
 
 def used_characters(*texts: str) -> set[str]:
@@ -172,12 +170,10 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
         raise RuntimeError("page-break markers moved when the page-list was added")
     content = {name: _serialise(tree) for name, tree in trees.items()}
 
-    css = stylesheet(styles)
     all_text = " ".join(_text_of(tree) for tree in trees.values())
-    css, fonts = subset_stylesheet(css, styles.default, used_characters(all_text))
+    css, fonts = subset_stylesheet(stylesheets(styles, gate), gate, used_characters(all_text))
     for font in fonts:
-        name = "fonts/" + Path(font.href).name
-        css = css.replace(font.href, name)
+        name = font.name
         book.add_item(epub.EpubItem(uid=_uid(name), file_name=name, media_type="font/ttf"
                                     if name.endswith(".ttf") else "font/otf", content=font.data))
         report.fonts.append((name, len(font.data)))

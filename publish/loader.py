@@ -448,11 +448,6 @@ def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics,
     return path
 
 
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_CSS_REFERENCE = re.compile(
-    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
-
-
 def _check_styles(root: Path, gate: Gate, diags: Diagnostics) -> None:
     """The manuscript's own styles/ is read by WeasyPrint and EbookLib directly: vet it here first."""
     folder = root / "styles"
@@ -509,20 +504,29 @@ def _check_template(path: Path, diags: Diagnostics) -> None:
 
 
 def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:
+    """Every file the stylesheet names (read by a CSS parser: publish/cssrefs.py) must pass the gate,
+    and an @font-face source must be a font."""
+    from publish.cssrefs import references
+    from publish.fonts import FontProblem
+
     source = read_text(path, diags)
     if source is None:
         return
-    source = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source)
-    for match in _CSS_REFERENCE.finditer(source):
-        ref = next(g for g in match.groups() if g is not None).strip()
-        if not ref or ref.startswith("#") or ref.lower().startswith("data:"):
+    for ref in references(source):
+        url = ref.url.strip()
+        if not url or url.startswith("#") or url.lower().startswith("data:"):
             continue
-        line = source.count("\n", 0, match.start()) + 1
-        column = match.start() - (source.rfind("\n", 0, match.start()) + 1) + 1
         try:
-            gate.reference(ref, path.parent)
+            admitted = gate.reference(url, path.parent)
+            if ref.font:
+                from publish.fonts import font_cmap  # fontTools only for a manuscript with fonts of its own
+
+                font_cmap(admitted)
         except Refused as exc:
-            diags.error(path, line, f"stylesheet: {exc}", exc.hint, column=column)
+            diags.error(path, ref.line, f"stylesheet: {exc}", exc.hint, column=ref.column)
+        except FontProblem as exc:
+            diags.error(path, ref.line, f"stylesheet: @font-face: {exc}",
+                        "point src: url() at a TrueType, OpenType or WOFF font file", column=ref.column)
 
 
 def _warn_unused_photos(root: Path, used: set[Path], diags: Diagnostics) -> None:
