@@ -138,6 +138,43 @@ def _input_hash(path: Path, root: Path) -> str:
         return f"unreadable:{exc.errno}"
 
 
+def links_out(manuscript: Path, output: Path) -> list[Path]:
+    """Symbolic links under the manuscript that resolve outside it: what the gate would refuse.
+
+    The key hashes what a link points at, but a linked folder is not walked, and hidden files are not
+    keyed at all; so before a hit is answered, the manuscript is held to the gate's rule (resolved,
+    symlinks included, inside the manuscript: publish/resources.py Gate.admit) the fresh build's
+    loader applies. Every link under styles/ counts, hidden ones too (the loader reads them all);
+    elsewhere, linked folders (files linked out are in the key already). A build with any such link
+    is never answered from the cache: it runs, and the loader says what it refuses.
+    """
+    root = manuscript.resolve()
+    skip = output.resolve()
+    found: list[Path] = []
+
+    def outside(path: Path) -> bool:
+        resolved = path.resolve()
+        return not (resolved == root or resolved.is_relative_to(root))
+
+    styles = manuscript / "styles"
+    if styles.is_symlink() and outside(styles):
+        return [styles]
+    for folder, dirs, files in os.walk(manuscript):
+        here = Path(folder)
+        in_styles = here == styles or here.is_relative_to(styles)
+        for name in sorted(dirs):
+            path = here / name
+            if path.is_symlink() and outside(path):
+                found.append(path)
+        for name in sorted(files) if in_styles else ():
+            path = here / name
+            if path.is_symlink() and outside(path):
+                found.append(path)
+        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink() and (here / d).resolve() != skip
+                         and (in_styles or here / d == styles or (not d.startswith(".") and d not in SKIPPED_DIRS)))
+    return found
+
+
 @functools.cache
 def _code_digest() -> str:
     """The package's own code, read once per process: the code that runs is the code loaded."""
@@ -333,7 +370,7 @@ def cached_build(manuscript: Path, output: Path, editions: tuple[str, ...],
     stage("checking what changed since the last build")
     key = build_key(manuscript, output, editions, options) if cacheable else ""
     cache = BuildCache(output)
-    if cacheable:
+    if cacheable and not links_out(manuscript, output):  # the gate first: a hit must not skip it
         hit = cache.lookup(key)
         if hit is not None:
             return hit

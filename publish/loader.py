@@ -453,7 +453,18 @@ def _check_styles(root: Path, gate: Gate, diags: Diagnostics) -> None:
     folder = root / "styles"
     if not folder.is_dir():
         return
+    linked_out: list[Path] = []  # folders linked out of the manuscript: one diagnostic each, not one a file
+    for path in [folder, *sorted(p for p in folder.rglob("*") if p.is_dir())]:
+        if path.is_symlink() and not any(path.is_relative_to(d) for d in linked_out):
+            try:
+                gate.admit(path)
+            except Refused:
+                linked_out.append(path)
+                diags.error(path, None, f"'{path.name}' is a symbolic link to a folder outside the manuscript",
+                            "keep every file the manuscript uses inside its folder: copy the folder in")
     for path in _walk_all(folder):
+        if any(path.is_relative_to(d) for d in linked_out):
+            continue
         try:
             gate.admit(path)
         except Refused as exc:
