@@ -116,7 +116,7 @@ def font_cmap(path: Path) -> set[int]:
     """The code points the font draws; FontProblem when the file is not a font fontTools can read."""
     try:
         return set(TTFont(str(path), lazy=True).getBestCmap() or {})
-    except Exception as exc:  # noqa: BLE001 - fontTools raises anything from struct.error to TTLibError
+    except Exception:  # noqa: BLE001 - fontTools raises anything from struct.error to TTLibError
         raise FontProblem(f"'{path.name}' is not a font file (TrueType, OpenType or WOFF)") from None
 
 
