@@ -1,10 +1,14 @@
 """`publish preview`: the editions on a local web page, rebuilt and refreshed as the author saves.
 
 A small stdlib HTTP server, in a thread, serves the latest print edition as page pictures (rendered
-with pypdfium2) and the EPUB's chapters as web pages straight from the EPUB file. With `watch`, a
-second thread polls the manuscript and the styles for changes and rebuilds; each build bumps a
-version number that the pages poll at /version, reloading themselves when it changes. The server
-binds to loopback unless told otherwise: a preview is for the author, not for the network.
+with pypdfium2) and the EPUB's chapters as web pages straight from the EPUB file. Builds go through
+the cached pipeline (publish/cache.py `cached_build`), so a save rebuilds only the text it touched
+and a start on current editions is a cache hit. With `watch`, a second thread waits for the file
+system to report changes (watchfiles: inotify, FSEvents, ReadDirectoryChangesW; no polling) and
+rebuilds; each build bumps a version number that the pages poll at /version, reloading themselves
+when it changes. What the pages show (the editions, their page counts, the pictures) is read once
+per build, never per request. The server binds to loopback unless told otherwise: a preview is for
+the author, not for the network.
 """
 
 from __future__ import annotations
@@ -25,16 +29,16 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from lxml import etree
 
-from publish.build import EDITIONS, build
-from publish.check import edition_paths, source_files
+from publish.cache import cached_build
 from publish.diagnostics import ManuscriptError
-from publish.loader import load
+from publish.model import EDITIONS
 from publish.output import OutputError
 from publish.render import DEFAULT_STYLES, Styles
 from publish.report import preview_page
 
-POLL_SECONDS = 0.5  # how often the watcher looks at the files, and the page at /version
-SETTLE_SECONDS = 0.3  # editors save in bursts: wait until the files stop changing
+POLL_SECONDS = 0.5  # how often the page asks /version whether a new build is there
+SETTLE_MS = 300  # editors save in bursts: a build starts once the files are quiet this long
+MAX_GROUP_MS = 1600  # …or at the latest this long after the first change of a burst
 PAGE_WIDTHS = (120, 240, 480, 720, 960, 1440)
 OPF_NS = {"opf": "http://www.idpf.org/2007/opf", "c": "urn:oasis:names:tc:opendocument:xmlns:container"}
 
@@ -82,9 +86,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def watched_files(manuscript: Path, output: Path) -> dict[Path, tuple[int, int]]:
-    """Every file whose change should rebuild: the manuscript (less its output) and both styles folders."""
-    return source_files(manuscript, output, DEFAULT_STYLES)
+def watched_folders(manuscript: Path) -> list[Path]:
+    """Where a change should rebuild: the manuscript and publish's own styles (its output is filtered)."""
+    return [folder for folder in (manuscript, DEFAULT_STYLES) if folder.is_dir()]
+
+
+def change_filter(output: Path) -> Callable[[object, str], bool]:
+    """watchfiles' filter: editor litter (swap files, backups, .git) and the output folder are no change."""
+    import watchfiles
+
+    skip = output.resolve()
+    default = watchfiles.DefaultFilter()
+
+    def wanted(change: object, path: str) -> bool:
+        if not default(change, path):  # type: ignore[arg-type]
+            return False
+        resolved = Path(path).resolve()
+        return not (resolved == skip or resolved.is_relative_to(skip))
+    return wanted
 
 
 class Preview:
@@ -100,8 +119,10 @@ class Preview:
         self.lock = threading.Lock()  # guards status and the caches
         self.render_lock = threading.Lock()  # pdfium is not thread-safe
         self.stopping = threading.Event()
-        self._pages: dict[tuple[str, int, int, int], bytes] = {}
-        self._epub: tuple[tuple[str, int], dict[str, bytes]] | None = None
+        self._editions: dict[str, Path] = {}  # of the last successful build
+        self._pages: dict[tuple[tuple[str, int, int], int, int], bytes] = {}  # (pdf stamp, page, width)
+        self._counts: dict[tuple[str, int, int], int] = {}  # pdf stamp → pages
+        self._epub: tuple[tuple[str, int, int], dict[str, bytes]] | None = None
         self.server = ThreadingHTTPServer((host, port), _handler(self))
         self.server.daemon_threads = True
         self._threads: list[threading.Thread] = []
@@ -136,29 +157,19 @@ class Preview:
     # Building -----------------------------------------------------------------
 
     def editions(self) -> dict[str, Path]:
-        try:
-            publication, _ = load(self.manuscript)
-        except ManuscriptError:
-            publication = None
-        return edition_paths(self.output, publication, self.manuscript)
-
-    def stale(self) -> bool:
-        """True when an edition is missing or older than a file it is built from."""
-        editions = self.editions()
-        if set(editions) != set(EDITIONS):
-            return True
-        files = watched_files(self.manuscript, self.output)
-        newest = max((mtime for mtime, _ in files.values()), default=0)
-        return any(path.stat().st_mtime_ns < newest for path in editions.values())
+        """The editions of the last successful build (pdf, epub), as the build reported them."""
+        with self.lock:
+            return dict(self._editions)
 
     def rebuild(self) -> bool:
-        """Builds both editions; the manuscript's problems are kept for the page instead of raised."""
+        """Builds both editions through the build cache; the manuscript's problems are kept for the page."""
         with self.lock:
             self.status.building = True
         problems: list[str] = []
         ok = False
+        editions: dict[str, Path] | None = None
         try:
-            result = build(self.manuscript, self.output, EDITIONS)
+            result = cached_build(self.manuscript, self.output, EDITIONS, keep_html=False, standard=None)
         except ManuscriptError as exc:
             problems = [d.format() for d in exc.diagnostics]
             errors = sum(1 for d in exc.diagnostics if d.severity.value == "error")
@@ -170,54 +181,66 @@ class Preview:
             message = f"internal error while building ({type(exc).__name__}: {exc}); please report it"
         else:
             ok = True
-            problems = [d.format() for d in result.warnings]
-            message = "built " + ", ".join(b.path.name for b in result.built)
+            problems = [d.format() for d in result.warnings]  # type: ignore[attr-defined]
+            built = [b for b in result.built if b.edition in EDITIONS]  # type: ignore[attr-defined]
+            editions = {b.edition: b.path for b in built}
+            message = "built " + ", ".join(b.path.name for b in built)
+            if getattr(result, "cached", False):
+                message += " (nothing changed: from the cache)"
         with self.lock:
             self.status = Status(self.status.version + 1, False, problems, message)
-            self._pages.clear()
-            self._epub = None
+            if editions is not None:
+                self._editions = editions
+                self._forget_old_pages()
         self.log(message)
         for problem in problems:
             self.log(problem)
         return ok
 
+    def _forget_old_pages(self) -> None:
+        """Pictures of editions no longer in the output folder are dropped (called under the lock)."""
+        current = {_stamp(path) for path in self._editions.values() if path.exists()}
+        self._pages = {key: png for key, png in self._pages.items() if key[0] in current}
+        self._counts = {key: count for key, count in self._counts.items() if key in current}
+
     def _watch(self) -> None:
-        seen = watched_files(self.manuscript, self.output)
-        while not self.stopping.wait(POLL_SECONDS):
-            current = watched_files(self.manuscript, self.output)
-            if current == seen:
-                continue
-            while not self.stopping.wait(SETTLE_SECONDS):  # let a burst of saves finish
-                settled = watched_files(self.manuscript, self.output)
-                if settled == current:
-                    break
-                current = settled
+        import watchfiles
+
+        for changes in watchfiles.watch(*watched_folders(self.manuscript), watch_filter=change_filter(self.output),
+                                        debounce=MAX_GROUP_MS, step=SETTLE_MS, stop_event=self.stopping,
+                                        rust_timeout=1000, raise_interrupt=False):
             if self.stopping.is_set():
                 return
-            changed = sorted({p for p in set(current) | set(seen) if current.get(p) != seen.get(p)})
+            changed = sorted({path for _, path in changes})
             more = " …" if len(changed) > 5 else ""
-            self.log("changed: " + ", ".join(str(p) for p in changed[:5]) + more)
-            seen = current
+            self.log("changed: " + ", ".join(changed[:5]) + more)
             self.rebuild()
-            seen = watched_files(self.manuscript, self.output)
 
     # Content ------------------------------------------------------------------
 
     def page_count(self, pdf: Path) -> int:
+        """The PDF's pages, counted once per build of it."""
         import pypdfium2 as pdfium
 
+        stamp = _stamp(pdf)
+        with self.lock:
+            if stamp in self._counts:
+                return self._counts[stamp]
         with self.render_lock:
             document = pdfium.PdfDocument(str(pdf))
             try:
-                return len(document)
+                count = len(document)
             finally:
                 document.close()
+        with self.lock:
+            self._counts[stamp] = count
+        return count
 
     def page_png(self, pdf: Path, number: int, width: int) -> bytes | None:
+        """A page as a PNG `width` pixels wide, drawn once per build of the PDF and kept."""
         import pypdfium2 as pdfium
 
-        stat = pdf.stat()
-        key = (str(pdf), stat.st_mtime_ns, number, width)
+        key = (_stamp(pdf), number, width)
         with self.lock:
             cached = self._pages.get(key)
         if cached is not None:
@@ -241,8 +264,7 @@ class Preview:
         return data
 
     def epub_files(self, epub: Path) -> dict[str, bytes]:
-        stat = epub.stat()
-        key = (str(epub), stat.st_mtime_ns)
+        key = _stamp(epub)
         with self.lock:
             if self._epub is not None and self._epub[0] == key:
                 return self._epub[1]
@@ -376,6 +398,12 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _stamp(path: Path) -> tuple[str, int, int]:
+    """Which build of a file this is: path, modification time and size."""
+    stat = path.stat()
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
 def _media_type(name: str) -> str:
     suffix = Path(name).suffix.lower()
     return {".xhtml": "application/xhtml+xml; charset=utf-8", ".html": "text/html; charset=utf-8",
@@ -407,12 +435,8 @@ def serve(manuscript: Path, output: Path, host: str = "127.0.0.1", port: int = 8
     if not is_loopback(host):
         say(f"listening on {host}: other computers on the network can see this preview")
     try:
-        if preview.stale():
-            say("building the editions…")
-            preview.rebuild()
-        else:
-            with preview.lock:
-                preview.status.version = 1
+        say("building the editions (a cache hit when nothing changed)…")
+        preview.rebuild()
         preview.start()
         click.echo(f"Preview of {manuscript} at {preview.url}" + (" (watching for changes)" if watch else ""))
         click.echo("Press Ctrl-C to stop.")
