@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -33,8 +33,10 @@ from publish.cache import cached_build
 from publish.diagnostics import ManuscriptError
 from publish.model import EDITIONS
 from publish.output import OutputError
+from publish.previewguard import DROPPED, HEADERS, QuietServer, allowed_hosts, host_allowed
 from publish.render import DEFAULT_STYLES, Styles
 from publish.report import preview_page
+from publish.resources import Gate, Refused
 
 POLL_SECONDS = 0.5  # how often the page asks /version whether a new build is there
 SETTLE_MS = 300  # editors save in bursts: a build starts once the files are quiet this long
@@ -57,14 +59,31 @@ REFRESH_SCRIPT = """\
   if (!document.querySelector(".preview-bar")) {  // an e-book chapter: a way back to the preview
     var back = document.createElementNS("http://www.w3.org/1999/xhtml", "a");
     back.setAttribute("href", "/ebook/");
-    back.setAttribute("style", "position:fixed;top:0.5rem;right:0.5rem;padding:0.2rem 0.6rem;"
-      + "background:#1a1a1a;color:#fff;font:0.8rem sans-serif;text-decoration:none;border-radius:0.3rem");
+    back.className = "publish-preview-back";
+    var look = {position: "fixed", top: "0.5rem", right: "0.5rem", padding: "0.2rem 0.6rem",
+      background: "#1a1a1a", color: "#fff", font: "0.8rem sans-serif", textDecoration: "none",
+      borderRadius: "0.3rem"};
+    for (var name in look) { back.style[name] = look[name]; }  // CSSOM: allowed where style="…" is not
     back.textContent = "publish preview: chapters";
     document.body.appendChild(back);
   }
   poll();
 })();
 """.replace("MILLISECONDS", str(int(POLL_SECONDS * 1000)))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the pages are made of, fixed when a build ends: the preview serves nothing read later.
+
+    After a successful build, the manuscript's preview.css and templates (read through the gate);
+    after a failed one, publish's own: a stylesheet or template that broke the build, or that links
+    out of the manuscript, is never served.
+    """
+
+    css: bytes = b""
+    print_page: bytes = b""
+    ebook_page: bytes = b""
 
 
 @dataclass
@@ -123,9 +142,17 @@ class Preview:
         self._pages: dict[tuple[tuple[str, int, int], int, int], bytes] = {}  # (pdf stamp, page, width)
         self._counts: dict[tuple[str, int, int], int] = {}  # pdf stamp → pages
         self._epub: tuple[tuple[str, int, int], dict[str, bytes]] | None = None
-        self.server = ThreadingHTTPServer((host, port), _handler(self))
-        self.server.daemon_threads = True
+        self._shown = Shown()
+        # What the preview may read: the editions in the output folder, the styles of the manuscript
+        # (gated by the manuscript: a styles/ linked elsewhere is outside) and publish's own.
+        self.gates = {"output": Gate(output), "manuscript": Gate(manuscript), "publish": Gate(DEFAULT_STYLES)}
+        self.server = QuietServer((host, port), _handler(self))
+        self.server.log = self.log
+        bound, bound_port = self.server.server_address[:2]
+        self.hosts = allowed_hosts(str(bound), int(bound_port))
+        self.loopback = is_loopback(str(bound))
         self._threads: list[threading.Thread] = []
+        self._shown = self._show(self.status, False)  # until the first build: publish's page, no editions
 
     @property
     def url(self) -> str:
@@ -187,15 +214,74 @@ class Preview:
             message = "built " + ", ".join(b.path.name for b in built)
             if getattr(result, "cached", False):
                 message += " (nothing changed: from the cache)"
+        status = Status(self.status.version + 1, False, problems, message)
         with self.lock:
-            self.status = Status(self.status.version + 1, False, problems, message)
             if editions is not None:
                 self._editions = editions
                 self._forget_old_pages()
+        shown = self._show(status, ok)
+        with self.lock:
+            self.status = status
+            self._shown = shown
         self.log(message)
         for problem in problems:
             self.log(problem)
         return ok
+
+    def shown(self) -> Shown:
+        with self.lock:
+            return self._shown
+
+    def _show(self, status: Status, ok: bool) -> Shown:
+        """The stylesheet and pages for this build's status, from the manuscript's styles only when it
+        built (a template of theirs that fails here is reported on the page, which falls back)."""
+        styles = Styles.for_manuscript(self.manuscript) if ok else Styles()
+        problems = list(status.problems)
+        try:
+            css = self.stylesheet(styles)
+            pages = self._pages_for(styles, status, problems)
+        except (ManuscriptError, Refused) as exc:
+            found = exc.diagnostics if isinstance(exc, ManuscriptError) else []
+            problems += [d.format() for d in found] or [str(exc)]
+            styles = Styles()
+            css = self.stylesheet(styles)
+            pages = self._pages_for(styles, status, problems)
+        return Shown(css, *pages)
+
+    def stylesheet(self, styles: Styles) -> bytes:
+        """preview.css, publish's then (when given) the manuscript's, each read through its gate."""
+        parts = []
+        for path in styles.css("preview.css"):
+            gate = self.gates["manuscript" if styles.override and path.is_relative_to(styles.override) else "publish"]
+            parts.append(gate.admit(path).read_text(encoding="utf-8"))
+        return "\n".join(parts).encode()
+
+    def _pages_for(self, styles: Styles, status: Status, problems: list[str]) -> tuple[bytes, bytes]:
+        shown = {"message": status.message, "problems": problems, "ok": status.message.startswith("built")}
+        editions = self.editions()
+        pages: list[dict[str, object]] = []
+        chapters: list[dict[str, str]] = []
+        try:
+            if "pdf" in editions:
+                pdf = self.edition(editions["pdf"])
+                stamp = pdf.stat().st_mtime_ns
+                pages = [{"number": n, "src": f"/pages/{n}.png?width=720&v={stamp}",
+                          "src2x": f"/pages/{n}.png?width=1440&v={stamp}"}  # sharp on high-density screens
+                         for n in range(1, self.page_count(pdf) + 1)]
+            if "epub" in editions:
+                chapters = [{"href": "/epub/" + quote(path), "title": title}
+                            for path, title in self.chapters(self.edition(editions["epub"]))]
+        except (OSError, Refused, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as exc:
+            problems.append(f"the editions in {self.output} cannot be shown: {exc}")
+        print_page = preview_page(styles, "print", "Print pages", shown, pages=pages,
+                                  edition=editions["pdf"].name if pages else "")
+        ebook_page = preview_page(styles, "ebook", "E-book", shown, chapters=chapters,
+                                  edition=editions["epub"].name if chapters else "")
+        return print_page, ebook_page
+
+    def edition(self, path: Path) -> Path:
+        """An edition file, admitted by the output folder's gate (a link planted there leads nowhere)."""
+        return self.gates["output"].admit(path)
 
     def _forget_old_pages(self) -> None:
         """Pictures of editions no longer in the output folder are dropped (called under the lock)."""
@@ -315,17 +401,33 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             route = unquote(parts.path)
             query = parse_qs(parts.query)
             try:
-                status, media_type, body = self.route(route, query)
+                if not host_allowed(self.headers.get("Host"), preview.hosts, preview.server.server_address[1],
+                                    preview.loopback):
+                    status, media_type = HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8"
+                    body = f"this preview answers only at {preview.url}".encode()
+                else:
+                    status, media_type, body = self.route(route, query)
             except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
                 status, media_type = HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8"
                 body = f"the edition cannot be read right now ({exc}); it may be being rebuilt".encode()
-            self.send_response(status)
-            self.send_header("Content-Type", media_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
+            except Refused:
+                status, media_type, body = self.not_found()
+            except Exception as exc:  # noqa: BLE001 - a bug of ours: one line on the terminal, the page says so
+                preview.log(f"internal error answering {route} ({type(exc).__name__}: {exc}); please report it")
+                status, media_type = HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8"
+                body = b"internal error in publish preview; see the terminal"
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", media_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                for name, value in HEADERS:
+                    self.send_header(name, value)
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+            except DROPPED:  # the browser went away (a reload, a picture scrolled past): nothing to say
+                self.close_connection = True
 
         def route(self, route: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
             if route == "/version":
@@ -336,15 +438,14 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 return HTTPStatus.OK, "application/json", json.dumps(body).encode()
             if route == "/_preview.js":
                 return HTTPStatus.OK, "text/javascript; charset=utf-8", REFRESH_SCRIPT.encode()
+            shown = preview.shown()
             if route == "/_preview.css":
-                css = "\n".join(p.read_text(encoding="utf-8") for p in
-                                Styles.for_manuscript(preview.manuscript).css("preview.css"))
-                return HTTPStatus.OK, "text/css; charset=utf-8", css.encode()
-            editions = preview.editions()
+                return HTTPStatus.OK, "text/css; charset=utf-8", shown.css
             if route in ("/", "/print"):
-                return HTTPStatus.OK, "text/html; charset=utf-8", self.print_page(editions)
+                return HTTPStatus.OK, "text/html; charset=utf-8", shown.print_page
             if route in ("/ebook", "/ebook/"):
-                return HTTPStatus.OK, "text/html; charset=utf-8", self.ebook_page(editions)
+                return HTTPStatus.OK, "text/html; charset=utf-8", shown.ebook_page
+            editions = preview.editions()
             if route.startswith("/pages/") and route.endswith(".png") and "pdf" in editions:
                 try:
                     number = int(route[len("/pages/"):-len(".png")])
@@ -352,38 +453,14 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 except ValueError:
                     return self.not_found()
                 width = min(PAGE_WIDTHS, key=lambda w: abs(w - wanted))
-                data = preview.page_png(editions["pdf"], number, width)
+                data = preview.page_png(preview.edition(editions["pdf"]), number, width)
                 return (HTTPStatus.OK, "image/png", data) if data else self.not_found()
             if route.startswith("/epub/") and "epub" in editions:
-                return self.epub_file(editions["epub"], route[len("/epub/"):])
+                return self.epub_file(preview.edition(editions["epub"]), route[len("/epub/"):])
             return self.not_found()
 
         def not_found(self) -> tuple[int, str, bytes]:
             return HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found"
-
-        def page(self, view: str, title: str, **context: object) -> bytes:
-            with preview.lock:
-                status = preview.status
-            shown = {"message": status.message, "problems": status.problems,
-                     "ok": status.message.startswith("built")}
-            return preview_page(Styles.for_manuscript(preview.manuscript), view, title, shown, **context)
-
-        def print_page(self, editions: dict[str, Path]) -> bytes:
-            if "pdf" not in editions:
-                return self.page("print", "Print pages", pages=[], edition="")
-            pdf = editions["pdf"]
-            stamp = pdf.stat().st_mtime_ns
-            pages = [{"number": n, "src": f"/pages/{n}.png?width=720&v={stamp}",
-                      "src2x": f"/pages/{n}.png?width=1440&v={stamp}"}  # sharp on high-density screens
-                     for n in range(1, preview.page_count(pdf) + 1)]
-            return self.page("print", "Print pages", pages=pages, edition=pdf.name)
-
-        def ebook_page(self, editions: dict[str, Path]) -> bytes:
-            if "epub" not in editions:
-                return self.page("ebook", "E-book", chapters=[], edition="")
-            chapters = [{"href": "/epub/" + quote(path), "title": title}
-                        for path, title in preview.chapters(editions["epub"])]
-            return self.page("ebook", "E-book", chapters=chapters, edition=editions["epub"].name)
 
         def epub_file(self, epub: Path, inner: str) -> tuple[int, str, bytes]:
             files = preview.epub_files(epub)
