@@ -58,6 +58,7 @@ _SEPARATORS = _SPACES | {"\u2009", "\u202f", "\u2002", "\u2003", "\u2007", "\u20
 _HYPHENS = {"-", "\u2010", "\u2011", "\u00ad"}
 # A URL or identifier may break after (or before) these without a hyphen.
 _IDENTIFIER_BREAKS = set("/._-\\@#?&=:~+|")
+_SIGNS = {"\u2212", "+", "\u00b1", "$", "\u20ac", "\u00a3", "\u00a5"}  # a sign or currency before a number
 _UNITS = {"%", "\u2030", "\u2031", "\u00b0", "\u2103", "\u2109"}
 _END_MARK = "\u25a0"
 _ROMAN = set("ivxlcdm")
@@ -670,13 +671,17 @@ def _continues(a: Line, b: Line, frames_of: dict[int, Frame | None]) -> bool:
 
 
 def _vocabulary(pages: list[Page]) -> set[str]:
-    """Words the file spells out whole: tokens inside lines, and line ends with punctuation."""
+    """Words the file spells out whole: tokens inside lines, and line ends with punctuation.
+
+    Letter-spaced lines (running heads, which pdfium reads as one letter a word) are left out."""
     words: set[str] = set()
     for page in pages:
         for line in page.lines:
             toks = line.tokens
+            if len(toks) < 3 or statistics.median(len(t) for t in toks) < 2:
+                continue
             for k, tok in enumerate(toks):
-                if 0 < k < len(toks) - 1 or (k == len(toks) - 1 and len(toks) > 1 and tok[-1] in ",.;:!?)”’\""):
+                if 0 < k < len(toks) - 1 or (k == len(toks) - 1 and tok[-1] in ",.;:!?)”’\""):
                     for part in tok.replace("\u2010", "-").split("-"):
                         w = _word(part)
                         if w:
@@ -697,25 +702,31 @@ def _broken_words(pages: list[Page], frames_of: dict[int, Frame | None], th: Thr
         if _breaks_without_hyphen(last) or _breaks_without_hyphen(first):
             continue
         head, tail = a.tokens[-1], b.tokens[0]
-        if last.isdigit() and (first in _UNITS or tail.strip(_QUOTES) in _UNITS):
+        if (last.isdigit() and (first in _UNITS or tail.strip(_QUOTES) in _UNITS)) or (
+                last in _SIGNS and first.isdigit()):
             found.append(Finding("split-unit", a.page, _label(pages, a), 1, "break",
                                  f"{head}|{tail}", (a.x0, a.y0, a.x1, a.y1)))
             continue
-        if not (_is_wordlike(last) and _is_wordlike(first)):
-            continue
-        if first.isupper() and not last.isupper():
-            continue  # a new word (or sentence) begins: "…the|Mekong"
+        alone = len(a.tokens) == 1
+        evidence = ""
+        if alone and first.isdigit() and (last.isdigit() or (last in ",." and head[-2:-1].isdigit())):
+            evidence = "a number cut"
+        elif (not (_is_wordlike(last) and _is_wordlike(first)) or (first.isupper() and not last.isupper())
+              or last.isdigit() != first.isdigit()):
+            continue  # punctuation, a new word (or sentence) begins ("…the|Mekong"), letters then figures
         ha, tb = _word(head), _word(tail)
         joined = ha + tb
-        evidence = ""
-        if joined in vocabulary and not (ha in vocabulary and tb in vocabulary):
+        if evidence:
+            pass
+        elif joined in vocabulary and not (ha in vocabulary and tb in vocabulary):
             evidence = "whole elsewhere"
-        elif len(a.tokens) == 1:
+        elif alone:
             frame = frames_of.get(id(a))
             if frame is not None and abs(a.x1 - frame.right) <= th.edge_tolerance_pt:
                 evidence = "one word filling the column"
-            elif (ha not in vocabulary and tb not in vocabulary
-                  and (len(tb) <= th.fragment_max_len or len(ha) <= 2)):
+            elif len(ha) <= 2 and not first.isupper():
+                evidence = "a line of one or two letters"
+            elif ha not in vocabulary and tb not in vocabulary and len(tb) <= th.fragment_max_len:
                 evidence = "two fragments"
         if evidence:
             found.append(Finding("broken-word", a.page, _label(pages, a), len(joined), "letters",
