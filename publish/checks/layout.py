@@ -24,6 +24,9 @@ excerpt of the text):
 - ``sparse-page``: a body page whose text and pictures cover under 35 % of the type area
   (title, front matter, part and display pages, a text's last page, blank pages and full-page
   photos are deliberate and exempt).
+- ``empty-band`` / ``column-void``: on such a page, a band across the type area, or a stretch of one
+  column, with nothing in it, taller than a quarter of the type area (a photo that moved on, a column
+  left short).
 - ``widow`` / ``orphan``: a paragraph's single last line at the head of a column, its single first
   line at the foot of one.
 
@@ -50,7 +53,8 @@ import pypdfium2.raw as pdfium_c
 MM = 72 / 25.4
 
 KINDS = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone",
-         "broken-word", "split-unit", "ladder", "loose-line", "sparse-page", "widow", "orphan")
+         "broken-word", "split-unit", "ladder", "loose-line", "sparse-page", "empty-band", "column-void",
+         "widow", "orphan")
 
 # Characters that separate words on a line; only the first two are stretched by justification.
 _SPACES = {" ", "\u00a0"}
@@ -79,6 +83,8 @@ class Thresholds:
     frame_min_lines: int = 3          # lines ending on one right edge before it counts as a column
     fragment_max_len: int = 3         # a cut-off piece of a word no longer than this is suspect
     full_page_image: float = 0.6      # share of the trim a photo covers to make a photo page
+    empty_band: float = 0.25          # a body page's tallest band with nothing in it, of the type area
+    column_void: float = 0.25         # a column's tallest empty stretch, of the type area's height
 
 
 @dataclass(frozen=True)
@@ -103,9 +109,10 @@ class LayoutReport:
     findings: list[Finding]
     justified_lines: int
     loose_lines: int
-    seconds: float
+    seconds: float             # wall time of the check
     body_size: float
     type_area: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    cpu_seconds: float = 0.0   # its CPU time (what a loaded machine does not inflate)
 
     @property
     def loose_share(self) -> float:
@@ -127,12 +134,14 @@ class LayoutReport:
     def summary(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self.counts().items() if k != "loose-line")
         return (f"{self.path.name}: {self.pages} pages, {counts}; loose justified lines "
-                f"{self.loose_lines}/{self.justified_lines} ({self.loose_share:.1%}); {self.seconds:.2f} s")
+                f"{self.loose_lines}/{self.justified_lines} ({self.loose_share:.1%}); {self.seconds:.2f} s "
+                f"({self.cpu_seconds:.2f} s CPU)")
 
     def to_json(self) -> dict:
         return {"path": str(self.path), "pages": self.pages, "counts": self.counts(),
                 "justified_lines": self.justified_lines, "loose_lines": self.loose_lines,
                 "loose_share": round(self.loose_share, 4), "seconds": round(self.seconds, 3),
+                "cpu_seconds": round(self.cpu_seconds, 3),
                 "findings": [asdict(f) for f in self.findings]}
 
 
@@ -781,24 +790,70 @@ def _is_body(line: Line, body: float, th: Thresholds) -> bool:
     return abs(line.size - body) <= th.body_size_tolerance * body
 
 
+def _furniture(pages: list[Page], body: float, th: Thresholds) -> tuple[dict[int, float], dict[int, float]]:
+    """Running heads and folios: a page's highest (lowest) line, smaller than body text, in its head
+    (foot) margin, at a height that recurs on pages of the same side. Returns, per side, the lowest
+    edge of the heads and the highest edge of the folios."""
+    seen: dict[tuple[int, str, int], list[Line]] = defaultdict(list)
+    for page in pages:
+        if not page.lines:
+            continue
+        _, ty0, _, ty1 = page.trim
+        band = 0.15 * (ty1 - ty0)
+        small = [ln for ln in page.lines if ln.size < body * (1 - th.body_size_tolerance)]
+        top = max(page.lines, key=lambda ln: ln.y1)
+        foot = min(page.lines, key=lambda ln: ln.y0)
+        if top in small and top.y0 > ty1 - band:
+            seen[(page.index % 2, "head", round(top.base))].append(top)
+        if foot in small and foot.y1 < ty0 + band:
+            seen[(page.index % 2, "foot", round(foot.base))].append(foot)
+    heads: dict[int, float] = {}
+    foots: dict[int, float] = {}
+    for (parity, where, _), lines in seen.items():
+        if len({ln.page for ln in lines}) < 2:
+            continue
+        if where == "head":
+            heads[parity] = min([heads.get(parity, lines[0].y0), *(ln.y0 for ln in lines)])
+        else:
+            foots[parity] = max([foots.get(parity, lines[0].y1), *(ln.y1 for ln in lines)])
+    return heads, foots
+
+
 def _type_areas(pages: list[Page], body: float, th: Thresholds) -> dict[int, tuple[float, float, float, float]]:
-    """Per side of the spread, the area body text fills on the fuller pages (robust to short pages)."""
+    """Per side of the spread, the area the pages' content fills (the type area).
+
+    Its top and sides are where text and pictures reach on the fuller pages; its foot, where text
+    reaches on full text pages, or, on pages that never fill (a photo essay), as far above the folios
+    as the running heads stand above the top."""
+    heads, foots = _furniture(pages, body, th)
     extents: dict[int, list[tuple[float, float, float, float]]] = defaultdict(list)
     for page in pages:
-        lines = [ln for ln in page.lines if _is_body(ln, body, th)]
-        if len(lines) >= 5:
-            extents[page.index % 2].append((min(ln.x0 for ln in lines), min(ln.bottom for ln in lines),
-                                            max(ln.x1 for ln in lines), max(ln.top for ln in lines)))
+        tx0, ty0, tx1, ty1 = page.trim
+        trim_area = (tx1 - tx0) * (ty1 - ty0)
+        parity = page.index % 2
+        boxes = [(ln.x0, ln.bottom, ln.x1, ln.top) for ln in page.lines
+                 if _is_body(ln, body, th) and not (parity in heads and ln.y0 >= heads[parity])
+                 and not (parity in foots and ln.y1 <= foots[parity])]
+        if len(boxes) < 5:
+            continue
+        boxes += [(im.x0, im.y0, im.x1, im.y1) for im in page.images
+                  if (im.x1 - im.x0) * (im.y1 - im.y0) < th.full_page_image * trim_area
+                  and im.x0 >= tx0 and im.x1 <= tx1 and im.y0 >= ty0 and im.y1 <= ty1]
+        extents[parity].append((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                max(b[2] for b in boxes), max(b[3] for b in boxes)))
     areas = {}
 
     def pick(values, low):
         values = sorted(values)
-        k = max(0, int(len(values) * 0.1) - (0 if low else 0))
+        k = int(len(values) * 0.1)
         return values[k] if low else values[len(values) - 1 - k]
 
     for parity, ext in extents.items():
-        areas[parity] = (pick([e[0] for e in ext], True), pick([e[1] for e in ext], True),
-                         pick([e[2] for e in ext], False), pick([e[3] for e in ext], False))
+        x0, y0 = pick([e[0] for e in ext], True), pick([e[1] for e in ext], True)
+        x1, y1 = pick([e[2] for e in ext], False), pick([e[3] for e in ext], False)
+        if parity in heads and parity in foots:
+            y0 = min(y0, foots[parity] + max(0.0, heads[parity] - y1))
+        areas[parity] = (x0, y0, x1, y1)
     if len(areas) == 1 and pages:
         (parity, (x0, y0, x1, y1)), = areas.items()
         tx0, _, tx1, _ = pages[0].trim
@@ -806,28 +861,55 @@ def _type_areas(pages: list[Page], body: float, th: Thresholds) -> dict[int, tup
     return areas
 
 
-def _coverage(page: Page, area: tuple[float, float, float, float]) -> float:
-    """Share of the type area covered by lines, pictures and filled boxes, on a 1 mm grid."""
-    ax0, ay0, ax1, ay1 = area
-    cols = max(1, round((ax1 - ax0) / MM))
-    rows = max(1, round((ay1 - ay0) / MM))
-    grid = [0] * rows
-    sx, sy = cols / (ax1 - ax0), rows / (ay1 - ay0)
+class _Grid:
+    """The type area on a 1 mm grid, each row a bit mask of the cells that lines, pictures and
+    filled boxes cover (Python ints: fast to fill, count and mask)."""
 
-    def mark(x0, y0, x1, y1):
-        c0, c1 = max(0, int((x0 - ax0) * sx)), min(cols, int(round((x1 - ax0) * sx + 0.5)))
-        r0, r1 = max(0, int((y0 - ay0) * sy)), min(rows, int(round((y1 - ay0) * sy + 0.5)))
+    def __init__(self, page: Page, area: tuple[float, float, float, float]):
+        ax0, ay0, ax1, ay1 = self.area = area
+        self.cols = max(1, round((ax1 - ax0) / MM))
+        self.rows = max(1, round((ay1 - ay0) / MM))
+        self.sx, self.sy = self.cols / (ax1 - ax0), self.rows / (ay1 - ay0)
+        self.cells = [0] * self.rows
+        for line in page.lines:
+            self._mark(line.x0, line.bottom, line.x1, line.top)
+        for shape in (*page.images, *page.boxes):
+            self._mark(shape.x0, shape.y0, shape.x1, shape.y1)
+
+    def _span(self, x0: float, x1: float) -> tuple[int, int]:
+        return (max(0, int((x0 - self.area[0]) * self.sx)),
+                min(self.cols, int(round((x1 - self.area[0]) * self.sx + 0.5))))
+
+    def _mark(self, x0, y0, x1, y1) -> None:
+        c0, c1 = self._span(x0, x1)
+        r0 = max(0, int((y0 - self.area[1]) * self.sy))
+        r1 = min(self.rows, int(round((y1 - self.area[1]) * self.sy + 0.5)))
         if c1 <= c0 or r1 <= r0:
             return
         bits = ((1 << (c1 - c0)) - 1) << c0
         for r in range(r0, r1):
-            grid[r] |= bits
+            self.cells[r] |= bits
 
-    for line in page.lines:
-        mark(line.x0, line.bottom, line.x1, line.top)
-    for shape in (*page.images, *page.boxes):
-        mark(shape.x0, shape.y0, shape.x1, shape.y1)
-    return sum(row.bit_count() for row in grid) / (cols * rows)
+    def coverage(self) -> float:
+        return sum(row.bit_count() for row in self.cells) / (self.cols * self.rows)
+
+    def longest_gap(self, x0: float | None = None, x1: float | None = None) -> tuple[float, float]:
+        """The tallest run of empty rows (across the whole width, or within x0..x1): its share of the
+        type area's height and its top, in points."""
+        if x0 is None:
+            mask = (1 << self.cols) - 1
+        else:
+            c0, c1 = self._span(x0, x1)
+            if c1 <= c0:
+                return 0.0, 0.0
+            mask = ((1 << (c1 - c0)) - 1) << c0
+        best = run = 0
+        best_end = 0
+        for r, row in enumerate(self.cells):
+            run = run + 1 if not row & mask else 0
+            if run > best:
+                best, best_end = run, r
+        return best / self.rows, self.area[1] + (best_end + 1) / self.sy
 
 
 def _has_folio(page: Page, area) -> bool:
@@ -835,7 +917,7 @@ def _has_folio(page: Page, area) -> bool:
     return any(ln.text.strip() == label and (ln.y1 < area[1] or ln.y0 > area[3]) for ln in page.lines)
 
 
-def _sparse_pages(pages: list[Page], body: float, areas, th: Thresholds) -> list[Finding]:
+def _sparse_pages(pages: list[Page], body: float, areas, frames: list[Frame], th: Thresholds) -> list[Finding]:
     found = []
     if not areas:
         return found
@@ -857,16 +939,35 @@ def _sparse_pages(pages: list[Page], body: float, areas, th: Thresholds) -> list
         if (k == len(pages) - 1 or not folios[k + 1] or not pages[k + 1].lines
                 or any(ln.glyphs[-1].ch == _END_MARK for ln in page.lines)):
             continue                                     # the last page of a text
-        fill = _coverage(page, area)
+        grid = _Grid(page, area)
+        fill = grid.coverage()
+        excerpt = _excerpt(body_lines[0]) if body_lines else f"{len(page.images)} photo(s)"
         if fill < th.sparse_fill:
             found.append(Finding("sparse-page", page.index, page.label, round(fill, 3), "of the type area",
-                                 _excerpt(body_lines[0]) if body_lines else f"{len(page.images)} photo(s)",
-                                 area))
+                                 excerpt, area))
+        band, top = grid.longest_gap()
+        if band > th.empty_band:
+            found.append(Finding("empty-band", page.index, page.label, round(band, 3),
+                                 "of the type area's height", excerpt, (area[0], top - band * (area[3] - area[1]),
+                                                                         area[2], top)))
+            continue
+        for frame in frames:
+            if frame.parity != page.index % 2 or abs(frame.size - body) > th.body_size_tolerance * body:
+                continue
+            void, top = grid.longest_gap(frame.left + MM, frame.right - MM)
+            if void > th.column_void:
+                found.append(Finding("column-void", page.index, page.label, round(void, 3),
+                                     "of the column's height", excerpt,
+                                     (frame.left, top - void * (area[3] - area[1]), frame.right, top)))
     return found
 
 
-def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], th: Thresholds) -> list[Finding]:
-    seq = [ln for page in pages for ln in page.lines if frames_of.get(id(ln)) is not None]
+def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], body: float,
+                    th: Thresholds) -> list[Finding]:
+    """Single lines of body text parted from their paragraph at a column break (notes, captions and
+    other smaller text keep their own rules)."""
+    seq = [ln for page in pages for ln in page.lines
+           if frames_of.get(id(ln)) is not None and _is_body(ln, body, th)]
     if len(seq) < 2:
         return []
     pitches = Counter()
@@ -917,7 +1018,7 @@ def check_pdf(path: Path | str, thresholds: Thresholds | None = None) -> LayoutR
     """Every detector on one print PDF; thresholds default to the targets of the print-pages issue."""
     th = thresholds or Thresholds()
     path = Path(path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     pages, spaces = read_pages(path)
     body = _body_size(pages)
     frames = _frames(pages, body, th)
@@ -932,11 +1033,11 @@ def check_pdf(path: Path | str, thresholds: Thresholds | None = None) -> LayoutR
     loose, justified = _loose_lines(pages, frames, spaces, th)
     findings += loose
     areas = _type_areas(pages, body, th)
-    findings += _sparse_pages(pages, body, areas, th)
-    findings += _widows_orphans(pages, frames_of, th)
+    findings += _sparse_pages(pages, body, areas, frames, th)
+    findings += _widows_orphans(pages, frames_of, body, th)
     findings.sort(key=lambda f: (f.page_index, KINDS.index(f.kind), -f.bbox[3]))
     return LayoutReport(path, len(pages), findings, justified, len(loose), time.perf_counter() - started, body,
-                        {("verso" if p else "recto"): a for p, a in areas.items()})
+                        {("verso" if p else "recto"): a for p, a in areas.items()}, time.process_time() - cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
