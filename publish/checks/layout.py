@@ -14,6 +14,8 @@ excerpt of the text):
 - ``text-over-box``: a line crosses the edge of a filled box, or a box is painted over it; a line
   wholly inside a box painted before it sits on its own background and is fine.
 - ``text-over-image``: a glyph on a photo without a band of its own between them, or under one.
+- ``dotted-circle``: a mark the shaper could not attach to its letter (drawn with a dotted circle).
+- ``stray-rule``: a column rule with text along one side only (drawn outside its columns).
 - ``safe-zone``: a glyph nearer the trim than the safe zone (3 mm), or beyond it.
 - ``broken-word``: a word cut at a line end without a hyphen (scripts that break without hyphens,
   Khmer, Thai, Lao, Myanmar, Chinese, Japanese, Korean, are exempt; so are breaks after / . _ - in
@@ -52,7 +54,8 @@ import pypdfium2.raw as pdfium_c
 
 MM = 72 / 25.4
 
-KINDS = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone",
+KINDS = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone", "dotted-circle",
+         "stray-rule",
          "broken-word", "split-unit", "ladder", "loose-line", "sparse-page", "empty-band", "column-void",
          "widow", "orphan")
 
@@ -148,11 +151,16 @@ class LayoutReport:
 # --- What is read from a page ---------------------------------------------------------------------
 
 class Glyph:
-    __slots__ = ("ch", "x0", "y0", "x1", "y1", "lx0", "lx1", "ly0", "ly1", "base", "obj")
+    """One character's boxes: tight (ink) and loose (advance × ascent/descent). `synthetic` marks
+    what pdfium cannot place under /ActualText: boxes shared out over the run (ch set), or a run's
+    ink without characters (ch empty)."""
+
+    __slots__ = ("ch", "x0", "y0", "x1", "y1", "lx0", "lx1", "ly0", "ly1", "base", "obj", "synthetic")
 
     def __init__(self, ch, x0, y0, x1, y1, lx0, lx1, ly0, ly1, base, obj):
         self.ch, self.x0, self.y0, self.x1, self.y1 = ch, x0, y0, x1, y1
         self.lx0, self.lx1, self.ly0, self.ly1, self.base, self.obj = lx0, lx1, ly0, ly1, base, obj
+        self.synthetic = False
 
 
 @dataclass(frozen=True)
@@ -161,13 +169,15 @@ class TextObject:
     font: str
     colour: tuple[int, int, int]
     paint: int       # painting order on its page
+    bounds: tuple[float, float, float, float] | None = None
 
 
 class Line:
     """A run of glyphs on one baseline, in the order the page draws them."""
 
     __slots__ = ("page", "glyphs", "tokens", "gaps", "seps", "size", "font", "colour", "paint",
-                 "x0", "x1", "y0", "y1", "top", "bottom", "base", "order", "rtl", "space")
+                 "x0", "x1", "y0", "y1", "top", "bottom", "base", "order", "rtl", "space", "synthetic",
+                 "first", "last")
 
     def __init__(self, page: int, order: int):
         self.page, self.order = page, order
@@ -176,6 +186,7 @@ class Line:
         self.gaps: list[float] = []      # stretchable word gaps (loose box to loose box)
         self.seps: list[bool] = []       # per glyph: a separator stood before it
         self.space = 0.0
+        self.synthetic = False           # its characters' places are shared out (see Glyph)
 
     @property
     def text(self) -> str:
@@ -194,7 +205,9 @@ class Line:
         self.size, self.font, self.colour = main.size, main.font, main.colour
         self.paint = min(objects[o].paint for o in weight)
         self.base = statistics.median(x.base for x in g if x.obj in weight and objects[x.obj].size == main.size)
-        strong = [unicodedata.bidirectional(x.ch) for x in g]
+        strong = [unicodedata.bidirectional(x.ch) for x in g if x.ch]
+        chars = [x.ch for x in g if x.ch]
+        self.first, self.last = (chars[0], chars[-1]) if chars else ("", "")
         rtl = sum(1 for b in strong if b in ("R", "AL"))
         self.rtl = rtl > sum(1 for b in strong if b == "L")
         self.tokens = [t for t in self.tokens if t]
@@ -295,7 +308,10 @@ def _read_objects(page_raw, objects: dict[int, TextObject], rules: list[Shape], 
                     n = pdfium_c.FPDFFont_GetBaseFontName(font, name, 256) if font else 0
                     fonts[key] = name.value.decode("latin-1").split("+")[-1] if n else "?"
                 colour = _colour(obj, pdfium_c.FPDFPageObj_GetFillColor)[:3]
-                objects[_handle(obj)] = TextObject(round(size.value * scale, 2), fonts[key], colour, paint)
+                bounds = None
+                if pdfium_c.FPDFPageObj_GetBounds(obj, *f):
+                    bounds = (f[0].value, f[1].value, f[2].value, f[3].value)
+                objects[_handle(obj)] = TextObject(round(size.value * scale, 2), fonts[key], colour, paint, bounds)
                 continue
             if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE):
                 continue
@@ -356,80 +372,139 @@ def _read_objects(page_raw, objects: dict[int, TextObject], rules: list[Shape], 
     walk(lambda i: pdfium_c.FPDFPage_GetObject(page_raw, i), pdfium_c.FPDFPage_CountObjects(page_raw))
 
 
+def _respread(glyphs: list[Glyph], bounds: tuple[float, float, float, float]) -> None:
+    """Under /ActualText (Khmer, Devanagari…) pdfium gives every character of a run the run's origin
+    and no box of its own; the run's bounds are all that is known, so its characters share them out."""
+    x0, y0, x1, y1 = bounds
+    step = (x1 - x0) / len(glyphs)
+    for k, g in enumerate(glyphs):
+        g.x0 = g.lx0 = x0 + k * step
+        g.x1 = g.lx1 = x0 + (k + 1) * step
+        g.y0, g.y1 = y0, y1
+        g.ly0, g.ly1 = min(g.ly0, y0), max(g.ly1, y1)
+
+
+def _read_glyphs(text_page, objects: dict[int, TextObject], spaces: dict) -> list[Glyph | str]:
+    """The page's characters in drawing order: glyphs, and a separator (" " stretchable, "|" not)."""
+    count = pdfium_c.FPDFText_CountChars(text_page)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect = pdfium_c.FS_RECTF()
+    items: list[Glyph | str] = []
+    runs: dict[int, list[Glyph]] = defaultdict(list)
+    origins: dict[int, set[float]] = defaultdict(set)
+    for i in range(count):
+        ch = chr(pdfium_c.FPDFText_GetUnicode(text_page, i))
+        if ch == "\x02":   # pdfium reads a hyphen that ends a line as U+0002
+            ch = "-"
+        if ch in "\r\n" or ch in _SEPARATORS or unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u00ad":
+            if ch in _SPACES:
+                obj = _handle(pdfium_c.FPDFText_GetTextObject(text_page, i))
+                if obj in objects and not pdfium_c.FPDFText_IsGenerated(text_page, i):
+                    pdfium_c.FPDFText_GetLooseCharBox(text_page, i, rect)
+                    if rect.right - rect.left > 0.05:
+                        o = objects[obj]
+                        spaces[(o.font, round(o.size, 1))].append(rect.right - rect.left)
+            items.append(" " if ch in _SPACES else "|")
+            continue
+        obj = _handle(pdfium_c.FPDFText_GetTextObject(text_page, i))
+        if obj not in objects:
+            continue
+        pdfium_c.FPDFText_GetCharBox(text_page, i, left, right, bottom, top)
+        pdfium_c.FPDFText_GetLooseCharBox(text_page, i, rect)
+        pdfium_c.FPDFText_GetCharOrigin(text_page, i, ox, oy)
+        g = Glyph(ch, left.value, bottom.value, right.value, top.value,
+                  rect.left, rect.right, rect.bottom, rect.top, oy.value, obj)
+        if g.x1 <= g.x0 or g.y1 <= g.y0:   # an empty glyph (a mark with no outline): size from loose box
+            g.x0, g.x1 = g.lx0, max(g.lx1, g.lx0)
+            g.y0 = g.y1 = oy.value
+        items.append(g)
+        runs[obj].append(g)
+        origins[obj].add(round(ox.value, 2))
+    # Under /ActualText pdfium hangs the run's characters on its first text object and leaves the
+    # others, which draw the glyphs, without characters: those carry the run's real geometry.
+    by_paint = sorted(objects.items(), key=lambda kv: kv[1].paint)
+    unread: dict[int, list[TextObject]] = defaultdict(list)
+    owner = None
+    for obj, info in by_paint:
+        if obj in runs:
+            owner = obj
+        elif owner is not None and info.bounds and abs(info.size - objects[owner].size) < 0.01:
+            unread[owner].append(info)
+    for obj, glyphs in runs.items():
+        if len(glyphs) > 1 and len(origins[obj]) == 1 and objects[obj].bounds:
+            pieces = [objects[obj].bounds, *(o.bounds for o in unread.get(obj, ()))]
+            _respread(glyphs, (min(b[0] for b in pieces), objects[obj].bounds[1],
+                               max(b[2] for b in pieces), objects[obj].bounds[3]))
+            for g in glyphs:
+                g.synthetic = True
+            last = glyphs[-1]
+            at = items.index(last) + 1
+            for info in unread.get(obj, ()):
+                x0, y0, x1, y1 = info.bounds
+                ink = Glyph("", x0, y0, x1, y1, x0, x1, min(y0, last.ly0), max(y1, last.ly1), last.base, obj)
+                ink.synthetic = True
+                items.insert(at, ink)
+                at += 1
+    return items
+
+
 def _read_lines(page_raw, index: int, objects: dict[int, TextObject], spaces: dict, order_base: int) -> list[Line]:
     """The page's glyphs gathered into lines: same text object and baseline, or an adjacent run."""
     text_page = pdfium_c.FPDFText_LoadPage(page_raw)
     try:
-        count = pdfium_c.FPDFText_CountChars(text_page)
-        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-        ox, oy = ctypes.c_double(), ctypes.c_double()
-        rect = pdfium_c.FS_RECTF()
-        lines: list[Line] = []
-        line: Line | None = None
-        extent = [0.0, 0.0, 0.0, 0.0]  # the line's loose x0, x1, top, bottom so far
-        pending = False     # a separator since the last glyph
-        stretch = False     # ... and it is a stretchable space
-        order = order_base
-        for i in range(count):
-            ch = chr(pdfium_c.FPDFText_GetUnicode(text_page, i))
-            if ch in "\r\n" or ch in _SEPARATORS or unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u00ad":
-                if ch in _SPACES:
-                    stretch = True
-                    obj = _handle(pdfium_c.FPDFText_GetTextObject(text_page, i))
-                    if obj in objects and not pdfium_c.FPDFText_IsGenerated(text_page, i):
-                        pdfium_c.FPDFText_GetLooseCharBox(text_page, i, rect)
-                        if rect.right - rect.left > 0.05:
-                            o = objects[obj]
-                            spaces[(o.font, round(o.size, 1))].append(rect.right - rect.left)
-                pending = True
-                continue
-            obj = _handle(pdfium_c.FPDFText_GetTextObject(text_page, i))
-            if obj not in objects:
-                continue
-            pdfium_c.FPDFText_GetCharBox(text_page, i, left, right, bottom, top)
-            pdfium_c.FPDFText_GetLooseCharBox(text_page, i, rect)
-            pdfium_c.FPDFText_GetCharOrigin(text_page, i, ox, oy)
-            g = Glyph(ch, left.value, bottom.value, right.value, top.value,
-                      rect.left, rect.right, rect.bottom, rect.top, oy.value, obj)
-            if g.x1 <= g.x0 or g.y1 <= g.y0:   # an empty glyph (a mark with no outline): size from loose box
-                g.x0, g.x1 = g.lx0, max(g.lx1, g.lx0)
-                g.y0 = g.y1 = oy.value
-            size = objects[obj].size
-            if line is not None:
-                last = line.glyphs[-1]
-                lsize = objects[last.obj].size
-                same_base = abs(g.base - last.base) < 0.25 * max(size, lsize)
-                if g.obj == last.obj and same_base:
-                    joined = True
-                else:
-                    reach = 1.6 * max(size, lsize)
-                    x0, x1, ltop, lbottom = extent
-                    near = (x1 - 1.0 <= g.lx0 <= x1 + reach) or (x0 - reach <= g.lx1 <= x0 + 1.0)
-                    vertical = min(g.ly1, ltop) - max(g.ly0, lbottom) > 0.3 * min(size, lsize)
-                    joined = near and vertical and abs(g.base - last.base) < 0.6 * max(size, lsize)
-                if joined:
-                    if pending:
-                        line.tokens.append("")
-                        if stretch:
-                            line.gaps.append(g.lx0 - last.lx1 if g.lx0 >= last.lx1 - 0.5 else last.lx0 - g.lx1)
-                    line.tokens[-1] += ch
-                    line.glyphs.append(g)
-                    extent = [min(extent[0], g.lx0), max(extent[1], g.lx1), max(extent[2], g.ly1),
-                              min(extent[3], g.ly0)]
-                    pending = stretch = False
-                    continue
-            line = Line(index, order)
-            order += 1
-            line.glyphs.append(g)
-            line.tokens[-1] += ch
-            lines.append(line)
-            extent = [g.lx0, g.lx1, g.ly1, g.ly0]
-            pending = stretch = False
-        for ln in lines:
-            ln.finish(objects)
-        return lines
+        items = _read_glyphs(text_page, objects, spaces)
     finally:
         pdfium_c.FPDFText_ClosePage(text_page)
+    lines: list[Line] = []
+    line: Line | None = None
+    extent = [0.0, 0.0, 0.0, 0.0]  # the line's loose x0, x1, top, bottom so far
+    pending = False     # a separator since the last glyph
+    stretch = False     # ... and it is a stretchable space
+    order = order_base
+    for g in items:
+        if isinstance(g, str):
+            pending = True
+            stretch = stretch or g == " "
+            continue
+        ch = g.ch
+        size = objects[g.obj].size
+        if line is not None:
+            last = line.glyphs[-1]
+            lsize = objects[last.obj].size
+            same_base = abs(g.base - last.base) < 0.25 * max(size, lsize)
+            if g.obj == last.obj and same_base:
+                joined = True
+            else:
+                reach = 1.6 * max(size, lsize)
+                x0, x1, ltop, lbottom = extent
+                near = (x1 - 1.0 <= g.lx0 <= x1 + reach) or (x0 - reach <= g.lx1 <= x0 + 1.0)
+                vertical = min(g.ly1, ltop) - max(g.ly0, lbottom) > 0.3 * min(size, lsize)
+                similar = max(size, lsize) <= 2.0 * min(size, lsize)   # a note call, not a drop cap
+                joined = near and vertical and similar and abs(g.base - last.base) < 0.6 * max(size, lsize)
+            if joined:
+                if pending:
+                    line.tokens.append("")
+                    if stretch:
+                        line.gaps.append(g.lx0 - last.lx1 if g.lx0 >= last.lx1 - 0.5 else last.lx0 - g.lx1)
+                line.tokens[-1] += ch
+                line.glyphs.append(g)
+                line.synthetic = line.synthetic or g.synthetic
+                extent = [min(extent[0], g.lx0), max(extent[1], g.lx1), max(extent[2], g.ly1),
+                          min(extent[3], g.ly0)]
+                pending = stretch = False
+                continue
+        line = Line(index, order)
+        order += 1
+        line.glyphs.append(g)
+        line.tokens[-1] += ch
+        line.synthetic = g.synthetic
+        lines.append(line)
+        extent = [g.lx0, g.lx1, g.ly1, g.ly0]
+        pending = stretch = False
+    for ln in lines:
+        ln.finish(objects)
+    return lines
 
 
 def read_pages(path: Path) -> tuple[list[Page], dict]:
@@ -485,13 +560,16 @@ def _text_over_text(page: Page, th: Thresholds) -> list[Finding]:
                 break
             if min(a.x1, b.x1) - max(a.x0, b.x0) <= th.min_overlap_pt:
                 continue
+            # Runs placed only by their bounding boxes (see Glyph) count when they overlap by more
+            # than a quarter of their size: Khmer marks above and below touch the next line's box.
+            need = 0.25 * min(a.size, b.size) if a.synthetic or b.synthetic else th.min_overlap_pt
             worst = 0.0
             for ga in a.glyphs:
                 if ga.y1 <= b.y0 or ga.y0 >= b.y1:
                     continue
                 for gb in b.glyphs:
                     dx, dy = _overlap(ga, gb)
-                    if dx > th.min_overlap_pt and dy > th.min_overlap_pt:
+                    if dx > need and dy > need:
                         worst = max(worst, min(dx, dy))
             if worst:
                 found.append(Finding("text-over-text", page.index, page.label, round(worst, 2), "pt",
@@ -565,6 +643,35 @@ def _text_over_shapes(page: Page, th: Thresholds) -> list[Finding]:
     return found
 
 
+def _dotted_circles(page: Page) -> list[Finding]:
+    """A dotted circle is what a shaper draws for a mark it could not attach to a letter (a Khmer
+    vowel parted from its consonant by a font change): a broken word, whatever the script."""
+    return [Finding("dotted-circle", page.index, page.label, sum(g.ch == "\u25cc" for g in line.glyphs),
+                    "dotted circles", _excerpt(line), (line.x0, line.y0, line.x1, line.y1))
+            for line in page.lines if any(g.ch == "\u25cc" for g in line.glyphs)]
+
+
+def _stray_rules(page: Page, body: float, th: Thresholds) -> list[Finding]:
+    """A column rule belongs between two columns: a tall vertical rule with text along one side only
+    is drawn outside its columns."""
+    found = []
+    for rule in page.rules:
+        height = rule.y1 - rule.y0
+        if rule.x1 - rule.x0 > 2 or height < 4 * body:
+            continue
+        x = (rule.x0 + rule.x1) / 2
+        near = 0.5 * height if height < 20 * body else 10 * body
+        beside = [ln for ln in page.lines if ln.y1 > rule.y0 and ln.y0 < rule.y1 and _is_body(ln, body, th)]
+        left = [ln for ln in beside if x - near < ln.x1 <= x]
+        right = [ln for ln in beside if x <= ln.x0 < x + near]
+        if bool(left) != bool(right):
+            side = left or right
+            found.append(Finding("stray-rule", page.index, page.label, round(height / MM, 1), "mm tall",
+                                 f"text on its {'left' if left else 'right'} only: {_excerpt(side[0], 40)}",
+                                 (rule.x0, rule.y0, rule.x1, rule.y1)))
+    return found
+
+
 def _safe_zone(page: Page, th: Thresholds) -> list[Finding]:
     found = []
     tx0, ty0, tx1, ty1 = page.trim
@@ -616,7 +723,7 @@ def _frames(pages: list[Page], body: float, th: Thresholds) -> list[Frame]:
     ends: dict[int, list[Line]] = defaultdict(list)
     for page in pages:
         for line in page.lines:
-            if line.gaps and not line.rtl:
+            if line.gaps and not line.rtl and not line.synthetic:
                 ends[page.index % 2].append(line)
     frames = []
     for parity, lines in ends.items():
@@ -657,7 +764,7 @@ def _loose_lines(pages: list[Page], frames: list[Frame], spaces: dict, th: Thres
     justified = 0
     for page in pages:
         for line in page.lines:
-            if not line.gaps:
+            if not line.gaps or line.synthetic:
                 continue
             frame = _frame_of(line, frames, th)
             if frame is None or abs(line.x1 - frame.right) > th.edge_tolerance_pt:
@@ -705,7 +812,7 @@ def _broken_words(pages: list[Page], frames_of: dict[int, Frame | None], th: Thr
     for a, b in zip(seq, seq[1:], strict=False):
         if a.rtl or b.rtl or not _continues(a, b, frames_of):
             continue
-        last, first = a.glyphs[-1].ch, b.glyphs[0].ch
+        last, first = a.last, b.first
         if last in _IDENTIFIER_BREAKS or first in _IDENTIFIER_BREAKS:
             continue
         if _breaks_without_hyphen(last) or _breaks_without_hyphen(first):
@@ -760,8 +867,8 @@ def _ladders(pages: list[Page], th: Thresholds) -> list[Finding]:
                                  (min(ln.x0 for ln in run), run[-1].y0, max(ln.x1 for ln in run), first.y1)))
 
     for line in seq:
-        hyphen = (line.glyphs[-1].ch in _HYPHENS and len(line.glyphs) > 1 and _is_wordlike(line.glyphs[-2].ch)
-                  and not line.rtl)
+        text = line.tokens[-1] if line.tokens else ""
+        hyphen = len(text) > 1 and text[-1] in _HYPHENS and _is_wordlike(text[-2]) and not line.rtl
         if hyphen and run:
             prev = run[-1]
             below = (prev.page == line.page and 0 < prev.base - line.base < 2.2 * prev.size
@@ -937,7 +1044,7 @@ def _sparse_pages(pages: list[Page], body: float, areas, frames: list[Frame], th
         if not page.images and len(body_lines) < 3:
             continue                                     # a title, part or display page
         if (k == len(pages) - 1 or not folios[k + 1] or not pages[k + 1].lines
-                or any(ln.glyphs[-1].ch == _END_MARK for ln in page.lines)):
+                or any(ln.last == _END_MARK for ln in page.lines)):
             continue                                     # the last page of a text
         grid = _Grid(page, area)
         fill = grid.coverage()
@@ -984,7 +1091,9 @@ def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], body:
                 and 0.5 * pitch < a.base - b.base < 1.5 * pitch)
 
     def full(line: Line) -> bool:
-        return abs(line.x1 - frames_of[id(line)].right) <= tol
+        # Chinese and Japanese set whole characters: a line is full within one of them of the edge.
+        slack = 1.1 * line.size if _breaks_without_hyphen(line.last or " ") else tol
+        return frames_of[id(line)].right - line.x1 <= slack
 
     def indent(line: Line) -> float:
         return line.x0 - frames_of[id(line)].left
@@ -1028,6 +1137,8 @@ def check_pdf(path: Path | str, thresholds: Thresholds | None = None) -> LayoutR
         findings += _text_over_text(page, th)
         findings += _text_over_shapes(page, th)
         findings += _safe_zone(page, th)
+        findings += _dotted_circles(page)
+        findings += _stray_rules(page, body, th)
     findings += _broken_words(pages, frames_of, th)
     findings += _ladders(pages, th)
     loose, justified = _loose_lines(pages, frames, spaces, th)
