@@ -81,7 +81,7 @@ class Thresholds:
     sparse_fill: float = 0.35         # share of the type area covered by text and pictures
     ladder_max: int = 2               # hyphenated line ends allowed in a row
     min_overlap_pt: float = 0.3       # glyph boxes overlapping less than this in either axis touch
-    edge_tolerance_pt: float = 0.75   # a line's edge "on" a column edge
+    edge_tolerance_pt: float = 1.0    # a line's edge "on" a column edge (an 'f' overhangs its advance)
     body_size_tolerance: float = 0.12  # a line of body text is within 12 % of the body size
     frame_min_lines: int = 3          # lines ending on one right edge before it counts as a column
     fragment_max_len: int = 3         # a cut-off piece of a word no longer than this is suspect
@@ -661,11 +661,16 @@ def _stray_rules(page: Page, body: float, th: Thresholds) -> list[Finding]:
             continue
         x = (rule.x0 + rule.x1) / 2
         near = 0.5 * height if height < 20 * body else 10 * body
-        beside = [ln for ln in page.lines if ln.y1 > rule.y0 and ln.y0 < rule.y1 and _is_body(ln, body, th)]
-        left = [ln for ln in beside if x - near < ln.x1 <= x]
-        right = [ln for ln in beside if x <= ln.x0 < x + near]
-        if bool(left) != bool(right):
+        beside = [ln for ln in page.lines if ln.y1 > rule.y0 and ln.y0 < rule.y1]
+        left = [ln for ln in beside if x - near < ln.x1 <= x + 1]
+        right = [ln for ln in beside if x - 1 <= ln.x0 < x + near]
+        pictures = [im for im in (*page.images, *page.boxes) if im.y1 > rule.y0 and im.y0 < rule.y1]
+        left_picture = any(x - near < im.x1 <= x + 1 for im in pictures)
+        right_picture = any(x - 1 <= im.x0 < x + near for im in pictures)
+        if (bool(left) or left_picture) != (bool(right) or right_picture):
             side = left or right
+            if not side:
+                continue
             found.append(Finding("stray-rule", page.index, page.label, round(height / MM, 1), "mm tall",
                                  f"text on its {'left' if left else 'right'} only: {_excerpt(side[0], 40)}",
                                  (rule.x0, rule.y0, rule.x1, rule.y1)))
@@ -712,6 +717,7 @@ class Frame:
     left: float
     right: float
     size: float
+    lines: int = 0
 
     @property
     def width(self) -> float:
@@ -719,7 +725,8 @@ class Frame:
 
 
 def _frames(pages: list[Page], body: float, th: Thresholds) -> list[Frame]:
-    """Columns found where at least `frame_min_lines` lines with word gaps end on one right edge."""
+    """Columns found where at least `frame_min_lines` lines with word gaps end on one right edge
+    (within the edge tolerance), on pages of one side; each frame knows how many lines made it."""
     ends: dict[int, list[Line]] = defaultdict(list)
     for page in pages:
         for line in page.lines:
@@ -730,28 +737,34 @@ def _frames(pages: list[Page], body: float, th: Thresholds) -> list[Frame]:
         lines.sort(key=lambda ln: ln.x1)
         run: list[Line] = []
         for line in [*lines, None]:
-            if line is not None and (not run or line.x1 - run[-1].x1 <= th.edge_tolerance_pt / 2):
+            if line is not None and (not run or line.x1 - run[-1].x1 <= th.edge_tolerance_pt):
                 run.append(line)
                 continue
-            if len(run) >= th.frame_min_lines:
-                right = statistics.median(ln.x1 for ln in run)
-                starts = Counter(round(ln.x0 * 2) / 2 for ln in run)
-                left = starts.most_common(1)[0][0]
-                size = statistics.median(ln.size for ln in run)
+            by_size: dict[float, list[Line]] = defaultdict(list)
+            for ln in run:
+                by_size[round(ln.size, 1)].append(ln)
+            for members in by_size.values():
+                if len(members) < th.frame_min_lines:
+                    continue
+                right = Counter(round(ln.x1 * 2) / 2 for ln in members).most_common(1)[0][0]
+                left = Counter(round(ln.x0 * 2) / 2 for ln in members).most_common(1)[0][0]
+                size = statistics.median(ln.size for ln in members)
                 if right - left >= 10 * size:
-                    frames.append(Frame(parity, left, right, size))
+                    frames.append(Frame(parity, left, right, size, len(members)))
             run = [line] if line is not None else []
     return frames
 
 
 def _frame_of(line: Line, frames: list[Frame], th: Thresholds) -> Frame | None:
+    """The column a line sits in: of the frames it fits, the one most lines made (a few ragged
+    lines that happen to end together make a frame too, a weak one)."""
     tol = th.edge_tolerance_pt
     best = None
     for f in frames:
         if f.parity != line.page % 2 or abs(line.size - f.size) > th.body_size_tolerance * f.size:
             continue
-        fits = f.left - tol <= line.x0 < f.left + 0.5 * f.width and line.x1 <= f.right + tol
-        if fits and (best is None or f.right < best.right):
+        fits = f.left - tol <= line.x0 < f.left + 0.5 * f.width and line.x1 <= f.right + 1.5 * tol
+        if fits and (best is None or f.lines > best.lines):
             best = f
     return best
 
@@ -1086,9 +1099,11 @@ def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], body:
     pitch = pitches.most_common(1)[0][0]
     tol = th.edge_tolerance_pt
 
+    def same_column(a: Line, b: Line) -> bool:
+        return a.page == b.page and frames_of[id(a)] is frames_of[id(b)]
+
     def adjacent(a: Line, b: Line) -> bool:
-        return (a.page == b.page and frames_of[id(a)] is frames_of[id(b)]
-                and 0.5 * pitch < a.base - b.base < 1.5 * pitch)
+        return same_column(a, b) and 0.5 * pitch < a.base - b.base < 1.5 * pitch
 
     def full(line: Line) -> bool:
         # Chinese and Japanese set whole characters: a line is full within one of them of the edge.
@@ -1102,8 +1117,11 @@ def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], body:
         """A paragraph begins: after a short (last) line, or indented where the line above was not."""
         if prev is None or not full(prev):
             return True
-        if adjacent(prev, line) and abs(indent(prev) - indent(line)) < 0.3 * line.size:
-            return False
+        if adjacent(prev, line):
+            if abs(indent(prev) - indent(line)) < 0.3 * line.size:
+                return False
+        elif same_column(prev, line) and prev.base - line.base > 1.5 * pitch:
+            return True   # a space above: a new block (after a heading, a figure, a quote)
         return 0.3 * line.size < indent(line) < 4 * line.size
     found = []
     for k in range(len(seq) - 1):
