@@ -29,6 +29,7 @@ excerpt of the text):
 - ``empty-band`` / ``column-void``: on such a page, a band across the type area, or a stretch of one
   column, with nothing in it, taller than a quarter of the type area (a photo that moved on, a column
   left short).
+- ``front-spill``: a front-matter page holding only the few lines that ran over from the page before.
 - ``widow`` / ``orphan``: a paragraph's single last line at the head of a column, its single first
   line at the foot of one.
 
@@ -57,7 +58,7 @@ MM = 72 / 25.4
 KINDS = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone", "dotted-circle",
          "stray-rule",
          "broken-word", "split-unit", "ladder", "loose-line", "sparse-page", "empty-band", "column-void",
-         "widow", "orphan")
+         "widow", "orphan", "front-spill")
 
 # Characters that separate words on a line; only the first two are stretched by justification.
 _SPACES = {" ", "\u00a0"}
@@ -826,11 +827,17 @@ def _broken_words(pages: list[Page], frames_of: dict[int, Frame | None], th: Thr
         if a.rtl or b.rtl or not _continues(a, b, frames_of):
             continue
         last, first = a.last, b.first
-        if last in _IDENTIFIER_BREAKS or first in _IDENTIFIER_BREAKS:
+        if (last in _IDENTIFIER_BREAKS or first in _IDENTIFIER_BREAKS) and last != "\u2010":
             continue
         if _breaks_without_hyphen(last) or _breaks_without_hyphen(first):
             continue
         head, tail = a.tokens[-1], b.tokens[0]
+        if last == "\u2010" and ("://" in head or "www." in head or head.count("/") >= 2):
+            found.append(Finding("broken-word", a.page, _label(pages, a), len(head), "letters",
+                                 f"{head}|{tail} (a hyphen put into a URL)", (a.x0, a.y0, a.x1, a.y1)))
+            continue
+        if last in _HYPHENS:
+            continue
         if (last.isdigit() and (first in _UNITS or tail.strip(_QUOTES) in _UNITS)) or (
                 last in _SIGNS and first.isdigit()):
             found.append(Finding("split-unit", a.page, _label(pages, a), 1, "break",
@@ -1082,6 +1089,28 @@ def _sparse_pages(pages: list[Page], body: float, areas, frames: list[Frame], th
     return found
 
 
+def _front_spills(pages: list[Page]) -> list[Finding]:
+    """A front-matter page (roman folio) holding only a few lines at its head, after a page filled to
+    its foot: the title page (or imprint) ran over, with nothing to say so."""
+    found = []
+    for k in range(1, len(pages)):
+        page, before = pages[k], pages[k - 1]
+        label = page.label.strip().lower()
+        if not (label and set(label) <= _ROMAN) or page.images or not page.lines or len(page.lines) > 3:
+            continue
+        _, ty0, _, ty1 = page.trim
+        height = ty1 - ty0
+        if min(ln.y0 for ln in page.lines) < ty1 - 0.35 * height:
+            continue
+        if not before.lines or min(ln.y0 for ln in before.lines) > ty0 + 0.25 * height:
+            continue
+        box = (min(ln.x0 for ln in page.lines), min(ln.y0 for ln in page.lines),
+               max(ln.x1 for ln in page.lines), max(ln.y1 for ln in page.lines))
+        found.append(Finding("front-spill", page.index, page.label, len(page.lines), "lines",
+                             _excerpt(page.lines[0]), box))
+    return found
+
+
 def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], body: float,
                     th: Thresholds) -> list[Finding]:
     """Single lines of body text parted from their paragraph at a column break (notes, captions and
@@ -1164,6 +1193,7 @@ def check_pdf(path: Path | str, thresholds: Thresholds | None = None) -> LayoutR
     areas = _type_areas(pages, body, th)
     findings += _sparse_pages(pages, body, areas, frames, th)
     findings += _widows_orphans(pages, frames_of, body, th)
+    findings += _front_spills(pages)
     findings.sort(key=lambda f: (f.page_index, KINDS.index(f.kind), -f.bbox[3]))
     return LayoutReport(path, len(pages), findings, justified, len(loose), time.perf_counter() - started, body,
                         {("verso" if p else "recto"): a for p, a in areas.items()}, time.process_time() - cpu)
