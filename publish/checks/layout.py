@@ -174,11 +174,14 @@ class TextObject:
 
 
 class Line:
-    """A run of glyphs on one baseline, in the order the page draws them."""
+    """A run of glyphs on one baseline, in the order the page draws them.
+
+    A justified line stretches the spaces inside its text runs; a line whose gaps all fall between
+    runs (the cells of a table row, text beside a figure) is not a line of running text."""
 
     __slots__ = ("page", "glyphs", "tokens", "gaps", "seps", "size", "font", "colour", "paint",
                  "x0", "x1", "y0", "y1", "top", "bottom", "base", "order", "rtl", "space", "synthetic",
-                 "first", "last")
+                 "first", "last", "inner_gaps")
 
     def __init__(self, page: int, order: int):
         self.page, self.order = page, order
@@ -188,6 +191,7 @@ class Line:
         self.seps: list[bool] = []       # per glyph: a separator stood before it
         self.space = 0.0
         self.synthetic = False           # its characters' places are shared out (see Glyph)
+        self.inner_gaps = 0              # word gaps inside one text object (a table row has none)
 
     @property
     def text(self) -> str:
@@ -488,6 +492,7 @@ def _read_lines(page_raw, index: int, objects: dict[int, TextObject], spaces: di
                     line.tokens.append("")
                     if stretch:
                         line.gaps.append(g.lx0 - last.lx1 if g.lx0 >= last.lx1 - 0.5 else last.lx0 - g.lx1)
+                        line.inner_gaps += g.obj == last.obj
                 line.tokens[-1] += ch
                 line.glyphs.append(g)
                 line.synthetic = line.synthetic or g.synthetic
@@ -725,13 +730,18 @@ class Frame:
         return self.right - self.left
 
 
+def _running(line: Line) -> bool:
+    """A line of running text: word gaps, most of them inside its text runs; measurable."""
+    return bool(line.gaps) and 2 * line.inner_gaps >= len(line.gaps) and not line.rtl and not line.synthetic
+
+
 def _frames(pages: list[Page], body: float, th: Thresholds) -> list[Frame]:
     """Columns found where at least `frame_min_lines` lines with word gaps end on one right edge
     (within the edge tolerance), on pages of one side; each frame knows how many lines made it."""
     ends: dict[int, list[Line]] = defaultdict(list)
     for page in pages:
         for line in page.lines:
-            if line.gaps and not line.rtl and not line.synthetic:
+            if _running(line):
                 ends[page.index % 2].append(line)
     frames = []
     for parity, lines in ends.items():
@@ -778,7 +788,7 @@ def _loose_lines(pages: list[Page], frames: list[Frame], spaces: dict, th: Thres
     justified = 0
     for page in pages:
         for line in page.lines:
-            if not line.gaps or line.synthetic:
+            if not _running(line):
                 continue
             frame = _frame_of(line, frames, th)
             if frame is None or abs(line.x1 - frame.right) > th.edge_tolerance_pt:
@@ -796,8 +806,12 @@ def _continues(a: Line, b: Line, frames_of: dict[int, Frame | None]) -> bool:
     """Does `b` carry on the text of `a`: the line below it, or the next column's first line?"""
     if a.page == b.page and b.base < a.base and a.base - b.base < 2.2 * a.size:
         return min(a.x1, b.x1) - max(a.x0, b.x0) > 0 and abs(a.size - b.size) < 0.2 * a.size
+    if a.page == b.page and (b.base >= a.base - 0.5 * a.size and b.x0 >= a.x1 - 1):
+        return False   # the next cell of a table row, or text beside: not the next line
     fa, fb = frames_of.get(id(a)), frames_of.get(id(b))
-    return fa is not None and fb is not None and abs(a.size - b.size) < 0.2 * a.size
+    if fa is None or fb is None or abs(a.size - b.size) >= 0.2 * a.size:
+        return False
+    return a.page != b.page or fa is not fb   # the head of the next column
 
 
 def _vocabulary(pages: list[Page]) -> set[str]:
@@ -860,7 +874,7 @@ def _broken_words(pages: list[Page], frames_of: dict[int, Frame | None], th: Thr
             frame = frames_of.get(id(a))
             if frame is not None and abs(a.x1 - frame.right) <= th.edge_tolerance_pt:
                 evidence = "one word filling the column"
-            elif len(ha) <= 2 and not first.isupper():
+            elif len(ha) <= 2 and not first.isupper() and not (ha in vocabulary and tb in vocabulary):
                 evidence = "a line of one or two letters"
             elif ha not in vocabulary and tb not in vocabulary and len(tb) <= th.fragment_max_len:
                 evidence = "two fragments"
