@@ -53,6 +53,11 @@ KNOWN: dict[tuple[str, str | None, str], str] = {
     ("every-option", None, "loose-lines"): f"30 % {LOOSE}",
     ("edge-a5", None, "ladders"): "authors' names hyphenated on the title page; subtitle on the imprint",
     ("edge-a5", None, "broken-words"): "a hyphen put into a long URL",
+    ("every-option", "A4", "loose-lines"): f"7.5 % {LOOSE}",
+    ("every-option", "B5", "loose-lines"): f"17 % {LOOSE}",
+    ("every-option", "letter", "loose-lines"): f"6.7 % {LOOSE}",
+    ("every-option", "royal", "loose-lines"): f"27 % {LOOSE} (two 62 mm columns on royal)",
+    ("every-option", "royal", "broken-words"): "table header and figures cut without hyphens in a 62 mm column",
 }
 
 CASES = [(name, None) for name in ("bundled", *CORPUS)] + [("every-option", trim) for trim in TRIM_PRESETS]
