@@ -204,9 +204,19 @@ def test_check_still_validates_the_editions_of_a_manuscript_that_does_not_load(
     assert f"checked: print PDF structure ({output}/{SLUG}.pdf)" in out
 
 
-def test_check_after_a_build_into_the_manuscript_folder_finds_nothing_stale(tmp_path: Path) -> None:
+def test_an_output_folder_inside_the_manuscript_is_refused(tmp_path: Path) -> None:
+    """`publish all . -o output` run inside the manuscript would put each build's editions into the next archive."""
     manuscript = write_manuscript(tmp_path / "feature")
-    output = manuscript / "output"  # `publish all .` run inside the manuscript
+    for output in (manuscript / "output", manuscript):
+        code, out, err = invoke("epub", str(manuscript), "-o", str(output))
+        assert code == 2 and f"the output folder {output} is inside the manuscript" in err, err
+        assert "hint: choose an output folder beside the manuscript" in err
+    assert not (manuscript / "output").exists()
+
+
+def test_check_after_a_build_finds_nothing_stale_until_the_manuscript_changes(tmp_path: Path) -> None:
+    manuscript = write_manuscript(tmp_path / "feature")
+    output = tmp_path / "output"
     assert invoke("epub", str(manuscript), "-o", str(output))[0] == 0
     code, out, _ = invoke("check", str(manuscript), "-o", str(output), "--no-epubcheck")
     assert code == 0 and f"{manuscript}: no problems found" in out, out
