@@ -81,9 +81,28 @@ def primary_families(css: str) -> set[str]:
     return families
 
 
-def subset_stylesheet(css: str, base: Path, characters: set[str]) -> tuple[str, list[FontFile]]:
-    """The @font-face rules for fonts the text uses, with the subset files they point at."""
-    primary = primary_families(css)
+CODE_STACK = "--code-font"  # base.css's stack for code: its first face serves code, nothing else
+_CODE_DECL = re.compile(CODE_STACK + r"\s*:\s*([^;}]+)")
+
+
+def code_families(css: str) -> set[str]:
+    """The faces a stylesheet sets code in first (the first family of each --code-font)."""
+    families = set()
+    for selector, body in _RULE.findall(_FONT_FACE.sub("", _COMMENT.sub("", css))):
+        if ":lang(" not in selector:
+            families.update(v.split(",")[0].strip().strip("\"'") for v in _CODE_DECL.findall(body))
+    return families - {""}
+
+
+def subset_stylesheet(css: str, base: Path, characters: set[str],
+                      code_characters: set[str] | None = None) -> tuple[str, list[FontFile]]:
+    """The @font-face rules for fonts the text uses, with the subset files they point at.
+
+    `code_characters`, when given, are those of the text's code: the code faces are cut to them, and
+    left out when the text has no code (every e-book would otherwise carry a mono face).
+    """
+    code = code_families(css) if code_characters is not None else set()
+    primary = primary_families(css) - code
     faces = []
     for rule, href in font_faces(css):
         path = (base / href).resolve()
@@ -91,10 +110,11 @@ def subset_stylesheet(css: str, base: Path, characters: set[str]) -> tuple[str, 
         cmap = set(TTFont(str(path), lazy=True).getBestCmap() or {}) if path.is_file() else set()
         faces.append((rule, href, path, family.group(1) if family else "", cmap))
     drawn = set().union(*(cmap for _, _, _, family, cmap in faces if family in primary)) if faces else set()
-    needed = [(family in primary or any(ord(c) in cmap and ord(c) not in drawn for c in characters)) and bool(cmap)
+    needed = [(bool(code_characters) if family in code else
+               family in primary or any(ord(c) in cmap and ord(c) not in drawn for c in characters)) and bool(cmap)
               for _, _, _, family, cmap in faces]
-    subsets = iter(parallel_map(subset_font, [(face[2], characters) for face, wanted in zip(faces, needed,
-                                                                                             strict=True) if wanted]))
+    subsets = iter(parallel_map(subset_font, [(face[2], code_characters if face[3] in code else characters)
+                                              for face, wanted in zip(faces, needed, strict=True) if wanted]))
     kept: list[FontFile] = []
     for (rule, href, path, _, _), wanted in zip(faces, needed, strict=True):
         data = next(subsets) if wanted else None

@@ -10,8 +10,21 @@ from icu4py.breakers import CharacterBreaker
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
+from publish.model.document import (
+    Article,
+    Aside,
+    Element,
+    Figure,
+    FigureGroup,
+    Footnote,
+    Node,
+    NoteRef,
+    Photo,
+    Publication,
+    Text,
+)
 from publish.model.text import direction
+from publish.render import photolayout
 from publish.render.styles import Styles
 
 VOID = {"br", "hr", "img"}
@@ -91,6 +104,9 @@ class Renderer:
             image_src=image_src,
             direction=direction,
             dir_attr=dir_attr,
+            body_parts=self.body_parts,
+            placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
+            group_rows=photolayout.rows,
         )
         self.components = self.env.get_template("components.html").module
         self.link_targets: dict[str, str] = {}
@@ -113,6 +129,16 @@ class Renderer:
             blocks[0] = with_initial(blocks[0])
         return Markup("").join(self.node(n) for n in blocks)
 
+    def body_parts(self, article: Article) -> list[photolayout.BodyPart]:
+        """The text's blocks as `body` gives them, cut around figures that take pages of their own
+        (article.html sets each run of text in its own div.body)."""
+        self._notes = {note.note_id: note for note in article.footnotes}
+        blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
+        blocks = blocks[1:] if article.lead else blocks
+        if blocks and self.edition == "print":
+            blocks[0] = with_initial(blocks[0])
+        return photolayout.parts(blocks, self.publication.metadata.layout, self.node)
+
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
 
@@ -130,6 +156,8 @@ class Renderer:
             lang = node.attr("lang")
             if lang and not node.attr("dir") and (self._bidi or direction(lang) == "rtl"):
                 rendered += f' dir="{direction(lang)}"'
+            if node.tag == "pre":
+                return self._code_block(node, rendered)
             start = node.attr("start") if node.tag == "ol" else None
             if start and start.isdigit() and self.edition == "print":  # WeasyPrint ignores start=
                 rendered += f' style="counter-reset: list-item {int(start) - 1}"'
@@ -139,6 +167,8 @@ class Renderer:
             return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
+        if isinstance(node, FigureGroup):
+            return Markup(self.components.group(node))
         if isinstance(node, Aside):
             content = Markup("").join(self.node(c) for c in node.children)
             return Markup(self.components.aside(node, content))
@@ -147,6 +177,20 @@ class Renderer:
             content = self._note_inline(note) if note else Markup("")
             return Markup(self.components.noteref(node, content))
         raise TypeError(f"cannot render {type(node).__name__}")
+
+    def _code_block(self, node: Element, attrs: str) -> Markup:
+        """A code block line by line (span.line), so a line too long for the measure wraps with a
+        hanging indent under its own start instead of reading as a new line of code."""
+        inner = Markup("")
+        for child in node.children:
+            if isinstance(child, Element) and child.tag == "code" and all(isinstance(c, Text) for c in child.children):
+                source = "".join(c.text for c in child.children if isinstance(c, Text)).removesuffix("\n")
+                lines = Markup("").join(Markup('<span class="line">') + escape(line) + Markup("</span>")
+                                        for line in source.split("\n"))
+                inner += Markup("<code>") + lines + Markup("</code>")
+            else:
+                inner += self.node(child)
+        return Markup(f"<pre{attrs}>") + inner + Markup("</pre>")
 
     def _note_inline(self, note: Footnote) -> Markup:
         """A footnote's paragraphs run together, for print's footnote area at the foot of the page."""
