@@ -153,3 +153,175 @@ role = "author"
                    "photos/boat-1.jpg": LANDSCAPE, "photos/boat-2.jpg": SQUARE, "photos/boat-3.jpg": PORTRAIT,
                    "photos/boat-4.jpg": LANDSCAPE, "photos/boat-5.jpg": PANORAMA,
                    "photos/dam.jpg": PORTRAIT, "photos/delta.jpg": PANORAMA})
+
+
+def photo_essay(root: Path) -> Path:
+    """A photo essay on a 250 mm square page: a photo a page, a few lines of text between them."""
+    text = """+++
+title = "Salt"
+byline = "Photographs and text by Ben Lens"
++++
+
+![](photos/pans.jpg)
+
+At Kampot the sea is let into the fields in January and left there until it is gone.
+
+![](photos/rake.jpg){#rake}
+
+What is left is raked by hand into ridges, then into heaps, then carried in baskets to the barns.
+
+![](photos/heaps.jpg)
+
+::: pair {#baskets}
+![](photos/basket-1.jpg)
+![](photos/basket-2.jpg)
+
+Baskets of salt, forty kilos each, on the way to the barns.
+:::
+
+The raker in [the second picture](#rake) has worked the pans for thirty years.
+
+![](photos/shore.jpg)
+"""
+    captions = """\
+["pans.jpg"]
+caption = "The pans at dawn, flooded."
+credit = "Ben Lens"
+alt = "Flat rectangular salt pans full of still water reflecting the sky."
+placement = "opener"
+
+["rake.jpg"]
+caption = "Raking the crust, late morning."
+credit = "Ben Lens"
+alt = "A woman in a wide hat pulling a wooden rake across white salt."
+
+["heaps.jpg"]
+caption = "Heaps left to drain."
+credit = "Ben Lens"
+alt = "Rows of conical white salt heaps on a grey field."
+
+["basket-1.jpg"]
+credit = "Ben Lens"
+alt = "A man carrying two baskets of salt on a pole."
+
+["basket-2.jpg"]
+credit = "Ben Lens"
+alt = "Baskets of salt stacked by a barn door."
+
+["shore.jpg"]
+caption = "The shore beyond the pans."
+credit = "Ben Lens"
+alt = "A long empty shoreline under a low sky."
+"""
+    toml = """\
+title = "Salt"
+language = "en"
+date = 2024
+layout = "photo-essay"
+
+[[contributors]]
+name = "Ben Lens"
+role = "photographer"
+
+[print]
+trim = "250x250 mm"
+"""
+    return _write(root, {"publication.toml": toml, "salt.md": text, "photos/captions.toml": captions},
+                  {"photos/pans.jpg": LANDSCAPE, "photos/rake.jpg": PORTRAIT, "photos/heaps.jpg": SQUARE,
+                   "photos/basket-1.jpg": PORTRAIT, "photos/basket-2.jpg": LANDSCAPE,
+                   "photos/shore.jpg": PANORAMA})
+
+
+SYMBOLS = "≈ ≤ ≥ ↔ ∑ × ÷ ± ∞ → ← ⇒ ∈ √ ° ′ ″ ‰ … ✓"
+
+
+def technical(root: Path) -> Path:
+    """A technical note: code, definition lists and the symbols of engineering prose."""
+    text = f"""+++
+title = "Flushing a reservoir"
+byline = "by Ada Writer"
++++
+
+A reservoir loses capacity as silt settles: at 2 ‰ a year, a 1 km³ lake fills in ≈ 500 years,
+and the gates must pass flows of 1 500 m³/s ± 10 %. The operator's terms:
+
+Sediment flushing
+: Opening the low gates so the river scours the silt it brought, with the lake drawn down.
+
+  It is done in the wet season, when the flow is ≥ 3 times the mean.
+
+Sluicing
+: Passing the flood through before its silt settles.
+
+Dead storage
+: The volume below the lowest outlet (≤ 10 % of the total), given up to silt from the start.
+
+The model sums the inflow over the days of the season, ∑ Qᵢ × Δt, and stops when the level falls
+below the sill: level → sill ⇒ close. Where x ∈ [0, 1] is the gate opening, the flow goes as √x.
+Angles are in degrees (12° 30′ 15″); the ratio of loads is 3 ÷ 4; nothing here tends to ∞, and
+flows run upstream ← or downstream → or both ↔. Symbols: {SYMBOLS}.
+
+The gate program reads `gates.toml` and calls `open_gate(n, fraction=0.5)`:
+
+```python
+def flush(reservoir, gates, *, minimum_level_m=112.5, maximum_outflow_m3_per_s=1500.0, log=print):
+    for gate in gates:  # the lowest first: they scour the deepest silt
+        if reservoir.level_m <= minimum_level_m:
+            break
+
+        gate.open(fraction=min(1.0, maximum_outflow_m3_per_s / gate.capacity_m3_per_s / len(gates)))
+        log(f"gate {{gate.number}} open at {{gate.fraction:.0%}} — level {{reservoir.level_m:.2f}} m")
+```
+
+A line of a configuration file that is far too long for any column of print, so it must wrap: `https://example.org/reservoirs/mekong/lower-sesan-2/gates/operations?season=wet&year=2024`.
+"""
+    toml = """\
+title = "Flushing a reservoir"
+language = "en"
+date = 2024
+
+[[contributors]]
+name = "Ada Writer"
+role = "author"
+
+[print]
+trim = "A5"
+"""
+    return _write(root, {"publication.toml": toml, "flushing.md": text}, {})
+
+
+def vertical(root: Path) -> Path:
+    """A Japanese text set vertically (tategaki) in the e-book, with a photo."""
+    text = """+++
+title = "川の町"
+lang = "ja"
+writing = "vertical"
+byline = "文・山田花子"
++++
+
+川は山から流れて、乾季には茶色の帯となって町に着く。下流の農家は雨季からずっと、この泥を待っている。
+
+![](photos/river.jpg)
+
+町の市場は朝五時に開く。魚と野菜を売る人々が、川沿いの道に集まる。二〇二四年の春、市場は百年目を迎えた。
+"""
+    captions = """\
+["river.jpg"]
+caption = "夕暮れの川。"
+credit = "山田花子"
+alt = "夕暮れの広い川と小さな舟。"
+"""
+    toml = """\
+title = "川の町"
+language = "ja"
+date = 2024
+
+[[contributors]]
+name = "山田花子"
+role = "author"
+
+[print]
+trim = "A5"
+"""
+    return _write(root, {"publication.toml": toml, "kawa.md": text, "photos/captions.toml": captions},
+                  {"photos/river.jpg": LANDSCAPE})

@@ -94,6 +94,16 @@ def code_families(css: str) -> set[str]:
     return families - {""}
 
 
+def root_stacks(css: str) -> list[list[str]]:
+    """The font stacks set outside :lang() rules (--text-font, --label-font…), each in its order."""
+    found: dict[str, list[str]] = {}
+    for selector, body in _RULE.findall(_FONT_FACE.sub("", _COMMENT.sub("", css))):
+        if ":lang(" not in selector:
+            for name, value in re.findall(r"(--[\w-]*font[\w-]*)\s*:\s*([^;}]+)", body):
+                found[name] = [family.strip().strip("\"'") for family in value.split(",")]
+    return list(found.values())
+
+
 def subset_stylesheet(css: str, base: Path, characters: set[str],
                       code_characters: set[str] | None = None) -> tuple[str, list[FontFile]]:
     """The @font-face rules for fonts the text uses, with the subset files they point at.
@@ -110,8 +120,25 @@ def subset_stylesheet(css: str, base: Path, characters: set[str],
         cmap = set(TTFont(str(path), lazy=True).getBestCmap() or {}) if path.is_file() else set()
         faces.append((rule, href, path, family.group(1) if family else "", cmap))
     drawn = set().union(*(cmap for _, _, _, family, cmap in faces if family in primary)) if faces else set()
-    needed = [(bool(code_characters) if family in code else
-               family in primary or any(ord(c) in cmap and ord(c) not in drawn for c in characters)) and bool(cmap)
+    asked = {ord(c) for c in characters if ord(c) > 0x20}  # some faces map control characters
+    families: dict[str, set[int]] = {}
+    for _, _, _, family, cmap in faces:
+        families.setdefault(family, set()).update(cmap)
+    # A fallback face is needed for what the faces before it in a stack leave undrawn: the math face,
+    # early in every stack, draws ∞ and →, so the Japanese face is not carried for them alone.
+    stacked, used = set(), set(primary)
+    for stack in root_stacks(css):
+        covered: set[int] = set()
+        for family in stack:
+            stacked.add(family)
+            if family not in families or family in code:
+                continue
+            if family in used or (asked & families[family]) - covered:
+                used.add(family)
+                covered |= families[family]
+    used |= {family for family, cmap in families.items()
+             if family not in stacked and family not in code and (asked & cmap) - drawn}
+    needed = [(bool(code_characters) if family in code else family in used) and bool(cmap)
               for _, _, _, family, cmap in faces]
     subsets = iter(parallel_map(subset_font, [(face[2], code_characters if face[3] in code else characters)
                                               for face, wanted in zip(faces, needed, strict=True) if wanted]))

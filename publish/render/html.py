@@ -65,6 +65,17 @@ def with_initial(block: Node) -> Node:
     return replace(block, children=(initial, Text(text[end:]), *block.children[1:]))
 
 
+CODE_HANG = 2  # characters a wrapped line of code hangs under the start of its code
+
+
+def _code_line(line: str) -> Markup:
+    """One line of a code block; an indented one says its indent, so its wrapped part hangs under its code."""
+    indent = len(line) - len(line.lstrip(" "))
+    style = Markup(f' style="padding-inline-start: {indent + CODE_HANG}ch; text-indent: -{indent + CODE_HANG}ch"') \
+        if indent and line.strip() else Markup("")
+    return Markup(f'<span class="line"{style}>') + escape(line) + Markup("</span>")
+
+
 def dir_attr(language: str, within: str = "") -> Markup:
     """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
     if not language:
@@ -185,8 +196,7 @@ class Renderer:
         for child in node.children:
             if isinstance(child, Element) and child.tag == "code" and all(isinstance(c, Text) for c in child.children):
                 source = "".join(c.text for c in child.children if isinstance(c, Text)).removesuffix("\n")
-                lines = Markup("").join(Markup('<span class="line">') + escape(line) + Markup("</span>")
-                                        for line in source.split("\n"))
+                lines = Markup("").join(_code_line(line) for line in source.expandtabs(4).split("\n"))
                 inner += Markup("<code>") + lines + Markup("</code>")
             else:
                 inner += self.node(child)
