@@ -76,6 +76,16 @@ def _code_line(line: str) -> Markup:
     return Markup(f'<span class="line"{style}>') + escape(line) + Markup("</span>")
 
 
+# Inline code is never hyphenated: a line may break after these, inside a name or an address
+# (open_gate, a.b.c, /a/b), as a compositor breaks them, instead of stretching its justified line.
+_CODE_BREAK = re.compile(r"(?<=\w[._/?&=])(?=[^\W\d]|\()")
+
+
+def _breakable_code(text: str) -> Markup:
+    """Inline code with <wbr> where a line may break; no character is added to what is copied."""
+    return Markup("<wbr/>").join(escape(part) for part in _CODE_BREAK.split(text))
+
+
 def dir_attr(language: str, within: str = "") -> Markup:
     """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
     if not language:
@@ -169,6 +179,11 @@ class Renderer:
                 rendered += f' dir="{direction(lang)}"'
             if node.tag == "pre":
                 return self._code_block(node, rendered)
+            if node.tag == "code" and all(isinstance(c, Text) for c in node.children):
+                text = "".join(c.text for c in node.children if isinstance(c, Text))
+                return Markup(f"<code{rendered}>") + _breakable_code(text) + Markup("</code>")
+            if node.tag == "p" and any(isinstance(c, Element) and c.tag == "code" for c in node.children):
+                rendered += ' class="with-code"' if not node.attr("class") else ""
             start = node.attr("start") if node.tag == "ol" else None
             if start and start.isdigit() and self.edition == "print":  # WeasyPrint ignores start=
                 rendered += f' style="counter-reset: list-item {int(start) - 1}"'
