@@ -6,9 +6,13 @@ aspect ratios a photo desk sends (portrait, landscape, square, panorama), big en
 
 from __future__ import annotations
 
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import make_photo
+import pypdfium2 as pdfium
+from conftest import make_photo, run_publish
+from lxml import etree
 from PIL import Image, ImageDraw
 
 # Pixel sizes: each prints at 150 ppi or better where the layouts put it.
@@ -325,3 +329,41 @@ trim = "A5"
 """
     return _write(root, {"publication.toml": toml, "kawa.md": text, "photos/captions.toml": captions},
                   {"photos/river.jpg": LANDSCAPE})
+
+
+# Building them and reading what was built ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    root: Path
+    pdf: Path
+    epub: Path
+    archive: Path
+    stdout: str
+    stderr: str
+
+
+def build(root: Path, output: Path, slug: str) -> Built:
+    run = run_publish("all", str(root), "-o", str(output), "--jobs", "1")
+    assert run.returncode == 0, run.stderr
+    return Built(root, output / f"{slug}.pdf", output / f"{slug}.epub", output / f"{slug}.archive.pdf",
+                 run.stdout, run.stderr)
+
+
+def page_texts(pdf: Path) -> list[str]:
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        return [page.get_textpage().get_text_range() for page in document]
+    finally:
+        document.close()
+
+
+def epub_doc(epub: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(epub) as book:
+        return etree.fromstring(book.read(f"EPUB/{name}"))
+
+
+def epub_css(epub: Path) -> str:
+    with zipfile.ZipFile(epub) as book:
+        return book.read("EPUB/style.css").decode()

@@ -9,8 +9,6 @@ boxes, labels and links from pikepdf), the EPUB is checked with EPUBCheck and re
 from __future__ import annotations
 
 import re
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
@@ -18,8 +16,18 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import epubcheck_messages, run_publish, write_manuscript
-from layout_fixtures import LANDSCAPE, PANORAMA, PORTRAIT, feature, photo_essay
-from lxml import etree
+from layout_fixtures import (
+    LANDSCAPE,
+    PANORAMA,
+    PORTRAIT,
+    Built,
+    build,
+    epub_css,
+    epub_doc,
+    feature,
+    page_texts,
+    photo_essay,
+)
 
 from publish.manuscript.loader import load
 from publish.manuscript.scaffold import CAPTIONS_FILE, KINDS
@@ -28,23 +36,6 @@ from publish.render.photolayout import row_sizes
 
 MM = 72 / 25.4
 XHTML = "{http://www.w3.org/1999/xhtml}"
-
-
-@dataclass(frozen=True)
-class Built:
-    root: Path
-    pdf: Path
-    epub: Path
-    archive: Path
-    stdout: str
-    stderr: str
-
-
-def build(root: Path, output: Path, slug: str) -> Built:
-    run = run_publish("all", str(root), "-o", str(output), "--jobs", "1")
-    assert run.returncode == 0, run.stderr
-    return Built(root, output / f"{slug}.pdf", output / f"{slug}.epub", output / f"{slug}.archive.pdf",
-                 run.stdout, run.stderr)
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +71,6 @@ def images(pdf: Path) -> list[list[tuple[float, float, float, float]]]:
         document.close()
 
 
-def page_texts(pdf: Path) -> list[str]:
-    document = pdfium.PdfDocument(str(pdf))
-    try:
-        return [page.get_textpage().get_text_range() for page in document]
-    finally:
-        document.close()
-
-
 def labels(pdf: Path) -> list[str]:
     document = pdfium.PdfDocument(str(pdf))
     try:
@@ -100,16 +83,6 @@ def page_of(texts: list[str], needle: str) -> int:
     found = [i for i, text in enumerate(texts) if needle in text.replace("\r\n", " ")]
     assert len(found) == 1, (needle, found)
     return found[0]
-
-
-def epub_doc(epub: Path, name: str) -> etree._Element:
-    with zipfile.ZipFile(epub) as book:
-        return etree.fromstring(book.read(f"EPUB/{name}"))
-
-
-def epub_css(epub: Path) -> str:
-    with zipfile.ZipFile(epub) as book:
-        return book.read("EPUB/style.css").decode()
 
 
 # Pairs and grids ---------------------------------------------------------------------------------
