@@ -18,9 +18,10 @@ from conftest import epubcheck_messages, run_publish, write_manuscript
 from layout_fixtures import SYMBOLS, Built, build, epub_css, epub_doc, page_texts, technical, vertical
 from lxml import etree
 
+from publish.manuscript.containment import Gate
 from publish.manuscript.loader import load
 from publish.model.diagnostics import ManuscriptError
-from publish.render.fonts import code_families, subset_stylesheet
+from publish.render.fonts import Sheet, code_families, subset_stylesheet
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 STYLES = Path(__file__).resolve().parent.parent / "publish" / "styles"
@@ -133,12 +134,14 @@ def test_the_epub_carries_the_code_face_only_with_code(tech: Built, tate: Built)
 
 
 def test_code_faces_are_subset_to_the_code() -> None:
-    css = (STYLES / "fonts.css").read_text(encoding="utf-8") + (STYLES / "base.css").read_text(encoding="utf-8")
+    sheets = [Sheet(name, STYLES / name, (STYLES / name).read_text(encoding="utf-8"))
+              for name in ("fonts.css", "base.css")]
+    css = "\n".join(sheet.text for sheet in sheets)
     assert code_families(css) == {"Noto Sans Mono"}
-    _, without = subset_stylesheet(css, STYLES, set("Plain words ∞"), set())
+    _, without = subset_stylesheet(sheets, Gate(STYLES), set("Plain words ∞"), set())
     assert {Path(f.href).name for f in without} & {"NotoSansMono-Regular.ttf", "NotoSerifCJKjp-Regular.otf"} == set()
     assert "NotoSansMath-Regular.ttf" in {Path(f.href).name for f in without}
-    _, with_code = subset_stylesheet(css, STYLES, set("Plain words x = 1"), set("x = 1"))
+    _, with_code = subset_stylesheet(sheets, Gate(STYLES), set("Plain words x = 1"), set("x = 1"))
     assert "NotoSansMono-Regular.ttf" in {Path(f.href).name for f in with_code}
 
 

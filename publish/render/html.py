@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from icu4py.breakers import CharacterBreaker
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import select_autoescape
 from markupsafe import Markup, escape
 
+from publish.manuscript import templates as templating
 from publish.model.document import (
     Article,
     Aside,
@@ -106,11 +107,10 @@ class Renderer:
         # direction, so a left-to-right phrase in right-to-left text (or the reverse) is laid out as such.
         self._bidi = "rtl" in {direction(lang) for lang in (meta.language, *(a.language for a in publication.articles),
                                                              *(t.lang for t in meta.translations)) if lang}
-        loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
-        self.env = Environment(
-            loader=ChoiceLoader(loaders),
+        self.styles = styles
+        self.env = templating.environment(  # sandboxed: a manuscript's own templates are not trusted
+            styles,
             autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -129,12 +129,15 @@ class Renderer:
             placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
             group_rows=photolayout.rows,
         )
-        self.components = self.env.get_template("components.html").module
+        with templating.diagnosed(styles):
+            self.components = self.env.get_template("components.html").module
         self.link_targets: dict[str, str] = {}
         self._notes: dict[str, Footnote] = {}
 
     def render(self, template: str, **context: object) -> str:
-        return self.env.get_template(template).render(**context)
+        """The template's output; a mistake in a manuscript's template is a ManuscriptError at its line."""
+        with templating.diagnosed(self.styles):
+            return self.env.get_template(template).render(**context)
 
     def href(self, anchor: str) -> str:
         """Where an #anchor lives in this edition: same document in print, its chapter file in EPUB."""
