@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from publish import __version__
+from publish.manuscript.scaffold import KINDS as SCAFFOLD_KINDS
 from publish.model.diagnostics import Diagnostic, ManuscriptError
 from publish.model.document import ALL_EDITIONS
 from publish.model.text import human_size
@@ -310,12 +311,14 @@ def check(ctx: click.Context, manuscript: Path, output: Path, fmt: str, no_epubc
 @click.option("--title", default="Untitled", show_default=True, help="The publication's title.")
 @click.option("--language", default="en", show_default=True, help="BCP 47 tag of its main language.")
 @click.option("--author", default="The Author", show_default=True, help="The author's name.")
+@click.option("--kind", default="feature", show_default=True, type=click.Choice(list(SCAFFOLD_KINDS)),
+              help="feature: one text with a lead photo; photo-essay: a page per photo on a square page.")
 @click.pass_context
-def new(ctx: click.Context, folder: Path, title: str, language: str, author: str) -> None:
+def new(ctx: click.Context, folder: Path, title: str, language: str, author: str, kind: str) -> None:
     """Create a new manuscript folder that builds at once.
 
     FOLDER must not exist yet (or be empty). It receives publication.toml with every key
-    explained, one text, and a stand-in photo with its captions entry.
+    explained, its text, and stand-in photos with their captions entries.
     """
     from publish.manuscript.scaffold import ScaffoldError, scaffold
 
@@ -323,7 +326,7 @@ def new(ctx: click.Context, folder: Path, title: str, language: str, author: str
 
     def write() -> int:
         try:
-            written.extend(scaffold(folder, title=title, language=language, author=author))
+            written.extend(scaffold(folder, title=title, language=language, author=author, kind=kind))
         except ScaffoldError as exc:
             click.echo(f"publish: {exc}\n    hint: {exc.hint}", err=True)
             return 2
