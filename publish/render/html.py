@@ -26,6 +26,26 @@ def block_with_id(article: Article, index: int, block: Node) -> Node:
     return block
 
 
+def anchors(article: Article) -> list[str]:
+    """Every id a link can point to in the text, as the editions render it: the text's own, its
+    headings', paragraphs' ({#route}), figures', notes' and the numbered blocks' (block_with_id)."""
+    found = [article.id, f"{article.id}-title"]
+
+    def walk(nodes: tuple[Node, ...]) -> None:
+        for node in nodes:
+            anchor = node.attr("id") if isinstance(node, Element) else getattr(node, "id", None)
+            if isinstance(anchor, str) and anchor:
+                found.append(anchor)
+            walk(getattr(node, "children", ()))
+
+    walk(tuple(block_with_id(article, index, block) for index, block in enumerate(article.blocks)))
+    for note in article.footnotes:
+        found.append(note.note_id)
+        walk(note.children)
+    found.extend(heading.id for heading in article.headings)
+    return list(dict.fromkeys(found))
+
+
 _INITIAL = re.compile(r"^[\"'“‘«(\[]*\w")
 # Arabic, Syriac, N'Ko, Mandaic (U+0600–08FF and the Arabic presentation forms), Mongolian, Hanifi
 # Rohingya, Adlam: letters join their neighbours, so a letter set apart would break its word's shape.
@@ -51,6 +71,19 @@ def with_initial(block: Node) -> Node:
     end = start + len(next(iter(CharacterBreaker(text[start:start + 32], "en"))))
     initial = Element("span", (("class", "initial"),), (Text(text[:end]),))
     return replace(block, children=(initial, Text(text[end:]), *block.children[1:]))
+
+
+def with_opening(block: Node) -> Node:
+    """The opening paragraph with class "opening", for epub.css's initial on its ::first-letter.
+
+    Browsers set initial-letter on ::first-letter only, so the e-book marks the paragraph where print
+    marks the letter, and only where print would set a drop cap (not in a script whose letters join).
+    """
+    if with_initial(block) is block or not isinstance(block, Element):
+        return block
+    classes = " ".join(filter(None, (block.attr("class"), "opening")))
+    attrs = tuple((name, value) for name, value in block.attrs if name != "class")
+    return replace(block, attrs=(*attrs, ("class", classes)))
 
 
 def dir_attr(language: str, within: str = "") -> Markup:
@@ -96,6 +129,7 @@ class Renderer:
             self.components = self.env.get_template("components.html").module
         self.link_targets: dict[str, str] = {}
         self._notes: dict[str, Footnote] = {}
+        self._tables = 0  # tables of the text so far: each frame's name ("Table 2") is its own
 
     def render(self, template: str, **context: object) -> str:
         """The template's output; a mistake in a manuscript's template is a ManuscriptError at its line."""
@@ -114,6 +148,9 @@ class Renderer:
         blocks = blocks[1:] if article.lead else blocks
         if blocks and self.edition == "print":
             blocks[0] = with_initial(blocks[0])
+        elif blocks and self.edition == "epub":
+            blocks[0] = with_opening(blocks[0])
+        self._tables = 0
         return Markup("").join(self.node(n) for n in blocks)
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
@@ -139,7 +176,10 @@ class Renderer:
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
             inner = Markup("").join(self.node(c) for c in node.children)
-            return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            markup = Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            if node.tag == "table" and self.edition == "epub":
+                return self._table_frame(markup)
+            return markup
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
         if isinstance(node, Aside):
@@ -150,6 +190,15 @@ class Renderer:
             content = self._note_inline(note) if note else Markup("")
             return Markup(self.components.noteref(node, content))
         raise TypeError(f"cannot render {type(node).__name__}")
+
+    def _table_frame(self, table: Markup) -> Markup:
+        """A table in a frame that scrolls sideways on a narrow screen (components.html table_frame);
+        a manuscript's own components.html without the macro keeps the bare table."""
+        frame = getattr(self.components, "table_frame", None)
+        if frame is None:
+            return table
+        self._tables += 1
+        return Markup(frame(table, self._tables))
 
     def _note_inline(self, note: Footnote) -> Markup:
         """A footnote's paragraphs run together, for print's footnote area at the foot of the page."""
