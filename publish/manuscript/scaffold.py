@@ -122,7 +122,7 @@ def captions_toml(photo_name: str) -> str:
         "alt": _toml_string("A drawn stand-in: a cable-stayed bridge over a wide river under a pale sky, "
                             "labelled STAND-IN."),
         "caption": _toml_string("Replace this stand-in with your photo and this caption with yours."),
-        "credit": _toml_string("Stand-in drawn by publish"),
+        "stand_in": "true",  # credited as a stand-in, never as the photographer's work
         "placement": '"wide"',
     }
     lines = ["# One table per photo in this folder: what the photo desk writes about it.",
