@@ -421,7 +421,7 @@ def test_script_faces_follow_the_text() -> None:
     css = '@font-face { font-family: "Latin"; src: url("fonts/NotoSerif-Regular.ttf"); }\n' \
           '@font-face { font-family: "Khmer"; src: url("fonts/NotoSerifKhmer-Regular.ttf"); }\n' \
           'body { font-family: "Latin", "Khmer", serif; }\n:lang(km) { font-family: "Khmer", serif; }\n'
-    base = Path(__file__).resolve().parent.parent / "styles"
+    base = Path(__file__).resolve().parent.parent / "publish" / "styles"  # the default styles
     sheets, gate = [Sheet("fonts.css", base / "fonts.css", css)], Gate(base)
     assert primary_families(css) == {"Latin"}
     _, latin_only = subset_stylesheet(sheets, gate, set("Hello"))
