@@ -318,7 +318,7 @@ def test_nothing_runs_off_a_phone_screen(book: Unpacked, browser: Browser) -> No
 
 def _line_lengths(page: object) -> list[int]:
     """Characters on each line of the body's paragraphs, found from where each character is drawn."""
-    return page.evaluate("""(() => {  // eslint-disable-line
+    return page.evaluate("""(() => {
       const counts = [];
       for (const p of document.querySelectorAll('.body > p')) {
         const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
