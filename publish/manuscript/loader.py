@@ -12,6 +12,7 @@ from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
     METADATA_FILE,
     Key,
+    boolean,
     check_table,
     integer,
     language,
@@ -62,6 +63,7 @@ CAPTION = (
     Key("credit", text, doc="Photographer or agency."),
     Key("placement", one_of(*PLACEMENTS), doc="inline, wide, opener, full-page or spread."),
     Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
+    Key("stand_in", boolean, doc="true while the file stands in for the photo: credits say whose photo it replaces."),
 )
 
 
@@ -406,6 +408,7 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
         height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
         min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
         caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
+        stand_in=values.get("stand_in", False),
     )
 
 

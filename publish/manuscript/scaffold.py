@@ -137,7 +137,8 @@ def captions_toml(photo_name: str, entries: dict[str, dict[str, str]] | None = N
     lines = ["# One table per photo in this folder: what the photo desk writes about it.",
              "# Remove the # to set a key."]
     for name, given in entries.items():
-        values = {"alt": _toml_string(STAND_IN_ALT), "credit": _toml_string("Stand-in drawn by publish"),
+        values = {"alt": _toml_string(STAND_IN_ALT),
+                  "stand_in": "true",  # credited as a stand-in, never as the photographer's work
                   **{key: _toml_string(value) for key, value in given.items()}}
         lines += ["", f'["{name}"]']
         for key in CAPTION:

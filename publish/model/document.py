@@ -126,6 +126,9 @@ class Photo:
     # The caption as inline nodes (Markdown spans such as [つばさ橋]{lang=ja}); `caption` is its plain text.
     caption_nodes: tuple[Node, ...] = ()
     caption_file: Path | None = None  # the captions file the entry is in
+    # The file stands in for the photo (a drawing, until the photo is in): `credit` is whose photo it
+    # replaces, and every credit line says so (components.html photo_credit).
+    stand_in: bool = False
 
     @property
     def orientation(self) -> str:
@@ -263,9 +266,9 @@ class Article:
 
     @property
     def anchors(self) -> tuple[str, ...]:
-        """Every id a link can point to in this text: the text, its headings, elements and figures."""
-        found = [self.id, *(h.id for h in self.headings)]
-        stack: list[Node] = list(self.blocks)
+        """Every id a link can point to in this text: the text, its headings, elements, figures and notes."""
+        found = [self.id, *(h.id for h in self.headings), *(note.note_id for note in self.footnotes)]
+        stack: list[Node] = [*self.blocks, *(child for note in self.footnotes for child in note.children)]
         while stack:
             node = stack.pop()
             if isinstance(node, Element):
@@ -306,9 +309,18 @@ class Publication:
 
     @property
     def credits(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """Photo credits gathered from the captions, for the imprint page."""
+        """Photo credits gathered from the captions, for the imprint page (stand-ins: `stand_in_credits`)."""
         seen: dict[str, list[str]] = {}
         for photo in self.photos:
-            if photo.credit:
+            if photo.credit and not photo.stand_in:
+                seen.setdefault(photo.credit, []).append(photo.name)
+        return tuple((credit, tuple(names)) for credit, names in seen.items())
+
+    @property
+    def stand_in_credits(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Whose photos the stand-ins replace ("" when a stand-in has no credit), with the files."""
+        seen: dict[str, list[str]] = {}
+        for photo in self.photos:
+            if photo.stand_in:
                 seen.setdefault(photo.credit, []).append(photo.name)
         return tuple((credit, tuple(names)) for credit, names in seen.items())

@@ -87,6 +87,19 @@ def _breakable_code(text: str) -> Markup:
     return Markup("<wbr/>").join(escape(part) for part in _CODE_BREAK.split(text))
 
 
+def with_opening(block: Node) -> Node:
+    """The opening paragraph with class "opening", for epub.css's initial on its ::first-letter.
+
+    Browsers set initial-letter on ::first-letter only, so the e-book marks the paragraph where print
+    marks the letter, and only where print would set a drop cap (not in a script whose letters join).
+    """
+    if with_initial(block) is block or not isinstance(block, Element):
+        return block
+    classes = " ".join(filter(None, (block.attr("class"), "opening")))
+    attrs = tuple((name, value) for name, value in block.attrs if name != "class")
+    return replace(block, attrs=(*attrs, ("class", classes)))
+
+
 def dir_attr(language: str, within: str = "") -> Markup:
     """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
     if not language:
@@ -133,6 +146,7 @@ class Renderer:
             self.components = self.env.get_template("components.html").module
         self.link_targets: dict[str, str] = {}
         self._notes: dict[str, Footnote] = {}
+        self._tables = 0  # tables of the text so far: each frame's name ("Table 2") is its own
 
     def render(self, template: str, **context: object) -> str:
         """The template's output; a mistake in a manuscript's template is a ManuscriptError at its line."""
@@ -146,22 +160,24 @@ class Renderer:
 
     def body(self, article: Article) -> Markup:
         """The text's blocks, less the lead photo, which the article template places itself."""
-        self._notes = {note.note_id: note for note in article.footnotes}
-        blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
-        blocks = blocks[1:] if article.lead else blocks
-        if blocks and self.edition == "print":
-            blocks[0] = with_initial(blocks[0])
-        return Markup("").join(self.node(n) for n in blocks)
+        return Markup("").join(self.node(n) for n in self._blocks(article))
 
     def body_parts(self, article: Article) -> list[photolayout.BodyPart]:
         """The text's blocks as `body` gives them, cut around figures that take pages of their own
         (article.html sets each run of text in its own div.body)."""
+        return photolayout.parts(self._blocks(article), self.publication.metadata.layout, self.node)
+
+    def _blocks(self, article: Article) -> list[Node]:
+        """The text's blocks with their shared ids, less the lead photo, the opening marked for its initial."""
         self._notes = {note.note_id: note for note in article.footnotes}
+        self._tables = 0
         blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
         blocks = blocks[1:] if article.lead else blocks
         if blocks and self.edition == "print":
             blocks[0] = with_initial(blocks[0])
-        return photolayout.parts(blocks, self.publication.metadata.layout, self.node)
+        elif blocks and self.edition == "epub":
+            blocks[0] = with_opening(blocks[0])
+        return blocks
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
@@ -193,7 +209,10 @@ class Renderer:
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
             inner = Markup("").join(self.node(c) for c in node.children)
-            return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            markup = Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            if node.tag == "table" and self.edition == "epub":
+                return self._table_frame(markup)
+            return markup
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
         if isinstance(node, FigureGroup):
@@ -219,6 +238,15 @@ class Renderer:
             else:
                 inner += self.node(child)
         return Markup(f"<pre{attrs}>") + inner + Markup("</pre>")
+
+    def _table_frame(self, table: Markup) -> Markup:
+        """A table in a frame that scrolls sideways on a narrow screen (components.html table_frame);
+        a manuscript's own components.html without the macro keeps the bare table."""
+        frame = getattr(self.components, "table_frame", None)
+        if frame is None:
+            return table
+        self._tables += 1
+        return Markup(frame(table, self._tables))
 
     def _note_inline(self, note: Footnote) -> Markup:
         """A footnote's paragraphs run together, for print's footnote area at the foot of the page."""

@@ -15,11 +15,11 @@ from lxml import etree
 from PIL import Image, ImageCms, ImageOps
 
 from publish.editions.deterministic import zip_bytes
+from publish.editions.epub.cover import fit_cover
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
-from publish.engine.fetcher import GateFetcher
 from publish.manuscript.containment import Gate
-from publish.model.document import Publication
+from publish.model.document import Photo, Publication
 from publish.model.editions import edition_identifier
 from publish.render.fonts import Sheet, subset_stylesheet
 from publish.render.html import Renderer
@@ -38,7 +38,7 @@ CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 class EpubReport:
     images: list[tuple[str, int, int]] = field(default_factory=list)  # name, bytes, long edge
     fonts: list[tuple[str, int]] = field(default_factory=list)
-    pages: list[PageStart] = field(default_factory=list)  # the page-list, in print order
+    pages: list[PageStart] = field(default_factory=list)  # the page-list, in reading (spine) order
     cover: str = ""  # "manuscript" or "generated"
 
 
@@ -98,23 +98,15 @@ def used_characters(*texts: str) -> set[str]:
 def generated_cover(publication: Publication, styles: Styles) -> bytes:
     """A cover drawn from the title, byline and lead photo by templates/epub-cover.html and epub-cover.css.
 
-    WeasyPrint lays the page out with the same fonts.css and base.css as both editions; pdfium turns it
-    into pixels. Both are deterministic, so the cover is the same bytes on every build.
+    WeasyPrint lays the page out with the same fonts.css and base.css as both editions, fitted to its
+    words (editions/epub/cover.py); pdfium turns it into pixels. Both are deterministic, so the cover
+    is the same bytes on every build.
     """
     import pypdfium2 as pdfium
-    from weasyprint import CSS, HTML
 
-    from publish.engine.fonts import font_configuration
-
-    gate = Gate(publication.root, *styles.roots)
-    fetcher = GateFetcher(gate)
-    font_config = font_configuration()
-    html = cover_html(publication, styles)
-    sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
-              for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
-    pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=sheets, font_config=font_config)
-    document = pdfium.PdfDocument(pdf)
+    photo = cover_photo(publication)
+    fit = fit_cover(publication, styles, cover_html(publication, styles), photo)
+    document = pdfium.PdfDocument(fit.pdf)
     try:
         page = document[0]
         scale = COVER_PX[0] / page.get_width()
@@ -219,9 +211,9 @@ def epub_documents(publication: Publication, styles: Styles, images: dict[str, s
     """
     meta = publication.metadata
     renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
-    for article in publication.articles:  # every id a link may name: headings, figures, {#id} blocks
+    for article in publication.articles:  # a link to any id of another text names that text's file
         for anchor in article.anchors:
-            renderer.link_targets[anchor] = f"{article.id}.xhtml"
+            renderer.link_targets.setdefault(anchor, f"{article.id}.xhtml")
 
     common = {"stylesheet": STYLESHEET}
     documents: dict[str, str] = {
@@ -239,10 +231,15 @@ def epub_documents(publication: Publication, styles: Styles, images: dict[str, s
     return renderer, documents
 
 
+def cover_photo(publication: Publication) -> Photo | None:
+    """The generated cover's photo: the first text's lead photo, or the publication's first photo."""
+    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
+    return lead or (publication.photos[0] if publication.photos else None)
+
+
 def cover_html(publication: Publication, styles: Styles) -> str:
     """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out."""
-    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
-    photo = lead or (publication.photos[0] if publication.photos else None)
+    photo = cover_photo(publication)
     byline = next((a.byline for a in publication.articles if a.byline), "")
     renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
     return renderer.render("epub-cover.html", photo=photo, byline=byline)

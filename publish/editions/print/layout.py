@@ -22,6 +22,7 @@ from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
+from publish.editions.print.transparency import transparencies
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
@@ -242,6 +243,13 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
             name = prepress.STANDARDS[layout.settings.standard]
             diags.error(publication.root / METADATA_FILE, line, f"{name}: {exc}",
                         'remove opacity and rgba() colours from the print stylesheet, or use standard = "pdf/x-4"')
+            if "transparen" in str(exc) or "mask" in str(exc) or "blend" in str(exc):
+                sheets = [Path(value) for kind, value in
+                          style_sources(publication, Styles.for_manuscript(publication.root)) if kind == "file"]
+                for found in transparencies(sheets):  # the declarations that ask for it, where they are
+                    diags.error(found.path, found.line, f"{name}: '{found.what}' is transparent",
+                                'use an opaque colour, or standard = "pdf/x-4" in publication.toml, which '
+                                'keeps transparency', column=found.column)
             raise ManuscriptError(diags.items) from None
     finally:
         layout.close()
