@@ -21,6 +21,7 @@ import pydyf
 import weasyprint.draw.text as weasy_text
 import weasyprint.pdf.tags as weasy_tags
 
+from publish.fontmaps import complete_font_maps
 from publish.segment import ZWSP
 
 
@@ -72,7 +73,8 @@ def _with_lang(build_box_tree: Any) -> Any:
 @contextmanager
 def actual_text() -> Iterator[None]:
     """While WeasyPrint writes a PDF, lines of complex-script text carry their /ActualText, and,
-    when the PDF is tagged, the structure elements of language-tagged text their /Lang."""
+    when the PDF is tagged, the structure elements of language-tagged text their /Lang; every glyph
+    maps to Unicode (publish/fontmaps.py)."""
     original, original_tree = weasy_text.draw_first_line, weasy_tags._build_box_tree
     if hasattr(original, "wrapped"):  # already active (nested writes)
         yield
@@ -80,7 +82,8 @@ def actual_text() -> Iterator[None]:
     weasy_text.draw_first_line = _wrapped(original)
     weasy_tags._build_box_tree = _with_lang(original_tree)
     try:
-        yield
+        with complete_font_maps():
+            yield
     finally:
         weasy_text.draw_first_line = original
         weasy_tags._build_box_tree = original_tree
