@@ -35,6 +35,7 @@ from publish.records import edition_identifier
 from publish.render import Styles
 from publish.reproducible import save_deterministic, stable_image_names, zip_bytes
 from publish.resources import Gate, Refused
+from publish.tagtree import repair_structure
 
 SUFFIX = ".archive.pdf"
 SKIPPED_DIRS = {".git", "output", "__pycache__"}
@@ -206,6 +207,7 @@ def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, wh
         _associated_files(pdf)
         _crop_to_trim(pdf)
         _link_descriptions(pdf)
+        repair_structure(pdf)  # list bodies, one Link element per link (publish/tagtree.py)
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
         pdf.Root.Lang = pikepdf.String(meta.language)
         a_gaps = level_a_gaps(pdf)
