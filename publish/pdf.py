@@ -25,7 +25,7 @@ from publish.jobs import default_jobs
 from publish.merge import Source, join
 from publish.model import Publication
 from publish.pagemap import PrintPage, page_starts
-from publish.preflight import PhotoReport, check_resolution, prepare
+from publish.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
 from publish.records import edition_identifier
 from publish.render import Renderer, Styles
 from publish.resources import Gate, Refused
@@ -84,10 +84,10 @@ def geometry_css(publication: Publication) -> str:
 
 
 def print_html(publication: Publication, styles: Styles, created: str,
-               derived: dict[Path, Path] | None = None) -> str:
+               derived: dict[Path, Path] | None = None, edition_name: str = "print") -> str:
     derived = derived or {}
     renderer = Renderer(publication, styles, "print",
-                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri())
+                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri(), edition_name=edition_name)
     return renderer.render("print.html", created=created)
 
 
@@ -166,7 +166,8 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     try:
         derived, reports = prepare(publication, standard, condition, Path(workdir.name), diags)
         gate = Gate(publication.root, *styles.roots, Path(workdir.name))
-        html = print_html(publication, styles, created, derived)
+        html = print_html(publication, styles, created, derived,  # the archive's imprint names its edition
+                          edition_name="archive" if standard == ARCHIVE else "print")
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         cut = None if whole else split(html, [article.id for article in publication.articles])
         if cut is not None:

@@ -102,10 +102,12 @@ def dir_attr(language: str, within: str = "") -> Markup:
 
 
 class Renderer:
-    """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
+    """Renders one publication for one edition ('print' or 'epub') through the shared templates.
+
+    `edition_name` is the edition made, where words name it (the archive is laid out as 'print')."""
 
     def __init__(self, publication: Publication, styles: Styles, edition: str,
-                 image_src: Callable[[Photo], str]):
+                 image_src: Callable[[Photo], str], edition_name: str | None = None):
         self.publication = publication
         self.edition = edition
         meta = publication.metadata
@@ -126,6 +128,7 @@ class Renderer:
             publication=publication,
             meta=publication.metadata,
             edition=edition,
+            edition_name=edition_name or edition,
             body=self.body,
             inline=self.inline,
             href=self.href,
