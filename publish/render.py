@@ -11,6 +11,7 @@ from icu4py.breakers import CharacterBreaker
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from publish.autolink import addresses
 from publish.model import (
     Article,
     Aside,
@@ -136,8 +137,10 @@ class Renderer:
             direction=direction,
             dir_attr=dir_attr,
         )
+        self.env.filters["linked"] = self.linked
         self.components = self.env.get_template("components.html").module
         self.link_targets: dict[str, str] = {}
+        self._in_link = 0  # inside an <a>: addresses in its text are not linked again
         self._notes: dict[str, Footnote] = {}
 
     def render(self, template: str, **context: object) -> str:
@@ -160,9 +163,16 @@ class Renderer:
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
 
+    def linked(self, text: str) -> Markup:
+        """Text with the web and e-mail addresses in it as links (publish/autolink.py)."""
+        if self._in_link or ("@" not in text and "www." not in text and "://" not in text):
+            return escape(text)
+        return Markup("").join(escape(run) if href is None else
+                               Markup('<a href="{}">{}</a>').format(href, run) for run, href in addresses(text))
+
     def node(self, node: Node) -> Markup:
         if isinstance(node, Text):
-            return escape(node.text)
+            return self.linked(node.text)
         if isinstance(node, Element):
             attrs = list(node.attrs)
             if node.tag == "a" and attrs and attrs[0][1].startswith("#"):
@@ -179,7 +189,11 @@ class Renderer:
                 rendered += f' style="counter-reset: list-item {int(start) - 1}"'
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
-            inner = Markup("").join(self.node(c) for c in node.children)
+            self._in_link += node.tag == "a"
+            try:
+                inner = Markup("").join(self.node(c) for c in node.children)
+            finally:
+                self._in_link -= node.tag == "a"
             return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
