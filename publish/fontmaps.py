@@ -123,7 +123,7 @@ def cid_keyed_by_glyph_id(program: bytes) -> bytes:
     """A CFF OpenType font whose CID-keyed charset names each glyph by its glyph id; other fonts as given."""
     if program[:4] != b"OTTO":
         return program
-    font = TTFont(io.BytesIO(program), lazy=True)
+    font = TTFont(io.BytesIO(program), lazy=True, recalcTimestamp=False)  # same bytes at any time
     top = font["CFF "].cff.topDictIndex[0]
     if not hasattr(top, "ROS"):
         return program
