@@ -78,10 +78,10 @@ def _wrapped(draw_first_line: Any) -> Any:
         actual = text.replace(ZWSP, "")
         element = getattr(textbox, "element", None)
         if _is_initial(textbox):
-            # Its letter is read with the first line. Not an empty /ActualText: pdfium ignores one and
-            # returns the letter where the float was drawn, before the headline.
+            # Its letter is read with the first line; the float itself reads as a space. Not as an empty
+            # /ActualText: pdfium ignores one and returns the letter where the float was drawn (first).
             initials[element] = actual
-            actual, wanted = ZWSP, True
+            actual, wanted = " ", True
         else:
             wanted = needs_actual_text(text) or _letter_spaced(textbox)
             if _hyphenated(textbox):
