@@ -7,6 +7,10 @@
   their own. The inner ones are merged into the outermost, which keeps every annotation (OBJR) and
   all the text.
 
+- Running heads and folios are pagination artifacts (ISO 32000-1, 14.8.2.2; Matterhorn 18): WeasyPrint
+  tags the content of margin boxes for structure elements it keeps out of the tree, so a checker
+  finds them tagged as content that no reader reaches; they are marked `/Artifact /Pagination`.
+
 The parent tree (which element each marked-content sequence and annotation belongs to) is rebuilt
 from the repaired tree, under the keys the pages and annotations already carry.
 """
@@ -127,8 +131,40 @@ def _rebuild_parent_tree(pdf: pikepdf.Pdf, root: pikepdf.Dictionary) -> None:
                 tree[int(key)] = annotations[annotation.objgen]
 
 
+def _reachable(root: pikepdf.Dictionary) -> set[tuple[int, int]]:
+    return {element.objgen for element in _elements(root)}
+
+
+def _pagination_artifacts(pdf: pikepdf.Pdf, root: pikepdf.Dictionary) -> None:
+    """Content tagged for elements outside the tree (WeasyPrint's margin boxes) becomes a pagination artifact."""
+    if "/ParentTree" not in root:
+        return
+    tree = pikepdf.NumberTree(root.ParentTree)
+    reachable = _reachable(root)
+    for page in pdf.pages:
+        key = page.obj.get("/StructParents")
+        if key is None or int(key) not in tree:
+            continue
+        entries = list(tree[int(key)])
+        orphans = {mcid for mcid, element in enumerate(entries)
+                   if isinstance(element, pikepdf.Dictionary) and element.objgen not in reachable}
+        if not orphans:
+            continue
+        instructions = []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if (str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
+                    and int(operands[1].get("/MCID", -1)) in orphans):
+                operands = [_NAME.Artifact, pikepdf.Dictionary(Type=_NAME.Pagination)]
+            instructions.append((operands, operator))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        for mcid in orphans:
+            entries[mcid] = None
+        tree[int(key)] = pikepdf.Array(entries)
+
+
 def repair_structure(pdf: pikepdf.Pdf) -> None:
-    """List items hold Lbl and LBody only; each link is one Link element."""
+    """List items hold Lbl and LBody only; each link is one Link element; running heads and folios are
+    pagination artifacts."""
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
         return
@@ -141,3 +177,4 @@ def repair_structure(pdf: pikepdf.Pdf) -> None:
             changed |= _merge_links(element)
     if changed and "/ParentTree" in root:
         _rebuild_parent_tree(pdf, root)
+    _pagination_artifacts(pdf, root)
