@@ -97,6 +97,36 @@ def test_the_source_address_in_the_imprint_is_a_link(bundled: BundledBuild, edit
     assert address in uris
 
 
+def test_running_heads_and_folios_are_artifacts_and_all_else_is_in_the_tree(bundled: BundledBuild) -> None:
+    with pikepdf.open(bundled.output / "ties-that-bind.archive.pdf") as pdf:
+        root = pdf.Root.StructTreeRoot
+        reachable, stack = set(), [root]
+        while stack:
+            node = stack.pop()
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    reachable.add(kid.objgen)
+                    stack.append(kid)
+        parents = pikepdf.NumberTree(root.ParentTree)
+        heads = []
+        for page in pdf.pages:
+            owners = parents[int(page.obj.StructParents)]
+            artifact = 0
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) == "BDC" and str(operands[0]) == "/Artifact":
+                    artifact += 1
+                elif str(operator) in ("BDC", "BMC") and artifact:
+                    artifact += 1
+                    if str(operator) == "BDC" and "/ActualText" in operands[1]:
+                        heads.append(str(operands[1].ActualText))
+                elif str(operator) == "BDC" and "/MCID" in operands[1]:
+                    assert owners[int(operands[1].MCID)].objgen in reachable  # tagged: a reader reaches it
+                elif str(operator) == "EMC" and artifact:
+                    artifact -= 1
+    assert "TIES THAT BIND" in heads  # the recto's running head, read by no screen reader
+
+
 @pytest.fixture(scope="module")
 def every_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A text in every bundled script, tagged by language, with an address and an e-mail address in it."""
