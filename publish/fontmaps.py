@@ -31,6 +31,8 @@ import weasyprint.pdf as weasy_pdf
 import weasyprint.pdf.fonts as weasy_fonts
 from fontTools.ttLib import TTFont
 
+from publish.cffcharset import keyed_by_glyph_id
+
 _MAX_CANDIDATES = 6  # texts kept per glyph while the substitution closure is computed
 
 
@@ -123,6 +125,12 @@ def cid_keyed_by_glyph_id(program: bytes) -> bytes:
     """A CFF OpenType font whose CID-keyed charset names each glyph by its glyph id; other fonts as given."""
     if program[:4] != b"OTTO":
         return program
+    rewritten = keyed_by_glyph_id(program)  # in place, in a few bytes (publish/cffcharset.py)
+    return rewritten if rewritten is not None else recompiled_by_glyph_id(program)
+
+
+def recompiled_by_glyph_id(program: bytes) -> bytes:
+    """The same through fontTools, for a charset the in-place rewrite does not take (half a second)."""
     font = TTFont(io.BytesIO(program), lazy=True, recalcTimestamp=False)  # same bytes at any time
     top = font["CFF "].cff.topDictIndex[0]
     if not hasattr(top, "ROS"):
