@@ -550,7 +550,7 @@ def _check_template(path: Path, diags: Diagnostics) -> None:
 
 
 def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:
-    """Every file the stylesheet names (read by a CSS parser: publish/cssrefs.py) must pass the gate,
+    """Every file the stylesheet names (read by a CSS parser: manuscript/cssrefs.py) must pass the gate,
     and an @font-face source must be a font."""
     from publish.manuscript.cssrefs import references
     from publish.manuscript.fontfiles import FontProblem

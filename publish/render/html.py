@@ -26,6 +26,7 @@ from publish.model.document import (
 )
 from publish.model.text import direction
 from publish.render import photolayout
+from publish.render.autolink import addresses
 from publish.render.styles import Styles
 
 VOID = {"br", "hr", "img"}
@@ -109,10 +110,12 @@ def dir_attr(language: str, within: str = "") -> Markup:
 
 
 class Renderer:
-    """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
+    """Renders one publication for one edition ('print' or 'epub') through the shared templates.
+
+    `edition_name` is the edition made, where words name it (the archive is laid out as 'print')."""
 
     def __init__(self, publication: Publication, styles: Styles, edition: str,
-                 image_src: Callable[[Photo], str]):
+                 image_src: Callable[[Photo], str], edition_name: str | None = None):
         self.publication = publication
         self.edition = edition
         meta = publication.metadata
@@ -132,6 +135,7 @@ class Renderer:
             publication=publication,
             meta=publication.metadata,
             edition=edition,
+            edition_name=edition_name or edition,
             body=self.body,
             inline=self.inline,
             href=self.href,
@@ -142,9 +146,11 @@ class Renderer:
             placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
             group_rows=photolayout.rows,
         )
+        self.env.filters["linked"] = self.linked
         with templating.diagnosed(styles):
             self.components = self.env.get_template("components.html").module
         self.link_targets: dict[str, str] = {}
+        self._in_link = 0  # inside an <a>: addresses in its text are not linked again
         self._notes: dict[str, Footnote] = {}
         self._tables = 0  # tables of the text so far: each frame's name ("Table 2") is its own
 
@@ -182,9 +188,16 @@ class Renderer:
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
 
+    def linked(self, text: str) -> Markup:
+        """Text with the web and e-mail addresses in it as links (render/autolink.py)."""
+        if self._in_link or ("@" not in text and "www." not in text and "://" not in text):
+            return escape(text)
+        return Markup("").join(escape(run) if href is None else
+                               Markup('<a href="{}">{}</a>').format(href, run) for run, href in addresses(text))
+
     def node(self, node: Node) -> Markup:
         if isinstance(node, Text):
-            return escape(node.text)
+            return self.linked(node.text)
         if isinstance(node, Element):
             attrs = list(node.attrs)
             if node.tag == "a" and attrs and attrs[0][1].startswith("#"):
@@ -208,7 +221,11 @@ class Renderer:
                 rendered += f' style="counter-reset: list-item {int(start) - 1}"'
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
-            inner = Markup("").join(self.node(c) for c in node.children)
+            self._in_link += node.tag == "a"
+            try:
+                inner = Markup("").join(self.node(c) for c in node.children)
+            finally:
+                self._in_link -= node.tag == "a"
             markup = Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
             if node.tag == "table" and self.edition == "epub":
                 return self._table_frame(markup)

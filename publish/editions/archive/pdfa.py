@@ -20,6 +20,7 @@ from lxml import etree
 from weasyprint import Attachment
 
 from publish import __version__
+from publish.editions.archive.tagtree import repair_structure
 from publish.editions.deterministic import save_deterministic, stable_image_names, zip_bytes
 from publish.editions.print.layout import PrintLayout, join_parts, lay_out
 from publish.editions.print.pdfx import page_labels
@@ -158,6 +159,7 @@ def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, wh
         _associated_files(pdf)
         _crop_to_trim(pdf)
         _link_descriptions(pdf)
+        repair_structure(pdf)  # list bodies, one Link element per link (editions/archive/tagtree.py)
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
         pdf.Root.Lang = pikepdf.String(meta.language)
         a_gaps = level_a_gaps(pdf)

@@ -21,7 +21,7 @@ from publish.editions.print.book.binding import Source, join
 from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
 from publish.editions.print.pages import page_starts
-from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
+from publish.editions.print.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
 from publish.editions.print.transparency import transparencies
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
@@ -87,10 +87,10 @@ def geometry_css(publication: Publication) -> str:
 
 
 def print_html(publication: Publication, styles: Styles, created: str,
-               derived: dict[Path, Path] | None = None) -> str:
+               derived: dict[Path, Path] | None = None, edition_name: str = "print") -> str:
     derived = derived or {}
     renderer = Renderer(publication, styles, "print",
-                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri())
+                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri(), edition_name=edition_name)
     return renderer.render("print.html", created=created)
 
 
@@ -161,7 +161,8 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     try:
         derived, reports = prepare(publication, standard, condition, Path(workdir.name), diags)
         gate = Gate(publication.root, *styles.roots, Path(workdir.name))
-        html = print_html(publication, styles, created, derived)
+        html = print_html(publication, styles, created, derived,  # the archive's imprint names its edition
+                          edition_name="archive" if standard == ARCHIVE else "print")
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         cut = None if whole else split(html, [article.id for article in publication.articles])
         if cut is not None:
