@@ -14,13 +14,16 @@ from publish.manuscript.schema import (
     Key,
     check_table,
     integer,
+    kind,
     language,
     nonempty_text,
     one_of,
+    read_contributors,
     read_metadata,
     text,
 )
 from publish.manuscript.segment import segment_publication
+from publish.manuscript.structure import arrange
 from publish.manuscript.tomlfile import TomlDocument, TomlSyntaxError, parse
 from publish.model.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.model.document import (
@@ -36,6 +39,7 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.structure import kind_name, kind_of
 from publish.model.text import slugify
 from publish.runtime.folders import list_folder
 
@@ -51,6 +55,8 @@ FRONT_MATTER = (
     Key("byline", text, doc='As printed, e.g. "by David Hutt".'),
     Key("lang", language, doc="Language of this text when it differs from the publication's."),
     Key("id", nonempty_text, doc="Slug used for file names and anchors."),
+    Key("kind", kind, doc="What the text is in the book: chapter (default), part, foreword, appendix…"),
+    Key("contributors", lambda v: v, doc="[[contributors]] tables: the text's authors, translators, photographers."),
 )
 CAPTION = (
     Key("alt", text, doc="What the photo shows, for readers who cannot see it (required)."),
@@ -113,6 +119,8 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                                 photos, seen_ids, links, diags, referenced)
         if article is not None:
             articles.append(article)
+    articles = arrange(articles, metadata, diags, meta_path, doc.line_of(("texts",)),
+                       isinstance(doc.data.get("texts"), list))
 
     for path, href, line in links:
         if not href.startswith("#"):
@@ -236,6 +244,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         return None
     front_src, body, offset = _split_front_matter(source)
     front: dict = {}
+    contributors: tuple = ()
     if front_src is None and source.split("\n", 1)[0].strip() == "+++":  # else printed as text
         diags.error(path, 1, "the front matter opened with +++ is never closed",
                     "end it with a line +++ after its last key")
@@ -248,6 +257,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         else:
             front_doc.lines = {k: v + 1 for k, v in front_doc.lines.items()}
             front = check_table(front_doc, (), front_doc.data, FRONT_MATTER, path, diags)
+            contributors = read_contributors(front_doc, path, diags)
 
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     article_id = front.get("id") or slugify(path.stem) or f"text-{len(seen_ids)}"
@@ -272,12 +282,22 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
             blocks.append(block)
 
     title = front.get("title", "")
+    text_kind = front.get("kind", "chapter")
     headings = list(parsed.headings)
     if not title and blocks and isinstance(blocks[0], Element) and blocks[0].tag == "h1":
         title = headings.pop(0).text
         blocks.pop(0)
     if not title:
-        if only_text:
+        # Front and back matter may go without: a dedication's title is never printed, and an
+        # "Acknowledgements" page is headed by the name of its kind, in the book's language.
+        named = kind_name(text_kind, lang or metadata.language)
+        if not kind_of(text_kind).titled:
+            named = named or kind_name(text_kind, "en")
+        if text_kind == "part":
+            pass  # "Part One" alone, when the book numbers its parts (manuscript/structure.py checks)
+        elif named and text_kind != "chapter":
+            title = named
+        elif only_text:
             title = metadata.title
         else:
             diags.error(path, 1, "the text has no title",
@@ -296,7 +316,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         id=article_id, source=rel, title=title, subtitle=front.get("subtitle", ""),
         standfirst=front.get("standfirst", ""), byline=front.get("byline", ""),
         language=lang, blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
-        headings=tuple(headings),
+        headings=tuple(headings), kind=text_kind, contributors=contributors,
     )
 
 

@@ -227,7 +227,8 @@ def runs(publication: Publication) -> Iterator[Run]:
     for article in publication.articles:
         path = publication.root / article.source
         language = article.language or meta.language
-        for value in (article.title, article.subtitle, article.standfirst, article.byline):
+        for value in (article.title, article.subtitle, article.standfirst, article.byline,
+                      *(c.name for c in article.contributors)):
             yield Run(value, language, path, 1)
         yield from _node_runs(article.blocks, language, path, 1)
         for note in article.footnotes:

@@ -10,8 +10,11 @@ from icu4py.breakers import CharacterBreaker
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from publish.model import credits
 from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
+from publish.model.structure import kind_of
 from publish.model.text import direction
+from publish.render.labels import numeral
 from publish.render.styles import Styles
 
 VOID = {"br", "hr", "img"}
@@ -91,10 +94,45 @@ class Renderer:
             image_src=image_src,
             direction=direction,
             dir_attr=dir_attr,
+            # The book's structure and its people (model/structure.py, model/credits.py, labels.html).
+            numeral=numeral,
+            kind_of=kind_of,
+            people=credits.people(publication),
+            creators=credits.creators(publication),
+            credit_groups=credits.groups(publication),
+            label=self.label,
+            heading=self.heading,
+            entry=self.entry,
+            byline=self.byline,
         )
         self.components = self.env.get_template("components.html").module
+        self.labels = self.env.get_template("labels.html").module
         self.link_targets: dict[str, str] = {}
         self._notes: dict[str, Footnote] = {}
+
+    def label(self, article: Article) -> str:
+        """"Chapter 3", "Part One", "第3章": a numbered text's label in the book's language, or ""."""
+        if article.number is None:
+            return ""
+        language = self.publication.metadata.language
+        macro = self.labels.part if article.kind == "part" else self.labels.chapter
+        return str(macro(article.number, language))
+
+    def heading(self, article: Article) -> str:
+        """What names the text where one line must: its title, or its label when it has none (a part)."""
+        return article.title or self.label(article)
+
+    def entry(self, article: Article) -> str:
+        """The text as the contents, the outline and the e-book's navigation list it: "Chapter 3: The bridge"."""
+        return str(self.labels.entry(self.label(article), article.title, self.publication.metadata.language))
+
+    def byline(self, article: Article) -> str:
+        """The byline as written in the front matter, or made from the text's authors ("by …")."""
+        if article.byline:
+            return article.byline
+        authors = article.names("author")
+        return str(self.labels.byline(authors, article.language or self.publication.metadata.language)) \
+            if authors else ""
 
     def render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(**context)

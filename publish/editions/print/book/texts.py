@@ -251,7 +251,8 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         keys: list[str | None] = [None] * cut.count
         if shared:
             keys = [partcache.part_key(html, setting.workdir, repr(article), shared, kind)
-                    for html, article in zip(htmls, setting.publication.articles, strict=True)]
+                    # the texts print/layout.py cut the book at: a dedication and an epigraph are front matter
+                    for html, article in zip(htmls, setting.publication.after_contents, strict=True)]
         kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}
         for i, (result, _) in kept.items():
             if result.shape is not None:
