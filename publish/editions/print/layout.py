@@ -226,7 +226,8 @@ def document_info(publication: Publication, created: str) -> prepress.DocumentIn
 def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
     """The book's PDF joined from its parts (editions/print/book/binding.py), and the parts, open until it is saved."""
     sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
-        Source(text.pdf, text.first, None, place.blank) for text, place in zip(parts.texts, parts.places, strict=True)]
+        Source(text.pdf, text.first, None, place.blank, text.outline_level - 1)
+        for text, place in zip(parts.texts, parts.places, strict=True)]
     return join(sources, tagged)
 
 

@@ -122,8 +122,12 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
         written.write_pdf(path, **dict(setting.pdf_options))
     if only_kept:
         first, stop = 0, len(pages)
+    # Where its bookmarks sit in the book's outline: a text whose highest is level 2 (a chapter of a
+    # part) nests under the bookmark before it, as one layout of the whole book would nest it.
+    level = min((mark[0] for page in pages for mark in page.bookmarks), default=1)
     return PartResult(index, path, first, stop, shape, [(int(s.label), s) for s in starts], anchors,
-                      diags.items, {n: r.placements for n, r in reports.items() if r.placements}, refused)
+                      diags.items, {n: r.placements for n, r in reports.items() if r.placements}, refused,
+                      outline_level=level)
 
 
 def lay_out_text(index: int, html: str) -> PartResult:
