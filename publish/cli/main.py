@@ -309,13 +309,20 @@ def check(ctx: click.Context, manuscript: Path, output: Path, fmt: str, no_epubc
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--title", default="Untitled", show_default=True, help="The publication's title.")
 @click.option("--language", default="en", show_default=True, help="BCP 47 tag of its main language.")
-@click.option("--author", default="The Author", show_default=True, help="The author's name.")
+@click.option("--author", default="The Author", show_default=True,
+              help="The author's name (an anthology's editor).")
+@click.option("--kind", default="feature", show_default=True,
+              help="What to write (manuscript/scaffold.py KINDS): feature (one text with a photo), book (front "
+                   "matter, parts, numbered chapters, back matter), anthology (an editor, texts by several "
+                   "authors, one translated).")
 @click.pass_context
-def new(ctx: click.Context, folder: Path, title: str, language: str, author: str) -> None:
+def new(ctx: click.Context, folder: Path, title: str, language: str, author: str, kind: str) -> None:
     """Create a new manuscript folder that builds at once.
 
     FOLDER must not exist yet (or be empty). It receives publication.toml with every key
-    explained, one text, and a stand-in photo with its captions entry.
+    explained and the texts of the kind asked for: one text and a stand-in photo with its
+    captions entry (feature), or the front matter, parts, chapters and back matter of a book,
+    or an anthology's introduction and contributed texts, each kind of text explained in it.
     """
     from publish.manuscript.scaffold import ScaffoldError, scaffold
 
@@ -323,7 +330,7 @@ def new(ctx: click.Context, folder: Path, title: str, language: str, author: str
 
     def write() -> int:
         try:
-            written.extend(scaffold(folder, title=title, language=language, author=author))
+            written.extend(scaffold(folder, title=title, language=language, author=author, kind=kind))
         except ScaffoldError as exc:
             click.echo(f"publish: {exc}\n    hint: {exc.hint}", err=True)
             return 2

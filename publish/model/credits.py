@@ -107,5 +107,6 @@ def groups(publication: Publication) -> tuple[tuple[str, tuple[str, ...]], ...]:
             names = found.setdefault(role.group, [])
             if person.name not in names:
                 names.append(person.name)
-    ranked = sorted(found, key=lambda group: order.index(group) if group in order else len(order))
+    _, lead = creators(publication)  # an anthology's editors before its authors
+    ranked = sorted(found, key=lambda group: (group != lead, order.index(group) if group in order else len(order)))
     return tuple((group, tuple(found[group])) for group in ranked)
