@@ -579,3 +579,45 @@ def test_the_book_records_credit_the_foreword(book: Built) -> None:
     assert fields == {"Bea Forewright": "aui"}
     roles = [r.text for r in onix.iter("{http://ns.editeur.org/onix/3.0/reference}ContributorRole")]
     assert roles[:2] == ["A01", "A23"]  # the author, then "Foreword by"
+
+
+# publish new --kind --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["book", "anthology"])
+def test_publish_new_writes_a_book_or_an_anthology_that_loads_clean(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / kind
+    run = run_publish("new", str(folder), "--kind", kind, "--title", "A Test", "--author", "Ada Writer")
+    assert run.returncode == 0, run.stderr
+    publication, diags = load(folder)
+    assert diags.items == []  # not even a warning
+    kinds = [a.kind for a in publication.articles]
+    if kind == "book":
+        assert kinds == ["dedication", "epigraph", "foreword", "acknowledgements", "part", "chapter", "chapter",
+                         "part", "chapter", "appendix", "about-the-author"]
+        assert [a.number for a in publication.articles if a.kind == "chapter"] == [1, 2, 3]
+        assert {p.name: p.codes for p in credits.people(publication)} == {"Ada Writer": ("aut",),
+                                                                         "The Foreword Writer": ("aui",)}
+    else:
+        assert credits.creators(publication) == (("Ada Writer",), "editor")
+        codes = {p.name: p.codes for p in credits.people(publication)}
+        assert codes["Ada Writer"] == ("edt", "aui") and codes["The Translator"] == ("trl",)
+
+
+def test_the_scaffolded_book_builds_at_once(tmp_path: Path) -> None:
+    folder = tmp_path / "book"
+    assert run_publish("new", str(folder), "--kind", "book", "--title", "A Test").returncode == 0
+    run = run_publish("pdf", str(folder), "-o", str(tmp_path / "out"), env=EPOCH)
+    assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
+    with pikepdf.open(tmp_path / "out" / "a-test.pdf") as pdf:
+        labels = _labels(pdf)
+        assert labels[_page_of(pdf, "part-one")] == "1" and labels[_page_of(pdf, "foreword")].isalpha()
+
+
+def test_an_unknown_kind_of_publication_is_refused() -> None:
+    from publish.manuscript.scaffold import KINDS, ScaffoldError, scaffold
+
+    with pytest.raises(ScaffoldError) as caught:
+        scaffold(Path("/nonexistent/never-written"), kind="novel")
+    assert "'novel' is not a kind of publication" in str(caught.value)
+    assert all(kind in caught.value.hint for kind in KINDS)
