@@ -249,6 +249,33 @@ def test_labels_in_the_books_language(tmp_path: Path, language: str, chapter: st
     assert renderer.label(by_id["foreword"]) == ""
 
 
+@pytest.mark.parametrize("language", ["ja", "km", "ar"])
+def test_labels_in_other_scripts_have_their_glyphs(tmp_path: Path, language: str) -> None:
+    from publish.model.diagnostics import Diagnostics
+    from publish.render.glyphs import check_glyphs
+    from publish.render.styles import Styles
+
+    toml = BOOK_TOML.replace('language = "en"', f'language = "{language}"')
+    root = write_manuscript(tmp_path / "m", {**BOOK_FILES, "publication.toml": toml},
+                            photos={"photos/harbour.jpg": None})
+    publication, _ = load(root)
+    assert check_glyphs(publication, Styles.for_manuscript(root), Diagnostics(root)) == []
+
+
+def test_a_designers_label_without_a_glyph_is_reported(tmp_path: Path) -> None:
+    from publish.model.diagnostics import Diagnostics
+    from publish.render.glyphs import check_glyphs
+    from publish.render.styles import DEFAULT_STYLES, Styles
+
+    labels = (DEFAULT_STYLES / "templates" / "labels.html").read_text(encoding="utf-8")
+    labels = labels.replace('"en": "Chapter {n}"', '"en": "\u13e3 {n}"')  # CHEROKEE LETTER TSA: no bundled face
+    root = write_manuscript(tmp_path / "m", {**BOOK_FILES, "styles/templates/labels.html": labels},
+                            photos={"photos/harbour.jpg": None})
+    publication, _ = load(root)
+    problems = check_glyphs(publication, Styles.for_manuscript(root), Diagnostics(root))
+    assert problems and problems[0].path.endswith("ch-ferry.md") and "U+13E3" in problems[0].message
+
+
 # The print edition ----------------------------------------------------------------------------
 
 
@@ -621,3 +648,39 @@ def test_an_unknown_kind_of_publication_is_refused() -> None:
         scaffold(Path("/nonexistent/never-written"), kind="novel")
     assert "'novel' is not a kind of publication" in str(caught.value)
     assert all(kind in caught.value.hint for kind in KINDS)
+
+
+def test_a_khmer_book_sets_its_labels_and_credits_whole(tmp_path: Path) -> None:
+    """Tracked labels pulled Khmer vowels off their consonants (drawn on dotted circles): they are set untracked."""
+    from publish.editions.print.layout import lay_out
+    from publish.engine.boxes import descendants, own_element, page_root
+    from publish.model.diagnostics import Diagnostics
+    from publish.render.styles import Styles
+
+    toml = ('title = "សៀវភៅទន្លេ"\nlanguage = "km"\ndate = "2021"\ntexts = ["part.md", "one.md", "two.md"]\n\n'
+            '[[contributors]]\nname = "Ada Writer"\nrole = "editor"\n\n[book]\nnumbering = true\n')
+    root = write_manuscript(tmp_path / "m", {
+        "publication.toml": toml, "feature.md": None, "photos/captions.toml": None,
+        "part.md": _text('kind = "part"', ""),
+        "one.md": _text('title = "ទន្លេ"\n\n[[contributors]]\nname = "Sok Chan"\nrole = "translator"',
+                        "ទន្លេមេគង្គហូរកាត់ប្រទេសកម្ពុជា។\n"),
+        "two.md": _text('title = "ស្ពាន"', "ស្ពានថ្មីនៅភ្នំពេញ។\n"),
+    }, photos={"photos/harbour.jpg": None})
+    run = run_publish("pdf", str(root), "-o", str(tmp_path / "out"), "--jobs", "1", env=EPOCH)
+    assert run.returncode == 0, run.stderr
+    words = "".join(re.sub(r"\s+", "", text) for text in _page_texts(next((tmp_path / "out").glob("*.pdf"))))
+    assert "ជំពូកទី១" in words and "ផ្នែកទី១" in words and "បកប្រែដោយ" in words and "រៀបរៀងដោយ" in words
+    publication, _ = load(root)
+    layout = lay_out(publication, Styles.for_manuscript(root), "", Diagnostics(root), whole=True)
+    try:
+        tracked = {}
+        for page in layout.document.pages:
+            for box in descendants(page_root(page)):
+                element = own_element(box)
+                classes = set((element.get("class") or "").split()) if element is not None else set()
+                if classes & {"label", "article-credit", "publication-authors"}:
+                    tracked[" ".join(sorted(classes))] = box.style["letter_spacing"]
+    finally:
+        layout.close()
+    assert set(tracked) == {"label", "article-credit article-translators", "publication-authors publication-editors"}
+    assert set(tracked.values()) <= {"normal", 0}

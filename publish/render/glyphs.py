@@ -235,6 +235,31 @@ def runs(publication: Publication) -> Iterator[Run]:
             yield from _node_runs(note.children, language, path, 1)
 
 
+def label_runs(publication: Publication, styles: Styles) -> Iterator[Run]:
+    """The words the templates print around the structure and the people (templates/labels.html):
+    "Chapter 3", "第3章", "by …", "Edited by …", in the book's language; a designer's own labels too.
+
+    A missing glyph there is reported at the text it labels (or publication.toml), with the label's language.
+    """
+    from publish.render.html import Renderer  # the renderer reads the labels template the editions use
+
+    renderer = Renderer(publication, styles, "print", image_src=lambda photo: "")
+    meta = publication.metadata
+    meta_path = publication.root / "publication.toml"
+    names, role = renderer.env.globals["creators"]  # type: ignore[misc]
+    if role == "editor":
+        yield Run(str(renderer.labels.edited(names, meta.language)), meta.language, meta_path, 1)
+    for article in publication.articles:
+        path = publication.root / article.source
+        language = article.language or meta.language
+        yield Run(renderer.entry(article), meta.language, path, 1)
+        yield Run(renderer.byline(article), language, path, 1)
+        for people, macro in (("translator", renderer.labels.translated), ("editor", renderer.labels.edited),
+                              ("photographer", renderer.labels.photographs)):
+            if article.names(people):
+                yield Run(str(macro(article.names(people), language)), language, path, 1)
+
+
 # The check -------------------------------------------------------------------------------------
 
 
@@ -279,7 +304,7 @@ def check_glyphs(publication: Publication, styles: Styles, diags: Diagnostics) -
     stacks_of: dict[str, list[tuple[str, tuple[str, ...], frozenset[int]]]] = {}
     reported: set[tuple[Path, str, str]] = set()
     before = len(diags.items)
-    for run in runs(publication):
+    for run in (*runs(publication), *label_runs(publication, styles)):
         if run.language not in stacks_of:
             stacks_of[run.language] = [
                 (where, names, frozenset().union(*(family_coverage(fonts, n) for n in names)))
