@@ -332,6 +332,14 @@ def test_the_book_is_laid_out_text_by_text(book: Built) -> None:
     assert len([k for k in kept if k["index"] >= 0]) == 2 * len(texts)
 
 
+def test_text_by_text_the_book_is_the_book_one_layout_gives(tmp_path: Path) -> None:
+    """Part pages, their blank versos, roman folios, the nested outline: the same laid out apart as whole."""
+    from test_chapters_redteam import _assert_same, _both_ways
+
+    parts, whole = _both_ways(write_book(tmp_path / "book"))
+    _assert_same(parts, whole)
+
+
 def test_front_matter_is_numbered_in_roman_and_the_body_from_1(book: Built) -> None:
     with pikepdf.open(book.pdf) as pdf:
         labels = _labels(pdf)
