@@ -23,8 +23,8 @@ from publish.manuscript.schema import (
     text,
 )
 from publish.manuscript.segment import segment_publication
-from publish.manuscript.structure import arrange
 from publish.manuscript.tomlfile import TomlDocument, TomlSyntaxError, parse
+from publish.model.arrangement import arrange
 from publish.model.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.model.document import (
     RESERVED_IDS,
@@ -294,7 +294,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         if not kind_of(text_kind).titled:
             named = named or kind_name(text_kind, "en")
         if text_kind == "part":
-            pass  # "Part One" alone, when the book numbers its parts (manuscript/structure.py checks)
+            pass  # "Part One" alone, when the book numbers its parts (model/arrangement.py checks)
         elif named and text_kind != "chapter":
             title = named
         elif only_text:

@@ -215,7 +215,7 @@ class Article:
     blocks: tuple[Node, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     headings: tuple[Heading, ...] = ()
-    # Its place in the book (manuscript/structure.py): kind of text, its number ("Chapter 3", "Part
+    # Its place in the book (model/arrangement.py): kind of text, its number ("Chapter 3", "Part
     # Two") when the book numbers them, the id of the part it belongs to, and the people who made it.
     kind: str = "chapter"
     number: int | None = None

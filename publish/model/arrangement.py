@@ -1,10 +1,11 @@
 """Arranges a manuscript's texts as a book: front matter, parts and chapters, back matter, with their numbers.
 
-Why here and not in the templates: every edition needs the same answer (the print contents, the
-EPUB's spine, nav and landmarks, the archive's structure tree, the page labels), so the order, the
-chapter and part numbers and each chapter's part are settled once, in the model. The reading
-order is the author's (`texts = [...]` or file names) within each division; a text of the back
-matter listed before a chapter is set after the chapters, with a warning saying so.
+Why in the model and not in the templates: every edition needs the same answer (the print contents,
+the EPUB's spine, nav and landmarks, the archive's structure tree, the page labels), so the order,
+the chapter and part numbers and each chapter's part are settled once, when the loader has read the
+texts, and every edition reads them from the model. The reading order is the author's (`texts =
+[...]` or file names) within each division; a text of the back matter listed before a chapter is
+set after the chapters, with a warning saying so.
 """
 
 from __future__ import annotations
