@@ -163,3 +163,41 @@ def render_pages(pdf: Path, name: str, dpi: int = 60) -> list[Path]:
         paths.append(path)
     document.close()
     return paths
+
+
+# The fixture corpus (tests/manuscripts/): varied manuscripts held to the layout-quality check.
+MANUSCRIPTS = REPO / "tests" / "manuscripts"
+CORPUS = tuple(sorted(p.name for p in MANUSCRIPTS.iterdir() if (p / "publication.toml").is_file()))
+TRIM_PRESETS = ("A4", "A5", "B5", "letter", "6x9", "royal", "magazine")
+
+
+@pytest.fixture(scope="session")
+def corpus_pdf(tmp_path_factory: pytest.TempPathFactory):
+    """Builds a corpus manuscript's print edition once per session (optionally at another trim, by
+    rewriting its [print] trim in a copy) and returns the PDF's path; tests share the builds."""
+    import re
+    import shutil
+
+    built: dict[tuple[str, str | None], Path] = {}
+
+    def build(name: str, trim: str | None = None) -> Path:
+        key = (name, trim)
+        if key not in built:
+            source = BUNDLED if name == "bundled" else MANUSCRIPTS / name
+            if trim is not None:
+                copy = tmp_path_factory.mktemp(f"{name}-{trim}-manuscript") / name
+                shutil.copytree(source, copy)
+                toml = copy / "publication.toml"
+                text, count = re.subn(r'(?m)^trim = ".*"$', f'trim = "{trim}"', toml.read_text(encoding="utf-8"))
+                assert count == 1, f"{toml}: no trim line to change"
+                toml.write_text(text, encoding="utf-8")
+                source = copy
+            output = tmp_path_factory.mktemp(f"{name}-{trim or 'own'}-output")
+            run = run_publish("pdf", str(source), "-o", str(output), "--jobs", "1", cwd=REPO, timeout=1800)
+            assert run.returncode == 0, run.stderr
+            pdfs = [p for p in output.glob("*.pdf") if not p.name.endswith(".archive.pdf")]
+            assert len(pdfs) == 1, pdfs
+            built[key] = pdfs[0]
+        return built[key]
+
+    return build

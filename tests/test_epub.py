@@ -26,7 +26,8 @@ from PIL import Image
 
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PrintPage, page_labels, roman
-from publish.render.fonts import primary_families, subset_stylesheet
+from publish.manuscript.containment import Gate
+from publish.render.fonts import Sheet, primary_families, subset_stylesheet
 
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -419,11 +420,12 @@ def test_script_faces_follow_the_text() -> None:
     css = '@font-face { font-family: "Latin"; src: url("fonts/NotoSerif-Regular.ttf"); }\n' \
           '@font-face { font-family: "Khmer"; src: url("fonts/NotoSerifKhmer-Regular.ttf"); }\n' \
           'body { font-family: "Latin", "Khmer", serif; }\n:lang(km) { font-family: "Khmer", serif; }\n'
-    base = Path(__file__).resolve().parent.parent / "styles"
+    base = Path(__file__).resolve().parent.parent / "publish" / "styles"
+    sheets, gate = [Sheet("fonts.css", base / "fonts.css", css)], Gate(base)
     assert primary_families(css) == {"Latin"}
-    _, latin_only = subset_stylesheet(css, base, set("Hello"))
+    _, latin_only = subset_stylesheet(sheets, gate, set("Hello"))
     assert [f.href for f in latin_only] == ["fonts/NotoSerif-Regular.ttf"]
-    _, with_khmer = subset_stylesheet(css, base, set("Hello ខ្មែរ"))
+    _, with_khmer = subset_stylesheet(sheets, gate, set("Hello ខ្មែរ"))
     assert [f.href for f in with_khmer] == ["fonts/NotoSerif-Regular.ttf", "fonts/NotoSerifKhmer-Regular.ttf"]
 
 

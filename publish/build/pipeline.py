@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from publish.build.cache import BuildCache, build_key
+from publish.build.templatecheck import template_diagnostics
 from publish.engine.progress import layout_pages
 from publish.manuscript.loader import load
 from publish.model.diagnostics import Diagnostic, Diagnostics
@@ -156,6 +157,7 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
     check_glyphs(publication, styles, diags)  # no tofu: every character has a font, or we stop here
+    diags.items += template_diagnostics(publication, styles)  # a template that would fail late fails now
     diags.raise_if_errors()
     job = _Job(publication, styles, diags, OutputFiles(staging, publication.slug),
                OutputFiles(output, publication.slug), build_date(publication.metadata.date), standard)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publish.build.templatecheck import template_diagnostics
 from publish.editions.print.layout import lay_out
 from publish.manuscript.loader import load
 from publish.manuscript.schema import METADATA_FILE
@@ -129,6 +130,9 @@ def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) 
         result.add(glyphs.items)
         result.ran.append("glyph coverage (every character has a font in its language's stack)")
         result.preflight = preflight(publication, styles, result)
+        result.add(template_diagnostics(publication, styles))
+        if styles.override is not None and (styles.override / "templates").exists():
+            result.ran.append("the manuscript's templates (rendered for every edition, the report and the preview)")
     if output is not None:
         check_editions(result, output, publication, epubcheck)
     return result
@@ -410,6 +414,9 @@ def update_report(result: CheckResult, output: Path) -> Path | None:
                                 preflight=result.preflight, epubcheck=result.epubcheck, skipped=result.skipped)
     except OutputError as exc:
         result.skipped.append(f"updating the report ({exc})")
+        return None
+    except ManuscriptError as exc:  # the manuscript's report.html: already found by check_templates
+        result.add(exc.diagnostics)
         return None
 
 

@@ -455,17 +455,23 @@ def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics,
     return path
 
 
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_CSS_REFERENCE = re.compile(
-    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
-
-
 def _check_styles(root: Path, gate: Gate, diags: Diagnostics) -> None:
     """The manuscript's own styles/ is read by WeasyPrint and EbookLib directly: vet it here first."""
     folder = root / "styles"
     if not folder.is_dir():
         return
+    linked_out: list[Path] = []  # folders linked out of the manuscript: one diagnostic each, not one a file
+    for path in [folder, *sorted(p for p in folder.rglob("*") if p.is_dir())]:
+        if path.is_symlink() and not any(path.is_relative_to(d) for d in linked_out):
+            try:
+                gate.admit(path)
+            except Refused:
+                linked_out.append(path)
+                diags.error(path, None, f"'{path.name}' is a symbolic link to a folder outside the manuscript",
+                            "keep every file the manuscript uses inside its folder: copy the folder in")
     for path in _walk_all(folder):
+        if any(path.is_relative_to(d) for d in linked_out):
+            continue
         try:
             gate.admit(path)
         except Refused as exc:
@@ -495,13 +501,15 @@ _TEMPLATE_RESOURCE = re.compile(
 
 def _check_template(path: Path, diags: Diagnostics) -> None:
     """A manuscript's own template is part of the manuscript: a syntax error in it is the author's to fix."""
-    from jinja2 import Environment, TemplateSyntaxError
+    from jinja2 import TemplateSyntaxError
+
+    from publish.manuscript.templates import ManuscriptSandbox
 
     source = read_text(path, diags)
     if source is None:
         return
     try:
-        Environment().parse(source)
+        ManuscriptSandbox().parse(source)
     except TemplateSyntaxError as exc:
         diags.error(path, exc.lineno, f"template: {exc.message}",
                     "compare with the default template of the same name in styles/templates/")
@@ -514,20 +522,29 @@ def _check_template(path: Path, diags: Diagnostics) -> None:
 
 
 def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:
+    """Every file the stylesheet names (read by a CSS parser: publish/cssrefs.py) must pass the gate,
+    and an @font-face source must be a font."""
+    from publish.manuscript.cssrefs import references
+    from publish.manuscript.fontfiles import FontProblem
+
     source = read_text(path, diags)
     if source is None:
         return
-    source = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source)
-    for match in _CSS_REFERENCE.finditer(source):
-        ref = next(g for g in match.groups() if g is not None).strip()
-        if not ref or ref.startswith("#") or ref.lower().startswith("data:"):
+    for ref in references(source):
+        url = ref.url.strip()
+        if not url or url.startswith("#") or url.lower().startswith("data:"):
             continue
-        line = source.count("\n", 0, match.start()) + 1
-        column = match.start() - (source.rfind("\n", 0, match.start()) + 1) + 1
         try:
-            gate.reference(ref, path.parent)
+            admitted = gate.reference(url, path.parent)
+            if ref.font:
+                from publish.manuscript.fontfiles import font_cmap
+
+                font_cmap(admitted)
         except Refused as exc:
-            diags.error(path, line, f"stylesheet: {exc}", exc.hint, column=column)
+            diags.error(path, ref.line, f"stylesheet: {exc}", exc.hint, column=ref.column)
+        except FontProblem as exc:
+            diags.error(path, ref.line, f"stylesheet: @font-face: {exc}",
+                        "point src: url() at a TrueType, OpenType or WOFF font file", column=ref.column)
 
 
 def _warn_unused_photos(root: Path, used: set[Path], diags: Diagnostics) -> None:

@@ -27,7 +27,6 @@ MAX_WORD = 500
 _LONG_WORD = re.compile(
     r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
     r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
-_HEADING_ID = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 # Quotation marks by language, as the typographer's smart quotes need them.
@@ -180,28 +179,57 @@ class Reader:
     def _problem(self, line: int | None, message: str, hint: str = "") -> None:
         self.result.problems.append(Problem(line, message, hint))
 
-    def _attrs(self, given: dict, line: int | None) -> tuple[tuple[str, str], ...]:
+    def _attrs(self, given: dict, line: int | None,
+               lines: dict[str, int] | None = None) -> tuple[tuple[str, str], ...]:
+        """The attributes an author may set, each checked; every other one is a problem at its line.
+
+        Every attribute block goes through here, wherever it is attached (a block, a heading's end,
+        a span, a link, code, a photo, an aside), so the rules are the same everywhere.
+        """
         attrs: list[tuple[str, str]] = []
         for name, value in given.items():
             value = str(value)
+            line_of = (lines or {}).get(name, line)
             if name not in ALLOWED_ATTRS:
-                self._problem(line, f"attribute '{name}' is not allowed",
-                              "only id, class, lang and dir may be set in {…}")
+                self._problem(line_of, f"attribute '{name}' is not allowed", _attribute_hint(name))
                 continue
             if name == "lang" and not _LANGUAGE.match(value):
-                self._problem(line, f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}')
+                self._problem(line_of, f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}')
                 continue
             if name == "id":
                 if not _ID.match(value):
-                    self._problem(line, f"'{value}' is not a valid id",
+                    self._problem(line_of, f"'{value}' is not a valid id",
                                   "start with a letter; use letters, digits, - and _")
                     continue
-                self.result.ids.append((value, line))
+                self.result.ids.append((value, line_of))
             if name == "dir" and value not in ("ltr", "rtl", "auto"):
-                self._problem(line, f"dir must be ltr, rtl or auto, not '{value}'")
+                self._problem(line_of, f"dir must be ltr, rtl or auto, not '{value}'")
                 continue
             attrs.append((name, value))
         return tuple(attrs)
+
+    def _given(self, node: SyntaxTreeNode) -> dict:
+        """The attributes the author wrote on a node, those the attrs plugin set aside as unsafe
+        (event handlers: it drops them without a word) included, so they are refused aloud."""
+        return {**(node.attrs or {}), **((node.meta or {}).get("insecure_attrs") or {})}
+
+    def _block_attr_lines(self, node: SyntaxTreeNode) -> dict[str, int]:
+        """For attributes written on the lines above a block ({…} lines), the line of each name."""
+        lines: dict[str, int] = {}
+        if not node.map:
+            return lines
+        index = node.map[0] - 1
+        while index >= 0:
+            if not self.source_lines[index].strip():  # a blank line between {…} and its block
+                index -= 1
+                continue
+            found = _attribute_line(self.source_lines[index])
+            if found is None:
+                break
+            for name in found:
+                lines.setdefault(name, index + 1 + self.offset)  # the lowest line wins, as in the plugin
+            index -= 1
+        return lines
 
     # Blocks ---------------------------------------------------------------------
 
@@ -225,6 +253,10 @@ class Reader:
                               "end it with a line ':::'")
             children = tuple(c for c in (self._block(c, line) for c in node.children)
                              if c is not None)
+            kept = self._attrs(self._given(node), line, self._block_attr_lines(node))
+            if kept:
+                self._problem(line, f"attributes {sorted(dict(kept))} are not read on a ::: {aside_kind}",
+                              f"style the {aside_kind} by its class in the stylesheet: .{aside_kind}")
             if any(isinstance(c, ImageRef) for c in children):
                 self._problem(line, f"a photo cannot stand inside a {aside_kind}")
                 children = tuple(c for c in children if not isinstance(c, ImageRef))
@@ -235,9 +267,9 @@ class Reader:
             return Aside(aside_kind, _mark_attribution(children), line)  # type: ignore[arg-type]
         if kind in ("fence", "code_block"):
             code = Element("code", (), (Text(node.content),), line)
-            return Element("pre", (), (code,), line)
+            return Element("pre", self._block_attrs(node, line), (code,), line)
         if kind == "hr":
-            return Element("hr", (), (), line)
+            return Element("hr", self._block_attrs(node, line), (), line)
         if kind == "html_block":
             self._raw_html(node.content, line)
             return None
@@ -263,17 +295,18 @@ class Reader:
                           "delete it; an aside inside another needs a longer fence: :::: sidebar … ::::")
 
     def _block_attrs(self, node: SyntaxTreeNode, line: int | None) -> tuple[tuple[str, str], ...]:
-        attrs = {k: v for k, v in (node.attrs or {}).items() if k != "style"}
-        if node.type in ("th", "td"):
+        attrs = self._given(node)
+        lines = self._block_attr_lines(node)
+        if node.type in ("th", "td"):  # markdown-it's own style="text-align: …" from the table's ruler line
             style = (node.attrs or {}).get("style", "")
             align = re.search(r"text-align:\s*(left|right|center)", str(style))
             result = (("class", f"align-{align.group(1)}"),) if align else ()
             return result
         if node.type == "ordered_list":
             start = attrs.pop("start", None)
-            clean = self._attrs(attrs, line)
+            clean = self._attrs(attrs, line, lines)
             return ((("start", str(start)),) if start not in (None, 1, "1") else ()) + clean
-        return self._attrs(attrs, line)
+        return self._attrs(attrs, line, lines)
 
     def _children(self, node: SyntaxTreeNode, line: int | None) -> tuple[Node, ...]:
         out: list[Node] = []
@@ -291,16 +324,24 @@ class Reader:
     def _heading(self, node: SyntaxTreeNode, line: int | None) -> Element:
         level = _HEADING_TAGS[node.tag]
         children = self._inlines(node.children[0], line) if node.children else ()
-        given = dict(node.attrs or {})
+        given = self._given(node)
+        lines = self._block_attr_lines(node)
+        raw = node.children[0].content if node.children else ""
+        trailing = _trailing_attributes(raw)
         last = children[-1] if children else None
-        trailing = _HEADING_ID.search(last.text) if isinstance(last, Text) else None
-        if trailing and isinstance(last, Text):  # "## Heading {#my-id}", as Pandoc writes it
-            children = (*children[:-1], Text(last.text[:trailing.start()]))
-            given["id"] = trailing.group(1)
+        if trailing is not None and isinstance(last, Text):  # "## Heading {#my-id .x}", as Pandoc writes it
+            braces, found = trailing
+            cut = len(last.text)
+            for _ in range(braces):
+                cut = last.text.rfind("{", 0, cut)
+            if cut >= 0:
+                children = (*children[:-1], Text(last.text[:cut].rstrip()))
+                given.update(found)
+                lines.update(dict.fromkeys(found, line))
         text = plain_text(children)
         if not text:  # it would be an empty entry in the contents and the EPUB's navigation
             self._problem(line, "a heading without text", "write the heading, or remove the # marks")
-        attrs = dict(self._attrs(given, line))
+        attrs = dict(self._attrs(given, line, lines))
         if "id" not in attrs:
             base = f"{self.article_id}--{slugify(text) or 'section'}"
             anchor, n = base, 2
@@ -321,9 +362,11 @@ class Reader:
         if len(meaningful) == 1 and meaningful[0].type == "image":
             image = meaningful[0]
             src = str(image.attrs.get("src", ""))
-            extra = {k: v for k, v in image.attrs.items() if k not in ("src", "alt", "title")}
-            if extra:
-                self._problem(line, f"attributes {sorted(extra)} are not read on photos",
+            extra = {k: v for k, v in self._given(image).items() if k not in ("src", "alt", "title")}
+            unsafe = {k: v for k, v in extra.items() if k not in ALLOWED_ATTRS}
+            self._attrs(unsafe, line)
+            if extra.keys() - unsafe.keys():
+                self._problem(line, f"attributes {sorted(extra.keys() - unsafe.keys())} are not read on photos",
                               "set placement, caption, credit and alt in the captions file")
             return ImageRef(src, plain_text(self._inlines(image, line)), self._find_line(src, line))
         return None
@@ -359,9 +402,9 @@ class Reader:
             elif kind == "hardbreak":
                 out.append(Element("br"))
             elif kind == "code_inline":
-                out.append(Element("code", (), (Text(child.content),)))
+                out.append(Element("code", self._attrs(self._given(child), line), (Text(child.content),)))
             elif kind in _INLINE_TAGS:
-                attrs = self._attrs(child.attrs or {}, line)
+                attrs = self._attrs(self._given(child), line)
                 out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
             elif kind == "link":
                 out.append(self._link(child, line))
@@ -397,6 +440,7 @@ class Reader:
         href = str(node.attrs.get("href", ""))
         children = self._inlines(node, line)
         where = self._find_line(href, line)
+        attrs = self._attrs({k: v for k, v in self._given(node).items() if k not in ("href", "title")}, where)
         lowered = href.lower()
         if href.startswith("#") or not re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
             self.result.links.append((href, where))
@@ -404,7 +448,7 @@ class Reader:
             self._problem(where, f"links with '{href.split(':', 1)[0]}:' are not allowed",
                           "link to http(s): or mailto: addresses, or to #anchors in the manuscript")
             return Element("span", (), children)
-        return Element("a", (("href", href),), children)
+        return Element("a", (("href", href), *attrs), children)
 
     def _raw_html(self, content: str, line: int | None) -> None:
         if any(p.line == line and p.message.startswith("raw HTML") for p in self.result.problems):
@@ -412,6 +456,44 @@ class Reader:
         snippet = content.strip().splitlines()[0][:60] if content.strip() else content
         self._problem(line, f"raw HTML is not allowed: {snippet}",
                       "write it in Markdown: *emphasis*, **strong**, [text]{lang=ja}, ::: pullquote")
+
+
+def _attribute_hint(name: str) -> str:
+    if name.lower().startswith("on"):
+        return ("an event handler runs a script, and the editions carry no scripts; "
+                "only id, class, lang and dir may be set in {…}")
+    if name.lower() == "style":
+        return "style it in the stylesheet by a class: {.name} here, .name { … } in styles/"
+    return "only id, class, lang and dir may be set in {…}"
+
+
+def _attribute_line(line: str) -> dict | None:
+    """The attributes of a line that is all one attribute block ({#id .class k=v}), else None."""
+    text = line.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    try:
+        stop, attrs = parse_attrs(text)
+    except ParseError:
+        return None
+    return attrs if stop == len(text) - 1 and attrs else None
+
+
+def _trailing_attributes(raw: str) -> tuple[int, dict] | None:
+    """A `{…}` attribute block closing a heading's source: the number of `{` in it, and its attributes."""
+    raw = raw.rstrip()
+    if not raw.endswith("}"):
+        return None
+    start = raw.rfind("{")
+    while start >= 0:
+        try:
+            stop, attrs = parse_attrs(raw[start:])
+        except ParseError:
+            stop, attrs = -1, {}
+        if stop == len(raw) - start - 1 and attrs:
+            return raw[start:].count("{"), attrs
+        start = raw.rfind("{", 0, start)
+    return None
 
 
 def plain_text(nodes: tuple[Node, ...] | list[Node]) -> str:

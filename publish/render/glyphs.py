@@ -26,7 +26,7 @@ import tinycss2
 from fontTools.ttLib import TTFont
 
 from publish.manuscript.containment import Gate, Refused
-from publish.model.diagnostics import Diagnostic, Diagnostics
+from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
 from publish.model.document import Aside, Element, Figure, Node, Photo, Publication, Text
 from publish.render.styles import Styles
 
@@ -240,7 +240,16 @@ def label_runs(publication: Publication, styles: Styles) -> Iterator[Run]:
     "Chapter 3", "第3章", "by …", "Edited by …", in the book's language; a designer's own labels too.
 
     A missing glyph there is reported at the text it labels (or publication.toml), with the label's language.
+    A manuscript template that cannot be rendered yields nothing here: the template check that follows
+    reports it at its line (build/templatecheck.py).
     """
+    try:
+        yield from _label_runs(publication, styles)
+    except ManuscriptError:
+        return
+
+
+def _label_runs(publication: Publication, styles: Styles) -> Iterator[Run]:
     from publish.render.html import Renderer  # the renderer reads the labels template the editions use
 
     renderer = Renderer(publication, styles, "print", image_src=lambda photo: "")
@@ -248,16 +257,15 @@ def label_runs(publication: Publication, styles: Styles) -> Iterator[Run]:
     meta_path = publication.root / "publication.toml"
     names, role = renderer.env.globals["creators"]  # type: ignore[misc]
     if role == "editor":
-        yield Run(str(renderer.labels.edited(names, meta.language)), meta.language, meta_path, 1)
+        yield Run(renderer.words("edited", names, meta.language), meta.language, meta_path, 1)
     for article in publication.articles:
         path = publication.root / article.source
         language = article.language or meta.language
         yield Run(renderer.entry(article), meta.language, path, 1)
         yield Run(renderer.byline(article), language, path, 1)
-        for people, macro in (("translator", renderer.labels.translated), ("editor", renderer.labels.edited),
-                              ("photographer", renderer.labels.photographs)):
+        for people, macro in (("translator", "translated"), ("editor", "edited"), ("photographer", "photographs")):
             if article.names(people):
-                yield Run(str(macro(article.names(people), language)), language, path, 1)
+                yield Run(renderer.words(macro, article.names(people), language), language, path, 1)
 
 
 # The check -------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from icu4py.breakers import CharacterBreaker
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import select_autoescape
 from markupsafe import Markup, escape
 
+from publish.manuscript import templates as templating
 from publish.model import credits
 from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
 from publish.model.structure import kind_of
@@ -75,11 +76,10 @@ class Renderer:
         # direction, so a left-to-right phrase in right-to-left text (or the reverse) is laid out as such.
         self._bidi = "rtl" in {direction(lang) for lang in (meta.language, *(a.language for a in publication.articles),
                                                              *(t.lang for t in meta.translations)) if lang}
-        loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
-        self.env = Environment(
-            loader=ChoiceLoader(loaders),
+        self.styles = styles
+        self.env = templating.environment(  # sandboxed: a manuscript's own templates are not trusted
+            styles,
             autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -105,18 +105,24 @@ class Renderer:
             entry=self.entry,
             byline=self.byline,
         )
-        self.components = self.env.get_template("components.html").module
-        self.labels = self.env.get_template("labels.html").module
+        with templating.diagnosed(styles):
+            self.components = self.env.get_template("components.html").module
+            self.labels = self.env.get_template("labels.html").module
         self.link_targets: dict[str, str] = {}
         self._notes: dict[str, Footnote] = {}
+
+    def words(self, macro: str, *args: object) -> str:
+        """A macro of labels.html ("chapter", "edited"…) called from Python; a manuscript's own labels.html
+        that fails is a diagnostic at its line, as in a template."""
+        with templating.diagnosed(self.styles):
+            return str(getattr(self.labels, macro)(*args))
 
     def label(self, article: Article) -> str:
         """"Chapter 3", "Part One", "第3章": a numbered text's label in the book's language, or ""."""
         if article.number is None:
             return ""
-        language = self.publication.metadata.language
-        macro = self.labels.part if article.kind == "part" else self.labels.chapter
-        return str(macro(article.number, language))
+        return self.words("part" if article.kind == "part" else "chapter", article.number,
+                          self.publication.metadata.language)
 
     def heading(self, article: Article) -> str:
         """What names the text where one line must: its title, or its label when it has none (a part)."""
@@ -124,18 +130,20 @@ class Renderer:
 
     def entry(self, article: Article) -> str:
         """The text as the contents, the outline and the e-book's navigation list it: "Chapter 3: The bridge"."""
-        return str(self.labels.entry(self.label(article), article.title, self.publication.metadata.language))
+        return self.words("entry", self.label(article), article.title, self.publication.metadata.language)
 
     def byline(self, article: Article) -> str:
         """The byline as written in the front matter, or made from the text's authors ("by …")."""
         if article.byline:
             return article.byline
         authors = article.names("author")
-        return str(self.labels.byline(authors, article.language or self.publication.metadata.language)) \
+        return self.words("byline", authors, article.language or self.publication.metadata.language) \
             if authors else ""
 
     def render(self, template: str, **context: object) -> str:
-        return self.env.get_template(template).render(**context)
+        """The template's output; a mistake in a manuscript's template is a ManuscriptError at its line."""
+        with templating.diagnosed(self.styles):
+            return self.env.get_template(template).render(**context)
 
     def href(self, anchor: str) -> str:
         """Where an #anchor lives in this edition: same document in print, its chapter file in EPUB."""

@@ -22,7 +22,7 @@ from publish.manuscript.containment import Gate
 from publish.model import credits
 from publish.model.document import Publication
 from publish.model.editions import edition_identifier
-from publish.render.fonts import subset_stylesheet
+from publish.render.fonts import Sheet, subset_stylesheet
 from publish.render.html import Renderer
 from publish.render.styles import Styles
 from publish.runtime.jobs import parallel_map
@@ -80,12 +80,10 @@ def image_name(name: str, extension: str) -> str:
     return f"images/{stem or 'photo'}.{extension}"
 
 
-def stylesheet(styles: Styles) -> str:
-    parts = []
-    for name in ("fonts.css", "base.css", "epub.css"):
-        for path in styles.css(name):
-            parts.append(f"/* {name} */\n" + path.read_text(encoding="utf-8"))
-    return "\n".join(parts)
+def stylesheets(styles: Styles, gate: Gate) -> list[Sheet]:
+    """The e-book's cascade, each file read through the gate (a link out of the manuscript is refused)."""
+    return [Sheet(name, path, gate.admit(path).read_text(encoding="utf-8"))
+            for name in ("fonts.css", "base.css", "epub.css") for path in styles.css(name)]
 
 
 def used_characters(*texts: str) -> set[str]:
@@ -112,10 +110,7 @@ def generated_cover(publication: Publication, styles: Styles) -> bytes:
     gate = Gate(publication.root, *styles.roots)
     fetcher = GateFetcher(gate)
     font_config = font_configuration()
-    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
-    photo = lead or (publication.photos[0] if publication.photos else None)
-    renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
-    html = renderer.render("epub-cover.html", photo=photo)
+    html = cover_html(publication, styles)
     sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
               for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
     pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
@@ -172,46 +167,20 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     cover_item = _add_image(book, report, cover_name, data)
     cover_item.properties = ["cover-image"]
 
-    renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
-    for article in publication.articles:
-        renderer.link_targets[article.id] = f"{article.id}.xhtml"
-        for heading in article.headings:
-            renderer.link_targets[heading.id] = f"{article.id}.xhtml"
-
-    common = {"stylesheet": STYLESHEET}
-    documents: dict[str, str] = {
-        "cover.xhtml": renderer.render("epub-cover.xhtml", title=meta.title, cover=cover_name,
-                                       epub_type="cover", **common),
-        "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
-                                           epub_type="frontmatter", **common),
-    }
-    # The spine in the print edition's order: a dedication and an epigraph before the contents.
-    matter = {"front": "frontmatter", "body": "bodymatter", "back": "backmatter"}
-    for group in (publication.before_contents, None, publication.after_contents):
-        if group is None:
-            documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=[], **common)
-            continue
-        for article in group:
-            documents[f"{article.id}.xhtml"] = renderer.render(
-                "epub-page.xhtml", title=renderer.heading(article), article=article,
-                epub_type=matter[article.division], **common)
-    documents["imprint.xhtml"] = renderer.render(
-        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+    renderer, documents = epub_documents(publication, styles, images, cover_name)
 
     # Markers first, to learn the page-list; then again with the nav that lists them (same positions).
     report.pages = place_markers(_parse(documents), pages)
-    documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=report.pages, **common)
+    documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=report.pages, stylesheet=STYLESHEET)
     trees = _parse(documents)
     if place_markers(trees, pages) != report.pages:
         raise RuntimeError("page-break markers moved when the page-list was added")
     content = {name: _serialise(tree) for name, tree in trees.items()}
 
-    css = stylesheet(styles)
     all_text = " ".join(_text_of(tree) for tree in trees.values())
-    css, fonts = subset_stylesheet(css, styles.default, used_characters(all_text))
+    css, fonts = subset_stylesheet(stylesheets(styles, gate), gate, used_characters(all_text))
     for font in fonts:
-        name = "fonts/" + Path(font.href).name
-        css = css.replace(font.href, name)
+        name = font.name
         book.add_item(epub.EpubItem(uid=_uid(name), file_name=name, media_type="font/ttf"
                                     if name.endswith(".ttf") else "font/otf", content=font.data))
         report.fonts.append((name, len(font.data)))
@@ -250,6 +219,49 @@ def _toc(publication: Publication, renderer: Renderer) -> list[object]:
         chapters = [link(a) for a in publication.articles if a.part == article.id]
         toc.append((link(article), chapters) if article.kind == "part" and chapters else link(article))
     return toc
+
+
+def epub_documents(publication: Publication, styles: Styles, images: dict[str, str],
+                   cover_name: str) -> tuple[Renderer, dict[str, str]]:
+    """Every XHTML document of the e-book from the templates (the nav without its page-list yet).
+
+    `publish check` renders them too, so a mistake in a manuscript's template is found without a build.
+    """
+    meta = publication.metadata
+    renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
+    for article in publication.articles:
+        renderer.link_targets[article.id] = f"{article.id}.xhtml"
+        for heading in article.headings:
+            renderer.link_targets[heading.id] = f"{article.id}.xhtml"
+
+    common = {"stylesheet": STYLESHEET}
+    documents: dict[str, str] = {
+        "cover.xhtml": renderer.render("epub-cover.xhtml", title=meta.title, cover=cover_name,
+                                       epub_type="cover", **common),
+        "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
+                                           epub_type="frontmatter", **common),
+    }
+    # The spine in the print edition's order: a dedication and an epigraph before the contents.
+    matter = {"front": "frontmatter", "body": "bodymatter", "back": "backmatter"}
+    for group in (publication.before_contents, None, publication.after_contents):
+        if group is None:
+            documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=[], **common)
+            continue
+        for article in group:
+            documents[f"{article.id}.xhtml"] = renderer.render(
+                "epub-page.xhtml", title=renderer.heading(article), article=article,
+                epub_type=matter[article.division], **common)
+    documents["imprint.xhtml"] = renderer.render(
+        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+    return renderer, documents
+
+
+def cover_html(publication: Publication, styles: Styles) -> str:
+    """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out."""
+    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
+    photo = lead or (publication.photos[0] if publication.photos else None)
+    renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
+    return renderer.render("epub-cover.html", photo=photo)  # credits the publication's authors or editors
 
 
 def _add_image(book: epub.EpubBook, report: EpubReport, name: str, data: bytes) -> epub.EpubItem:
