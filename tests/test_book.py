@@ -654,7 +654,7 @@ def test_an_unknown_kind_of_publication_is_refused() -> None:
 
     with pytest.raises(ScaffoldError) as caught:
         scaffold(Path("/nonexistent/never-written"), kind="novel")
-    assert "'novel' is not a kind of publication" in str(caught.value)
+    assert "unknown kind 'novel'" in str(caught.value)
     assert all(kind in caught.value.hint for kind in KINDS)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publish.manuscript.containment import Gate, Refused
-from publish.manuscript.markdown import ImageRef, plain_text, read_markdown
+from publish.manuscript.markdown import GroupRef, ImageRef, plain_text, read_markdown
 from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
     METADATA_FILE,
@@ -27,10 +27,12 @@ from publish.manuscript.tomlfile import TomlDocument, TomlSyntaxError, parse
 from publish.model.arrangement import arrange
 from publish.model.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.model.document import (
+    PLACEMENTS,
     RESERVED_IDS,
     Article,
     Element,
     Figure,
+    FigureGroup,
     Heading,
     Metadata,
     Node,
@@ -57,12 +59,14 @@ FRONT_MATTER = (
     Key("id", nonempty_text, doc="Slug used for file names and anchors."),
     Key("kind", kind, doc="What the text is in the book: chapter (default), part, foreword, appendix…"),
     Key("contributors", lambda v: v, doc="[[contributors]] tables: the text's authors, translators, photographers."),
+    Key("writing", one_of("horizontal", "vertical"),
+        doc='"vertical" for Japanese set top to bottom (the e-book; print sets it horizontally).'),
 )
 CAPTION = (
     Key("alt", text, doc="What the photo shows, for readers who cannot see it (required)."),
     Key("caption", text, doc="The caption printed with the photo."),
     Key("credit", text, doc="Photographer or agency."),
-    Key("placement", one_of("inline", "wide", "opener"), doc="inline, wide or opener."),
+    Key("placement", one_of(*PLACEMENTS), doc="inline, wide, opener, full-page or spread."),
     Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
 )
 
@@ -245,6 +249,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
     front_src, body, offset = _split_front_matter(source)
     front: dict = {}
     contributors: tuple = ()
+    writing_line: int | None = None
     if front_src is None and source.split("\n", 1)[0].strip() == "+++":  # else printed as text
         diags.error(path, 1, "the front matter opened with +++ is never closed",
                     "end it with a line +++ after its last key")
@@ -258,6 +263,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
             front_doc.lines = {k: v + 1 for k, v in front_doc.lines.items()}
             front = check_table(front_doc, (), front_doc.data, FRONT_MATTER, path, diags)
             contributors = read_contributors(front_doc, path, diags)
+            writing_line = front_doc.line_of(("writing",))
 
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     article_id = front.get("id") or slugify(path.stem) or f"text-{len(seen_ids)}"
@@ -272,12 +278,18 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
 
     blocks: list[Node] = []
     for block in parsed.blocks:
+        refs = block.images if isinstance(block, GroupRef) else [block] if isinstance(block, ImageRef) else []
+        for ref in refs:
+            if referenced is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", ref.src):
+                referenced.add(path.parent / ref.src)  # no "photo not used" warning on a broken one
         if isinstance(block, ImageRef):
-            if referenced is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", block.src):
-                referenced.add(path.parent / block.src)  # no "photo not used" warning on a broken one
             figure = _figure(block, path, gate, captions, photos, diags, len(blocks))
             if figure is not None:
                 blocks.append(figure)
+        elif isinstance(block, GroupRef):
+            group = _group(block, path, gate, captions, photos, diags, len(blocks))
+            if group is not None:
+                blocks.append(group)
         else:
             blocks.append(block)
 
@@ -312,12 +324,31 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
                         "ids and anchors must be unique across the manuscript")
         else:
             seen_ids[anchor] = (path, line)
+    writing = front.get("writing", "horizontal")
+    if writing == "vertical":
+        _vertical_writing(path, writing_line, lang or metadata.language, diags)
     return Article(
         id=article_id, source=rel, title=title, subtitle=front.get("subtitle", ""),
         standfirst=front.get("standfirst", ""), byline=front.get("byline", ""),
         language=lang, blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
-        headings=tuple(headings), kind=text_kind, contributors=contributors,
+        headings=tuple(headings), kind=text_kind, contributors=contributors, writing=writing,
     )
+
+
+# Scripts written vertically: Japanese, Chinese, Korean (and Mongolian, which needs vertical-lr).
+VERTICAL_LANGUAGES = ("ja", "zh", "ko")
+
+
+def _vertical_writing(path: Path, line: int | None, language: str, diags: Diagnostics) -> None:
+    """Vertical text is the e-book's (writing-mode: vertical-rl); WeasyPrint has no writing-mode at all
+    (70.0: the property is unknown, the text comes out horizontal), so print must say what it does."""
+    if language.split("-")[0].lower() not in VERTICAL_LANGUAGES:
+        diags.error(path, line, f"writing = \"vertical\" is for Japanese, Chinese or Korean, not '{language}'",
+                    'set lang = "ja" (or zh, ko) in the front matter, or remove writing')
+        return
+    diags.warning(path, line, "vertical writing is not supported in print: the print and archive editions set "
+                  "this text horizontally; the e-book sets it vertically (writing-mode: vertical-rl)",
+                  'remove writing = "vertical" for horizontal text in every edition')
 
 
 def _normalise_headings(blocks: list[Node], headings: list[Heading]) -> tuple[list[Node], list[Heading]]:
@@ -354,7 +385,21 @@ def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Ca
         photos[path] = photo
     photo = photos[path]
     stem = slugify(Path(photo.name).stem) or "photo"
-    return Figure(photo, f"fig-{stem}-{index}", ref.line)
+    return Figure(photo, ref.id or f"fig-{stem}-{index}", ref.line)
+
+
+def _group(ref: GroupRef, text_path: Path, gate: Gate, captions: dict[Path, _Caption],
+           photos: dict[Path, Photo], diags: Diagnostics, index: int) -> FigureGroup | None:
+    """A pair or grid of photos, each resolved as a lone photo is; its id, given or derived."""
+    anchor = ref.id or f"fig-{ref.kind}-{index}"
+    figures = []
+    for number, image in enumerate(ref.images, start=1):
+        figure = _figure(image, text_path, gate, captions, photos, diags, index)
+        if figure is not None:
+            figures.append(figure if image.id else replace(figure, id=f"{anchor}-{number}"))
+    if len(figures) != len(ref.images):
+        return None
+    return FigureGroup(ref.kind, tuple(figures), anchor, ref.caption, ref.line)
 
 
 def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,

@@ -11,12 +11,15 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError
 from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
 from publish.model.text import slugify
 
 ASIDE_KINDS = ("pullquote", "sidebar")
+# Several photos in one figure: a pair side by side, a grid in rows (manuscript/figures.py).
+FIGURE_KINDS = ("pair", "grid")
 ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -24,6 +27,7 @@ _ID = re.compile(r"^[A-Za-z][\w.-]*$")
 # A run of this many characters with no space cannot be set on a line. Scripts written without
 # spaces between words (CJK, Thai, Lao, Myanmar, Khmer) break anywhere, so they never count.
 MAX_WORD = 500
+GRID_MAX = 12  # photos in one ::: grid: four rows of three
 _LONG_WORD = re.compile(
     r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
     r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
@@ -48,7 +52,7 @@ _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {
     "paragraph": "p", "blockquote": "blockquote", "bullet_list": "ul", "ordered_list": "ol",
     "list_item": "li", "table": "table", "thead": "thead", "tbody": "tbody", "tr": "tr",
-    "th": "th", "td": "td",
+    "th": "th", "td": "td", "dl": "dl", "dt": "dt", "dd": "dd",
 }
 _INLINE_TAGS = {"em": "em", "strong": "strong", "s": "s", "span": "span"}
 
@@ -57,8 +61,8 @@ def make_parser(language: str) -> MarkdownIt:
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
     md = MarkdownIt("commonmark", {"typographer": True, "html": True, "quotes": quotes})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
-    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
-    for kind in ASIDE_KINDS:
+    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin).use(deflist_plugin)
+    for kind in (*ASIDE_KINDS, *FIGURE_KINDS):
         md.use(container_plugin, kind)
     # markdown-it turns links it deems unsafe (file:, javascript:, data:) into plain text without a word;
     # we let them through so the reader refuses them with a diagnostic the author can act on.
@@ -113,11 +117,23 @@ class ImageRef:
     src: str
     alt: str
     line: int | None
+    id: str = ""  # given with {#name} on the image or its paragraph
+
+
+@dataclass
+class GroupRef:
+    """A ::: pair or ::: grid: its photos, still references, and the shared caption if it has one."""
+
+    kind: str
+    images: list[ImageRef]
+    caption: tuple[Node, ...]
+    id: str
+    line: int | None
 
 
 @dataclass
 class ParsedText:
-    blocks: list[Node | ImageRef] = field(default_factory=list)
+    blocks: list[Node | ImageRef | GroupRef] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     ids: list[tuple[str, int | None]] = field(default_factory=list)
@@ -233,7 +249,7 @@ class Reader:
 
     # Blocks ---------------------------------------------------------------------
 
-    def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | None:
+    def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | GroupRef | None:
         line = self._line(node, parent_line)
         kind = node.type
         if kind == "heading":
@@ -246,6 +262,8 @@ class Reader:
         if kind in _BLOCK_TAGS:
             children = self._children(node, line)
             return Element(_BLOCK_TAGS[kind], self._block_attrs(node, line), children, line)
+        if kind.removeprefix("container_") in FIGURE_KINDS:
+            return self._group(node, line)
         if kind.startswith("container_"):
             aside_kind = kind.removeprefix("container_")
             if not node.nester_tokens.closing.markup:  # the rest of the text would become the aside
@@ -257,9 +275,9 @@ class Reader:
             if kept:
                 self._problem(line, f"attributes {sorted(dict(kept))} are not read on a ::: {aside_kind}",
                               f"style the {aside_kind} by its class in the stylesheet: .{aside_kind}")
-            if any(isinstance(c, ImageRef) for c in children):
+            if any(isinstance(c, (ImageRef, GroupRef)) for c in children):
                 self._problem(line, f"a photo cannot stand inside a {aside_kind}")
-                children = tuple(c for c in children if not isinstance(c, ImageRef))
+                children = tuple(c for c in children if not isinstance(c, (ImageRef, GroupRef)))
             if aside_kind == "pullquote" and _has_link_or_note(children):
                 self._problem(line, "a pull quote cannot hold a link or a footnote",
                               "a pull quote repeats the text and screen readers skip it; "
@@ -289,7 +307,7 @@ class Reader:
         kind = first.lstrip(":").strip()
         if kind:
             self._problem(line, f"unknown block '::: {kind}'",
-                          f"the blocks are {', '.join('::: ' + k for k in ASIDE_KINDS)}")
+                          f"the blocks are {', '.join('::: ' + k for k in (*ASIDE_KINDS, *FIGURE_KINDS))}")
         else:
             self._problem(line, "a ':::' that closes nothing",
                           "delete it; an aside inside another needs a longer fence: :::: sidebar … ::::")
@@ -315,7 +333,7 @@ class Reader:
                 out.extend(self._inlines(child, line))
                 continue
             block = self._block(child, line)
-            if isinstance(block, ImageRef):
+            if isinstance(block, (ImageRef, GroupRef)):
                 self._problem(block.line, "a photo must stand in its own paragraph, not inside a list, quote or table")
             elif block is not None:
                 out.append(block)
@@ -360,16 +378,77 @@ class Reader:
         meaningful = [c for c in inline.children
                       if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
         if len(meaningful) == 1 and meaningful[0].type == "image":
-            image = meaningful[0]
-            src = str(image.attrs.get("src", ""))
-            extra = {k: v for k, v in self._given(image).items() if k not in ("src", "alt", "title")}
-            unsafe = {k: v for k, v in extra.items() if k not in ALLOWED_ATTRS}
-            self._attrs(unsafe, line)
-            if extra.keys() - unsafe.keys():
-                self._problem(line, f"attributes {sorted(extra.keys() - unsafe.keys())} are not read on photos",
-                              "set placement, caption, credit and alt in the captions file")
-            return ImageRef(src, plain_text(self._inlines(image, line)), self._find_line(src, line))
+            return self._image(meaningful[0], line, self._given(node), self._block_attr_lines(node))
         return None
+
+    def _image(self, image: SyntaxTreeNode, line: int | None, given: dict | None = None,
+               lines: dict[str, int] | None = None) -> ImageRef:
+        """An image as a reference; its only attribute is an id ({#name}), which links can point to.
+
+        `given`: the attributes of its paragraph ({#name} on the line before), at `lines`."""
+        src = str(image.attrs.get("src", ""))
+        where = self._find_line(src, line)
+        attrs = {**(given or {}), **{k: v for k, v in self._given(image).items() if k not in ("src", "alt", "title")}}
+        self._attrs({k: v for k, v in attrs.items() if k not in ALLOWED_ATTRS}, where, lines)  # refused aloud
+        anchor = str(attrs.pop("id", ""))
+        unread = sorted(k for k in attrs if k in ALLOWED_ATTRS)
+        if unread:
+            self._problem(where, f"attributes {unread} are not read on photos",
+                          "a photo takes only an id, {#name}; set placement, caption, credit and alt "
+                          "in the captions file")
+        if anchor:
+            anchor = dict(self._attrs({"id": anchor}, where, lines)).get("id", "")
+        return ImageRef(src, plain_text(self._inlines(image, line)), where, anchor)
+
+    def _group(self, node: SyntaxTreeNode, line: int | None) -> GroupRef | None:
+        """::: pair / ::: grid {#id}: paragraphs of images (one or several each), and at most one
+        paragraph of text, the caption the photos share."""
+        kind = node.type.removeprefix("container_")
+        if not node.nester_tokens.closing.markup:
+            self._problem(line, f"'::: {kind}' is never closed", "end it with a line ':::'")
+        anchor = str((node.attrs or {}).get("id", ""))  # {#name} on the line before the fence
+        if anchor:
+            anchor = dict(self._attrs({"id": anchor}, line)).get("id", "")
+        rest = node.info.strip().removeprefix(kind).strip()
+        if rest:
+            try:
+                stop, given = parse_attrs(rest)
+            except ParseError:
+                stop, given = -1, {}
+            if stop != len(rest) - 1 or set(given) - {"id"}:
+                self._problem(line, f"'::: {kind} {rest}': only an id can follow the kind",
+                              f"write ::: {kind} {{#name}}")
+            elif "id" in given:
+                anchor = dict(self._attrs({"id": given["id"]}, line)).get("id", "")
+        images: list[ImageRef] = []
+        caption: tuple[Node, ...] = ()
+        for child in node.children:
+            child_line = self._line(child, line)
+            inline = child.children[0] if child.type == "paragraph" and child.children else None
+            parts = [c for c in inline.children if not (c.type == "text" and not c.content.strip())
+                     and c.type not in ("softbreak", "hardbreak")] if inline is not None else []
+            if parts and all(p.type == "image" for p in parts):
+                images.extend(self._image(p, child_line) for p in parts)
+            elif parts and not any(p.type == "image" for p in parts) and not caption:
+                caption = self._inlines(inline, child_line)
+                if any(isinstance(n, NoteRef) for n in caption):
+                    self._problem(child_line, "a caption cannot hold a footnote",
+                                  "put the note in the text that refers to the photos")
+            elif parts and not any(p.type == "image" for p in parts):
+                self._problem(child_line, f"a {kind} has one caption: a single paragraph of text",
+                              "join the caption's paragraphs into one")
+            else:
+                self._problem(child_line, f"a {kind} holds photos, each alone or several on their lines, "
+                              "and one paragraph of caption",
+                              "put the photos on lines of their own, and the caption in a paragraph after them")
+        low, high = (2, 2) if kind == "pair" else (2, GRID_MAX)
+        if not low <= len(images) <= high:
+            hint = ("three or more photos are a ::: grid" if kind == "pair" and len(images) > 2
+                    else f"a grid holds at most {GRID_MAX} photos: split it in two" if len(images) > high
+                    else "a single photo stands alone: ![](…) in its own paragraph")
+            self._problem(line, f"a {kind} holds {'2' if kind == 'pair' else f'2 to {GRID_MAX}'} photos, "
+                          f"this one {len(images)}", hint)
+        return GroupRef(kind, images, caption, anchor, line)
 
     def _footnotes(self, block: SyntaxTreeNode) -> None:
         for note in block.children:
@@ -379,7 +458,7 @@ class Reader:
             for child in note.children:
                 line = line or self._line(child, None)
                 converted = self._block(child, line)
-                if isinstance(converted, ImageRef):
+                if isinstance(converted, (ImageRef, GroupRef)):
                     self._problem(converted.line, "a photo cannot stand inside a footnote")
                 elif converted is not None:
                     children.append(converted)

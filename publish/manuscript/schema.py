@@ -13,6 +13,7 @@ from typing import Any
 from publish.manuscript.tomlfile import KeyPath, TomlDocument
 from publish.model.diagnostics import Diagnostics, did_you_mean
 from publish.model.document import (
+    LAYOUTS,
     MARC_RELATORS,
     BookSettings,
     Contributor,
@@ -249,6 +250,8 @@ TOP = (
     Key("edition", text, doc="Edition statement, e.g. \"First edition\"."),
     Key("cover", nonempty_text, doc="Cover image, relative to the manuscript folder."),
     Key("texts", text_files, doc="The text files in reading order; by file name when absent."),
+    Key("layout", one_of(*LAYOUTS),
+        doc='"feature" (default: text in columns, photos in it) or "photo-essay" (a page per photo, short text).'),
     Key("contributors", lambda v: v, doc="[[contributors]] tables with name and role."),
     Key("print", lambda v: v, doc="[print] table: settings of the print edition."),
     Key("epub", lambda v: v, doc="[epub] table: settings of the e-book edition."),
@@ -378,6 +381,7 @@ def read_metadata(doc: TomlDocument, where: Path, diags: Diagnostics) -> Metadat
         source=top.get("source", ""),
         edition=top.get("edition", ""),
         cover=Path(cover) if cover else None,
+        layout=top.get("layout", "feature"),
         print=settings,
         epub=EpubSettings(**epub_values),
         translations=tuple(translations),

@@ -87,6 +87,7 @@ class Metadata:
     source: str = ""
     edition: str = ""
     cover: Path | None = None
+    layout: str = "feature"  # LAYOUTS
     print: PrintSettings = field(default_factory=PrintSettings)
     epub: EpubSettings = field(default_factory=EpubSettings)
     translations: tuple[Translation, ...] = ()
@@ -122,7 +123,7 @@ class Photo:
     caption: str
     credit: str
     alt: str
-    placement: str  # inline | wide | opener
+    placement: str  # inline | wide | opener | full-page | spread (PLACEMENTS)
     width_px: int
     height_px: int
     format: str  # JPEG, PNG…
@@ -133,6 +134,16 @@ class Photo:
     # The caption as inline nodes (Markdown spans such as [つばさ橋]{lang=ja}); `caption` is its plain text.
     caption_nodes: tuple[Node, ...] = ()
     caption_file: Path | None = None  # the captions file the entry is in
+
+    @property
+    def orientation(self) -> str:
+        """portrait, square, landscape or panorama (wider than 2:1): how layouts place it."""
+        ratio = self.width_px / self.height_px if self.height_px else 1.0
+        if ratio >= 2:
+            return "panorama"
+        if ratio > 1.05:
+            return "landscape"
+        return "square" if ratio >= 0.95 else "portrait"
 
     @property
     def media_type(self) -> str:
@@ -167,6 +178,21 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class FigureGroup:
+    """Several photos in one figure (::: pair, ::: grid): one caption each, or one they share."""
+
+    kind: str  # pair | grid
+    figures: tuple[Figure, ...]
+    id: str
+    caption: tuple[Node, ...] = ()  # the shared caption, written in the text; () when each has its own
+    line: int | None = None
+
+    @property
+    def credits(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.photo.credit for f in self.figures if f.photo.credit))
+
+
+@dataclass(frozen=True)
 class Aside:
     kind: str  # pullquote | sidebar
     children: tuple[Node, ...]
@@ -191,7 +217,14 @@ class Footnote:
     children: tuple[Node, ...]
 
 
-Node = Text | Element | Figure | Aside | NoteRef
+Node = Text | Element | Figure | FigureGroup | Aside | NoteRef
+
+# Where a photo goes, as its captions entry says: in the column, across the page, a full-bleed page
+# before the text, a page of its own inside the margins, or across two facing pages.
+PLACEMENTS = ("inline", "wide", "opener", "full-page", "spread")
+# How a publication's pages are built: a feature (text in columns, photos in it) or a photo essay
+# (every photo a page of its own, large; short text between them).
+LAYOUTS = ("feature", "photo-essay")
 
 
 @dataclass(frozen=True)
@@ -231,12 +264,45 @@ class Article:
 
     def names(self, role: str) -> tuple[str, ...]:
         return tuple(c.name for c in self.contributors if c.role == role)
+    writing: str = "horizontal"  # or "vertical": top to bottom, lines right to left (Japanese tategaki)
 
     @property
     def lead(self) -> Figure | None:
-        """A photo standing first in the text leads it: templates set it above the headline."""
+        """A photo standing first in the text leads it: templates set it above the headline.
+
+        Not a spread: its two pages cannot stand above a headline, so it stays in the text."""
         first = self.blocks[0] if self.blocks else None
-        return first if isinstance(first, Figure) else None
+        return first if isinstance(first, Figure) and first.photo.placement != "spread" else None
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """Every photo the text places, those in pairs and grids too, in order."""
+        found: list[Figure] = []
+        for block in self.blocks:
+            if isinstance(block, Figure):
+                found.append(block)
+            elif isinstance(block, FigureGroup):
+                found.extend(block.figures)
+        return tuple(found)
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """Every id a link can point to in this text: the text, its headings, elements and figures."""
+        found = [self.id, *(h.id for h in self.headings)]
+        stack: list[Node] = list(self.blocks)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Element):
+                found.extend(v for k, v in node.attrs if k == "id")
+                stack.extend(node.children)
+            elif isinstance(node, Aside):
+                stack.extend(node.children)
+            elif isinstance(node, Figure):
+                found.append(node.id)
+            elif isinstance(node, FigureGroup):
+                found.append(node.id)
+                found.extend(f.id for f in node.figures)
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)

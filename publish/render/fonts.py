@@ -113,16 +113,80 @@ def _first_family(tokens: list) -> str:
     return " ".join(t.value for t in first if t.type == "ident")
 
 
-def subset_stylesheet(sheets: Sequence[Sheet], gate: Gate, characters: set[str]) -> tuple[str, list[FontFile]]:
+CODE_STACK = "--code-font"  # base.css's stack for code: its first face serves code, nothing else
+
+
+def _families(tokens: list) -> list[str]:
+    """Every family of a font-family value, in order (var() and generic names kept as written)."""
+    names: list[str] = []
+    current: list[str] = []
+    for token in [*tokens, None]:
+        if token is None or (token.type == "literal" and token.value == ","):
+            if current:
+                names.append(" ".join(current))
+            current = []
+        elif token.type in ("string", "ident"):
+            current.append(token.value)
+    return names
+
+
+def _root_declarations(css: str) -> list:
+    return [decl for selector, declarations in _style_rules(
+        tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+        if ":lang(" not in selector for decl in declarations]
+
+
+def code_families(css: str) -> set[str]:
+    """The faces a stylesheet sets code in first (the first family of each --code-font)."""
+    return {_first_family(d.value) for d in _root_declarations(css) if d.name == CODE_STACK} - {""}
+
+
+def root_stacks(css: str) -> list[list[str]]:
+    """The font stacks set outside :lang() rules (--text-font, --label-font…), each in its order."""
+    found: dict[str, list[str]] = {}
+    for decl in _root_declarations(css):
+        if _FONT_PROPERTY.match(decl.name):
+            found[decl.name] = _families(decl.value)
+    return list(found.values())
+
+
+def _needed_families(css: str, families: dict[str, set[int]], characters: set[str],
+                     code: set[str]) -> set[str]:
+    """The families the text needs: the primary ones, and a fallback for what the faces before it in
+    a stack leave undrawn (the math face, early in every stack, draws ∞ and →, so the Japanese face
+    is not carried for them alone); a face in no stack, for what the primary faces leave undrawn."""
+    primary = primary_families(css) - code
+    asked = {ord(c) for c in characters if ord(c) > 0x20}  # some faces map control characters
+    drawn = set().union(*(families.get(f, set()) for f in primary))
+    stacked, used = set(), set(primary)
+    for stack in root_stacks(css):
+        covered: set[int] = set()
+        for family in stack:
+            stacked.add(family)
+            if family not in families or family in code:
+                continue
+            if family in used or (asked & families[family]) - covered:
+                used.add(family)
+                covered |= families[family]
+    return used | {family for family, cmap in families.items()
+                   if family not in stacked and family not in code and (asked & cmap) - drawn}
+
+
+def subset_stylesheet(sheets: Sequence[Sheet], gate: Gate, characters: set[str],
+                      code_characters: set[str] | None = None) -> tuple[str, list[FontFile]]:
     """The e-book's stylesheet (the sheets in order) less the @font-face rules for fonts the text does
     not use, each kept rule pointing at its subset in fonts/, with the subset files.
+
+    `code_characters`, when given, are those of the text's code: the code faces (--code-font's first)
+    are cut to them, and left out when the text has no code (every e-book would otherwise carry one).
 
     The rules are read by a CSS parser (publish/cssrefs.py) and every font goes through the gate: a
     url() in a comment is no source, and a source outside the manuscript and styles is refused. The
     loader has vetted the manuscript's stylesheets already; a refusal here is a diagnostic all the same.
     """
     texts = [normalise(sheet.text) for sheet in sheets]
-    primary = primary_families("\n".join(texts))
+    css = "\n".join(texts)
+    code = code_families(css) if code_characters is not None else set()
     faces = []  # (sheet index, face, path, cmap)
     problems = Diagnostics(gate.roots[0])
     for index, (sheet, text) in enumerate(zip(sheets, texts, strict=True)):
@@ -139,11 +203,15 @@ def subset_stylesheet(sheets: Sequence[Sheet], gate: Gate, characters: set[str])
                 continue
             faces.append((index, face, path, cmap))
     problems.raise_if_errors()
-    drawn = set().union(*(cmap for _, face, _, cmap in faces if face.family in primary)) if faces else set()
-    needed = [(face.family in primary or any(ord(c) in cmap and ord(c) not in drawn for c in characters))
-              and bool(cmap) for _, face, _, cmap in faces]
-    subsets = iter(parallel_map(subset_font, [(path, characters) for (_, _, path, _), wanted
-                                              in zip(faces, needed, strict=True) if wanted]))
+    families: dict[str, set[int]] = {}
+    for _, face, _, cmap in faces:
+        families.setdefault(face.family, set()).update(cmap)
+    used = _needed_families(css, families, characters, code)
+    needed = [(bool(code_characters) if face.family in code else face.family in used) and bool(cmap)
+              for _, face, _, cmap in faces]
+    subsets = iter(parallel_map(subset_font, [(path, code_characters if face.family in code else characters)
+                                              for (_, face, path, _), wanted in zip(faces, needed, strict=True)
+                                              if wanted]))
     edits: list[list[tuple[int, int, str]]] = [[] for _ in sheets]
     kept: list[FontFile] = []
     names: dict[str, Path] = {}

@@ -27,7 +27,7 @@ from fontTools.ttLib import TTFont
 
 from publish.manuscript.containment import Gate, Refused
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
-from publish.model.document import Aside, Element, Figure, Node, Photo, Publication, Text
+from publish.model.document import Aside, Element, Figure, FigureGroup, Node, Photo, Publication, Text
 from publish.render.styles import Styles
 
 SHEETS = ("fonts.css", "base.css")
@@ -206,6 +206,10 @@ def _node_runs(nodes: tuple[Node, ...], language: str, path: Path, line: int | N
             yield from _node_runs(node.children, language, path, node.line or line)
         elif isinstance(node, Figure):
             yield from _photo_runs(node.photo, language)
+        elif isinstance(node, FigureGroup):
+            yield from _node_runs(node.caption, language, path, node.line or line)
+            for figure in node.figures:
+                yield from _photo_runs(figure.photo, language)
 
 
 def _photo_runs(photo: Photo, language: str) -> Iterator[Run]:

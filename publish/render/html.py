@@ -12,9 +12,22 @@ from markupsafe import Markup, escape
 
 from publish.manuscript import templates as templating
 from publish.model import credits
-from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
+from publish.model.document import (
+    Article,
+    Aside,
+    Element,
+    Figure,
+    FigureGroup,
+    Footnote,
+    Node,
+    NoteRef,
+    Photo,
+    Publication,
+    Text,
+)
 from publish.model.structure import kind_of
 from publish.model.text import direction
+from publish.render import photolayout
 from publish.render.labels import numeral
 from publish.render.styles import Styles
 
@@ -56,6 +69,27 @@ def with_initial(block: Node) -> Node:
     return replace(block, children=(initial, Text(text[end:]), *block.children[1:]))
 
 
+CODE_HANG = 2  # characters a wrapped line of code hangs under the start of its code
+
+
+def _code_line(line: str) -> Markup:
+    """One line of a code block; an indented one says its indent, so its wrapped part hangs under its code."""
+    indent = len(line) - len(line.lstrip(" "))
+    style = Markup(f' style="padding-inline-start: {indent + CODE_HANG}ch; text-indent: -{indent + CODE_HANG}ch"') \
+        if indent and line.strip() else Markup("")
+    return Markup(f'<span class="line"{style}>') + escape(line) + Markup("</span>")
+
+
+# Inline code is never hyphenated: a line may break after these, inside a name or an address
+# (open_gate, a.b.c, /a/b), as a compositor breaks them, instead of stretching its justified line.
+_CODE_BREAK = re.compile(r"(?<=\w[._/?&=])(?=[^\W\d]|\()")
+
+
+def _breakable_code(text: str) -> Markup:
+    """Inline code with <wbr> where a line may break; no character is added to what is copied."""
+    return Markup("<wbr/>").join(escape(part) for part in _CODE_BREAK.split(text))
+
+
 def dir_attr(language: str, within: str = "") -> Markup:
     """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
     if not language:
@@ -94,6 +128,9 @@ class Renderer:
             image_src=image_src,
             direction=direction,
             dir_attr=dir_attr,
+            body_parts=self.body_parts,
+            placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
+            group_rows=photolayout.rows,
             # The book's structure and its people (model/structure.py, model/credits.py, labels.html).
             numeral=numeral,
             kind_of=kind_of,
@@ -159,6 +196,16 @@ class Renderer:
             blocks[0] = with_initial(blocks[0])
         return Markup("").join(self.node(n) for n in blocks)
 
+    def body_parts(self, article: Article) -> list[photolayout.BodyPart]:
+        """The text's blocks as `body` gives them, cut around figures that take pages of their own
+        (article.html sets each run of text in its own div.body)."""
+        self._notes = {note.note_id: note for note in article.footnotes}
+        blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
+        blocks = blocks[1:] if article.lead else blocks
+        if blocks and self.edition == "print":
+            blocks[0] = with_initial(blocks[0])
+        return photolayout.parts(blocks, self.publication.metadata.layout, self.node)
+
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
 
@@ -176,6 +223,13 @@ class Renderer:
             lang = node.attr("lang")
             if lang and not node.attr("dir") and (self._bidi or direction(lang) == "rtl"):
                 rendered += f' dir="{direction(lang)}"'
+            if node.tag == "pre":
+                return self._code_block(node, rendered)
+            if node.tag == "code" and all(isinstance(c, Text) for c in node.children):
+                text = "".join(c.text for c in node.children if isinstance(c, Text))
+                return Markup(f"<code{rendered}>") + _breakable_code(text) + Markup("</code>")
+            if node.tag == "p" and any(isinstance(c, Element) and c.tag == "code" for c in node.children):
+                rendered += ' class="with-code"' if not node.attr("class") else ""
             start = node.attr("start") if node.tag == "ol" else None
             if start and start.isdigit() and self.edition == "print":  # WeasyPrint ignores start=
                 rendered += f' style="counter-reset: list-item {int(start) - 1}"'
@@ -185,6 +239,8 @@ class Renderer:
             return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
+        if isinstance(node, FigureGroup):
+            return Markup(self.components.group(node))
         if isinstance(node, Aside):
             content = Markup("").join(self.node(c) for c in node.children)
             return Markup(self.components.aside(node, content))
@@ -193,6 +249,19 @@ class Renderer:
             content = self._note_inline(note) if note else Markup("")
             return Markup(self.components.noteref(node, content))
         raise TypeError(f"cannot render {type(node).__name__}")
+
+    def _code_block(self, node: Element, attrs: str) -> Markup:
+        """A code block line by line (span.line), so a line too long for the measure wraps with a
+        hanging indent under its own start instead of reading as a new line of code."""
+        inner = Markup("")
+        for child in node.children:
+            if isinstance(child, Element) and child.tag == "code" and all(isinstance(c, Text) for c in child.children):
+                source = "".join(c.text for c in child.children if isinstance(c, Text)).removesuffix("\n")
+                lines = Markup("").join(_code_line(line) for line in source.expandtabs(4).split("\n"))
+                inner += Markup("<code>") + lines + Markup("</code>")
+            else:
+                inner += self.node(child)
+        return Markup(f"<pre{attrs}>") + inner + Markup("</pre>")
 
     def _note_inline(self, note: Footnote) -> Markup:
         """A footnote's paragraphs run together, for print's footnote area at the foot of the page."""

@@ -30,6 +30,7 @@ from publish.runtime.store import derived_file
 
 STYLESHEET = "style.css"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CODE_TAGS = tuple(f"{{http://www.w3.org/1999/xhtml}}{tag}" for tag in ("code", "kbd", "samp", "pre"))
 COVER_PX = (1600, 2560)  # the 1:1.6 portrait most e-book stores ask for
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 
@@ -140,7 +141,10 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     book.set_title(meta.title)
     book.set_language(meta.language)
     rtl = meta.direction == "rtl"
-    if rtl:  # pages turn right to left: the spine's page-progression-direction, the package's dir
+    # Texts all set vertically (Japanese tategaki) turn their pages right to left too, but their
+    # text is not right-to-left: the spine says so, the package's dir does not.
+    vertical = bool(publication.articles) and all(a.writing == "vertical" for a in publication.articles)
+    if rtl or vertical:  # pages turn right to left: the spine's page-progression-direction, the package's dir
         book.set_direction("rtl")
     book.add_metadata("DC", "date", meta.date)
 
@@ -178,7 +182,9 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     content = {name: _serialise(tree) for name, tree in trees.items()}
 
     all_text = " ".join(_text_of(tree) for tree in trees.values())
-    css, fonts = subset_stylesheet(stylesheets(styles, gate), gate, used_characters(all_text))
+    code_text = " ".join(" ".join(element.itertext()) for tree in trees.values() for element in tree.iter(*CODE_TAGS))
+    css, fonts = subset_stylesheet(stylesheets(styles, gate), gate, used_characters(all_text),
+                                   used_characters(code_text) if code_text.strip() else set())
     for font in fonts:
         name = font.name
         book.add_item(epub.EpubItem(uid=_uid(name), file_name=name, media_type="font/ttf"
@@ -201,7 +207,7 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     _metadata(book, publication, cover_item.id, bool(report.pages))
 
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": rtl,
+    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": rtl or vertical,
                                 "package_direction": rtl})
     target.write_bytes(_normalise(raw.getvalue(), meta.language, modified, report.pages))
     return report
@@ -229,10 +235,9 @@ def epub_documents(publication: Publication, styles: Styles, images: dict[str, s
     """
     meta = publication.metadata
     renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
-    for article in publication.articles:
-        renderer.link_targets[article.id] = f"{article.id}.xhtml"
-        for heading in article.headings:
-            renderer.link_targets[heading.id] = f"{article.id}.xhtml"
+    for article in publication.articles:  # every id a link may name: headings, figures, {#id} blocks
+        for anchor in article.anchors:
+            renderer.link_targets[anchor] = f"{article.id}.xhtml"
 
     common = {"stylesheet": STYLESHEET}
     documents: dict[str, str] = {
