@@ -39,7 +39,8 @@ language = "en"
 date = "2021-03-01"
 publisher = "Delta Press"
 texts = ["dedication.md", "epigraph.md", "foreword.md", "preface.md", "part-one.md", "ch-ferry.md",
-         "ch-market.md", "part-two.md", "ch-bridge.md", "appendix.md", "afterword.md", "about.md"]
+         "ch-market.md", "part-two.md", "ch-bridge.md", "appendix.md", "afterword.md", "glossary.md",
+         "about.md"]
 
 [[contributors]]
 name = "Ada Writer"
@@ -77,6 +78,8 @@ BOOK_FILES: dict[str, str | None] = {
     "ch-bridge.md": _text('title = "The bridge"', _paragraphs(5)),
     "appendix.md": _text('kind = "appendix"\ntitle = "Water levels, 1990–2020"', _paragraphs(1)),
     "afterword.md": _text('kind = "afterword"', _paragraphs(1)),
+    "glossary.md": _text('kind = "glossary"', "Ferry\n: A boat that carries people across.\n\n"
+                         "Landing\n: Where the ferry ties up.\n"),
     "about.md": _text('kind = "about the author"', "Ada Writer lives by the river.\n"),
 }
 
@@ -169,7 +172,7 @@ def test_the_loader_orders_numbers_and_groups_the_texts(tmp_path: Path) -> None:
         ("part-one", "part", 1, ""), ("ch-ferry", "chapter", 1, "part-one"), ("ch-market", "chapter", 2, "part-one"),
         ("part-two", "part", 2, ""), ("ch-bridge", "chapter", 3, "part-two"),
         ("appendix", "appendix", None, ""), ("afterword", "afterword", None, ""),
-        ("about", "about-the-author", None, ""),
+        ("glossary", "glossary", None, ""), ("about", "about-the-author", None, ""),
     ]
     titles = {a.id: a.title for a in publication.articles}
     assert titles["dedication"] == "Dedication" and titles["afterword"] == "Afterword"  # named by their kind
@@ -180,10 +183,10 @@ def test_the_loader_orders_numbers_and_groups_the_texts(tmp_path: Path) -> None:
 
 def test_back_matter_listed_first_is_set_after_the_chapters_with_a_warning(tmp_path: Path) -> None:
     toml = BOOK_TOML.replace('texts = ["dedication.md"', 'texts = ["about.md", "dedication.md"').replace(
-        '"afterword.md", "about.md"]', '"afterword.md"]')
+        '"glossary.md",\n         "about.md"]', '"glossary.md"]')
     publication, diags = load(write_manuscript(tmp_path / "m", {**BOOK_FILES, "publication.toml": toml},
                                                photos={"photos/harbour.jpg": None}))
-    assert [a.id for a in publication.articles][-4:] == ["ch-bridge", "about", "appendix", "afterword"]
+    assert [a.id for a in publication.articles][-5:] == ["ch-bridge", "about", "appendix", "afterword", "glossary"]
     warnings = [d for d in diags.items if "is listed before" in d.message]
     assert len(warnings) == 1 and "after the chapters" in warnings[0].message
     assert warnings[0].line == 6  # the texts = [...] line
@@ -238,7 +241,8 @@ def test_labels_in_the_books_language(tmp_path: Path, language: str, chapter: st
 
     toml = BOOK_TOML.replace('language = "en"', f'language = "{language}"')
     titled = {name: _text(f'kind = "{kind}"\ntitle = "T"', "Text.\n")  # no kind names known in every language
-              for name, kind in (("afterword.md", "afterword"), ("about.md", "about-the-author"))}
+              for name, kind in (("afterword.md", "afterword"), ("glossary.md", "glossary"),
+                                 ("about.md", "about-the-author"))}
     root = write_manuscript(tmp_path / "m", {**BOOK_FILES, **titled, "publication.toml": toml},
                             photos={"photos/harbour.jpg": None})
     publication, _ = load(root)
@@ -354,7 +358,7 @@ def test_front_matter_is_numbered_in_roman_and_the_body_from_1(book: Built) -> N
 def test_texts_part_pages_and_back_matter_start_on_rectos(book: Built) -> None:
     with pikepdf.open(book.pdf) as pdf:
         for name in ("dedication", "epigraph", "foreword", "preface", "part-one", "ch-ferry", "ch-market",
-                     "part-two", "ch-bridge", "appendix", "afterword", "about"):
+                     "part-two", "ch-bridge", "appendix", "afterword", "glossary", "about"):
             assert _page_of(pdf, name) % 2 == 0, f"{name} starts on a verso"
         texts = _page_texts(book.pdf)
         for part, chapter in (("part-one", "ch-ferry"), ("part-two", "ch-bridge")):
@@ -404,7 +408,8 @@ def test_the_outline_and_contents_follow_the_structure(book: Built) -> None:
     assert [p for d, t, p in outline if t == "Chapter 3: The bridge"] == [pages["ch-bridge"]]
     contents = next(t for t in _page_texts(book.pdf) if "Contents" in t)
     order = [contents.index(entry) for entry in ("Foreword", "Preface", "Upstream", "The ferry", "Downstream",
-                                                 "The bridge", "Water levels", "Afterword", "About the author")]
+                                                 "The bridge", "Water levels", "Afterword", "Glossary",
+                                                 "About the author")]
     assert order == sorted(order)
     assert "Dedication" not in contents and "Epigraph" not in contents
 
@@ -443,6 +448,7 @@ def test_each_text_carries_its_semantics(book: Built) -> None:
                 "ch-ferry": ("bodymatter", "chapter", "doc-chapter"),
                 "appendix": ("backmatter", "appendix", "doc-appendix"),
                 "afterword": ("backmatter", "afterword", "doc-afterword"),
+                "glossary": ("backmatter", "glossary", "doc-glossary"),
                 "about": ("backmatter", None, None)}
     for name, (matter, kind, role) in expected.items():
         root = _epub_file(book.epub, f"{name}.xhtml")
@@ -560,7 +566,7 @@ def test_the_archive_tags_parts_and_kinds(book: Built) -> None:
     assert (1, "Part", "Part One: Upstream") in texts
     assert (2, "Chapter", "Chapter 1: The ferry") in texts and (2, "Chapter", "Chapter 2: The market") in texts
     assert (1, "Foreword", "Foreword") in texts and (1, "Appendix", "Water levels, 1990–2020") in texts
-    assert (1, "Dedication", "Dedication") in texts
+    assert (1, "Dedication", "Dedication") in texts and (1, "Glossary", "Glossary") in texts
     part = texts.index((1, "Part", "Part One: Upstream"))
     assert texts[part + 1][:2] == (2, "Chapter") and texts[part + 3][:2] == (1, "Part")
     assert role_map["Chapter"] == "Sect" and role_map["Foreword"] == "Sect" and "Part" not in role_map
