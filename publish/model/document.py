@@ -37,6 +37,13 @@ MARC_RELATORS = {
 
 
 @dataclass(frozen=True)
+class BookSettings:
+    """[book] in publication.toml: how the book's structure is shown."""
+
+    numbering: bool = False  # chapters labelled "Chapter 1", "Chapter 2"…, parts "Part One"…
+
+
+@dataclass(frozen=True)
 class PrintSettings:
     trim: str = "A4"
     width_mm: float = 210.0
@@ -84,6 +91,7 @@ class Metadata:
     print: PrintSettings = field(default_factory=PrintSettings)
     epub: EpubSettings = field(default_factory=EpubSettings)
     translations: tuple[Translation, ...] = ()
+    book: BookSettings = field(default_factory=BookSettings)
 
     @property
     def direction(self) -> str:
@@ -243,6 +251,22 @@ class Article:
     blocks: tuple[Node, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     headings: tuple[Heading, ...] = ()
+    # Its place in the book (model/arrangement.py): kind of text, its number ("Chapter 3", "Part
+    # Two") when the book numbers them, the id of the part it belongs to, and the people who made it.
+    kind: str = "chapter"
+    number: int | None = None
+    part: str = ""
+    contributors: tuple[Contributor, ...] = ()
+
+    @property
+    def division(self) -> str:
+        """'front', 'body' or 'back' (model/structure.py)."""
+        from publish.model.structure import kind_of
+
+        return kind_of(self.kind).division
+
+    def names(self, role: str) -> tuple[str, ...]:
+        return tuple(c.name for c in self.contributors if c.role == role)
     writing: str = "horizontal"  # or "vertical": top to bottom, lines right to left (Japanese tategaki)
 
     @property
@@ -300,6 +324,27 @@ class Publication:
                 return self.metadata_lines[key]
             key = key[:-1]
         return None
+
+    @property
+    def before_contents(self) -> tuple[Article, ...]:
+        """The texts set before the contents page (dedication, epigraph), laid out with the front matter."""
+        from publish.model.structure import kind_of
+
+        return tuple(a for a in self.articles if kind_of(a.kind).before_contents)
+
+    @property
+    def after_contents(self) -> tuple[Article, ...]:
+        """The texts after the contents page: the rest of the front matter, the body and the back matter."""
+        early = {a.id for a in self.before_contents}
+        return tuple(a for a in self.articles if a.id not in early)
+
+    @property
+    def body_start(self) -> Article | None:
+        """The first text of the body (a part or a chapter): page 1, and where a reader starts reading.
+
+        A publication of front and back matter only starts its body after the contents."""
+        after = self.after_contents
+        return next((a for a in after if a.division == "body"), after[0] if after else None)
 
     @property
     def slug(self) -> str:

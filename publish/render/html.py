@@ -11,6 +11,7 @@ from jinja2 import select_autoescape
 from markupsafe import Markup, escape
 
 from publish.manuscript import templates as templating
+from publish.model import credits
 from publish.model.document import (
     Article,
     Aside,
@@ -24,9 +25,11 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.structure import kind_of
 from publish.model.text import direction
 from publish.render import photolayout
 from publish.render.autolink import addresses
+from publish.render.labels import numeral
 from publish.render.styles import Styles
 
 VOID = {"br", "hr", "img"}
@@ -145,14 +148,54 @@ class Renderer:
             body_parts=self.body_parts,
             placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
             group_rows=photolayout.rows,
+            # The book's structure and its people (model/structure.py, model/credits.py, labels.html).
+            numeral=numeral,
+            kind_of=kind_of,
+            people=credits.people(publication),
+            creators=credits.creators(publication),
+            credit_groups=credits.groups(publication),
+            label=self.label,
+            heading=self.heading,
+            entry=self.entry,
+            byline=self.byline,
         )
         self.env.filters["linked"] = self.linked
         with templating.diagnosed(styles):
             self.components = self.env.get_template("components.html").module
+            self.labels = self.env.get_template("labels.html").module
         self.link_targets: dict[str, str] = {}
         self._in_link = 0  # inside an <a>: addresses in its text are not linked again
         self._notes: dict[str, Footnote] = {}
         self._tables = 0  # tables of the text so far: each frame's name ("Table 2") is its own
+
+    def words(self, macro: str, *args: object) -> str:
+        """A macro of labels.html ("chapter", "edited"…) called from Python; a manuscript's own labels.html
+        that fails is a diagnostic at its line, as in a template."""
+        with templating.diagnosed(self.styles):
+            return str(getattr(self.labels, macro)(*args))
+
+    def label(self, article: Article) -> str:
+        """"Chapter 3", "Part One", "第3章": a numbered text's label in the book's language, or ""."""
+        if article.number is None:
+            return ""
+        return self.words("part" if article.kind == "part" else "chapter", article.number,
+                          self.publication.metadata.language)
+
+    def heading(self, article: Article) -> str:
+        """What names the text where one line must: its title, or its label when it has none (a part)."""
+        return article.title or self.label(article)
+
+    def entry(self, article: Article) -> str:
+        """The text as the contents, the outline and the e-book's navigation list it: "Chapter 3: The bridge"."""
+        return self.words("entry", self.label(article), article.title, self.publication.metadata.language)
+
+    def byline(self, article: Article) -> str:
+        """The byline as written in the front matter, or made from the text's authors ("by …")."""
+        if article.byline:
+            return article.byline
+        authors = article.names("author")
+        return self.words("byline", authors, article.language or self.publication.metadata.language) \
+            if authors else ""
 
     def render(self, template: str, **context: object) -> str:
         """The template's output; a mistake in a manuscript's template is a ManuscriptError at its line."""

@@ -19,6 +19,7 @@ from publish.editions.epub.cover import fit_cover
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
 from publish.manuscript.containment import Gate
+from publish.model import credits
 from publish.model.document import Photo, Publication
 from publish.model.editions import edition_identifier
 from publish.render.fonts import Sheet, subset_stylesheet
@@ -96,7 +97,8 @@ def used_characters(*texts: str) -> set[str]:
 
 
 def generated_cover(publication: Publication, styles: Styles) -> bytes:
-    """A cover drawn from the title, byline and lead photo by templates/epub-cover.html and epub-cover.css.
+    """A cover drawn from the title, the publication's authors or editors and the lead photo by
+    templates/epub-cover.html and epub-cover.css.
 
     WeasyPrint lays the page out with the same fonts.css and base.css as both editions, fitted to its
     words (editions/epub/cover.py); pdfium turns it into pixels. Both are deterministic, so the cover
@@ -192,7 +194,7 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
         book.add_item(item)
         spine.append(item)
     book.spine = spine
-    book.toc = [epub.Link(f"{a.id}.xhtml", a.title, _uid(a.id)) for a in publication.articles]
+    book.toc = _toc(publication, renderer)
     book.add_item(epub.EpubNcx())
     _metadata(book, publication, cover_item.id, bool(report.pages))
 
@@ -201,6 +203,20 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
                                 "package_direction": rtl})
     target.write_bytes(_normalise(raw.getvalue(), meta.language, modified, report.pages))
     return report
+
+
+def _toc(publication: Publication, renderer: Renderer) -> list[object]:
+    """The NCX's contents (EPUB 2 reading systems), as the nav lists them: chapters nested under their parts."""
+    def link(article: object) -> epub.Link:
+        return epub.Link(f"{article.id}.xhtml", renderer.entry(article), _uid(article.id))  # type: ignore[attr-defined]
+
+    toc: list[object] = []
+    for article in publication.after_contents:
+        if article.part:
+            continue
+        chapters = [link(a) for a in publication.articles if a.part == article.id]
+        toc.append((link(article), chapters) if article.kind == "part" and chapters else link(article))
+    return toc
 
 
 def epub_documents(publication: Publication, styles: Styles, images: dict[str, str],
@@ -221,11 +237,17 @@ def epub_documents(publication: Publication, styles: Styles, images: dict[str, s
                                        epub_type="cover", **common),
         "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
                                            epub_type="frontmatter", **common),
-        "nav.xhtml": renderer.render("epub-nav.xhtml", pages=[], **common),
     }
-    for article in publication.articles:
-        documents[f"{article.id}.xhtml"] = renderer.render(
-            "epub-page.xhtml", title=article.title, article=article, epub_type="bodymatter", **common)
+    # The spine in the print edition's order: a dedication and an epigraph before the contents.
+    matter = {"front": "frontmatter", "body": "bodymatter", "back": "backmatter"}
+    for group in (publication.before_contents, None, publication.after_contents):
+        if group is None:
+            documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=[], **common)
+            continue
+        for article in group:
+            documents[f"{article.id}.xhtml"] = renderer.render(
+                "epub-page.xhtml", title=renderer.heading(article), article=article,
+                epub_type=matter[article.division], **common)
     documents["imprint.xhtml"] = renderer.render(
         "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
     return renderer, documents
@@ -240,9 +262,8 @@ def cover_photo(publication: Publication) -> Photo | None:
 def cover_html(publication: Publication, styles: Styles) -> str:
     """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out."""
     photo = cover_photo(publication)
-    byline = next((a.byline for a in publication.articles if a.byline), "")
     renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
-    return renderer.render("epub-cover.html", photo=photo, byline=byline)
+    return renderer.render("epub-cover.html", photo=photo)  # credits the publication's authors or editors
 
 
 def _add_image(book: epub.EpubBook, report: EpubReport, name: str, data: bytes) -> epub.EpubItem:
@@ -285,12 +306,17 @@ def print_source(publication: Publication) -> str:
 
 def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, paginated: bool) -> None:
     meta = publication.metadata
-    for number, contributor in enumerate(meta.contributors, start=1):
+    # The publication's authors (or, without any, its editors) are its creators; everyone else credited,
+    # the texts' own authors, translators and photographers included, a contributor; each with every
+    # MARC role they played (model/credits.py): the author of the foreword is `aui`.
+    creators, _ = credits.creators(publication)
+    people = sorted(credits.people(publication), key=lambda person: person.name not in creators)
+    for number, person in enumerate(people, start=1):
         uid = f"creator{number}"
-        element = "creator" if contributor.role == "author" else "contributor"
-        book.add_metadata("DC", element, contributor.name, {"id": uid})
-        book.add_metadata(None, "meta", contributor.marc_code,
-                          {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+        element = "creator" if person.name in creators else "contributor"
+        book.add_metadata("DC", element, person.name, {"id": uid})
+        for code in person.codes:
+            book.add_metadata(None, "meta", code, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
     if meta.subtitle:
         book.add_metadata(None, "meta", meta.subtitle, {"property": "dcterms:alternative"})
     for key, value in (("publisher", meta.publisher), ("rights", meta.rights),
@@ -323,7 +349,7 @@ def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, pagi
         summary += " Page-break markers and a page list give the page numbers of the print edition."
     book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
-    certifier = meta.publisher or (meta.authors[0] if meta.authors else "")
+    certifier = meta.publisher or (creators[0] if creators else "")
     if certifier:
         book.add_metadata(None, "meta", certifier, {"property": "a11y:certifiedBy"})
 

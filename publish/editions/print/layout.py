@@ -29,6 +29,7 @@ from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
+from publish.model import credits
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
 from publish.model.document import Publication
 from publish.model.editions import edition_identifier
@@ -132,14 +133,22 @@ def output_condition(publication: Publication, styles: Styles,
 
 
 def _front_matter_pages(publication: Publication, document: object) -> int:
-    """Pages before the first text (title, imprint, contents): they are numbered in roman."""
-    if not publication.articles:
+    """Pages before the body's first text (title, imprint, contents, foreword…): they are numbered in roman."""
+    start = publication.body_start
+    if start is None:
         return 0
-    first = publication.articles[0].id
+    first = start.id
     for index, page in enumerate(document.pages):  # type: ignore[attr-defined]
         if first in page.anchors:
             return index
     return 0
+
+
+def _body_start_page(publication: Publication, texts: list[str], parts: BookParts) -> int:
+    """The page index of the body's first text in a book laid out text by text: the first arabic folio."""
+    start = publication.body_start
+    return parts.places[texts.index(start.id)].first if start is not None and start.id in texts \
+        else parts.front_matter_pages
 
 
 def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagnostics | None = None,
@@ -164,7 +173,10 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         html = print_html(publication, styles, created, derived,  # the archive's imprint names its edition
                           edition_name="archive" if standard == ARCHIVE else "print")
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        cut = None if whole else split(html, [article.id for article in publication.articles])
+        # The texts laid out side by side: all but a dedication and an epigraph, which are set with
+        # the front matter before the contents (one page each), as the contents page follows them.
+        texts = [article.id for article in publication.after_contents]
+        cut = None if whole else split(html, texts)
         if cut is not None:
             setting = Setting(publication, style_sources(publication, styles), gate.roots, tuple(styles.roots),
                               publication.root.as_uri() + "/", Path(workdir.name), reports, pdf_options)
@@ -183,7 +195,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
                 diags.raise_if_errors()
                 prepress_settings = prepress.PrepressSettings(
                     standard=standard, condition=condition, bleed_mm=settings.bleed_mm, marks=settings.marks,
-                    front_matter_pages=parts.front_matter_pages)
+                    front_matter_pages=_body_start_page(publication, texts, parts))
                 return PrintLayout(None, html, tuple(refused), created, prepress_settings, reports, workdir,
                                    parts)
         fetcher = GateFetcher(gate)
@@ -208,14 +220,16 @@ def document_info(publication: Publication, created: str) -> prepress.DocumentIn
         else dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
     title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
     return prepress.DocumentInfo(
-        title=title, authors=meta.authors, subject=meta.description, keywords=", ".join(meta.subjects),
+        title=title, authors=credits.creators(publication)[0], subject=meta.description,
+        keywords=", ".join(meta.subjects),
         language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
 
 
 def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
     """The book's PDF joined from its parts (editions/print/book/binding.py), and the parts, open until it is saved."""
     sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
-        Source(text.pdf, text.first, None, place.blank) for text, place in zip(parts.texts, parts.places, strict=True)]
+        Source(text.pdf, text.first, None, place.blank, text.outline_level - 1)
+        for text, place in zip(parts.texts, parts.places, strict=True)]
     return join(sources, tagged)
 
 
