@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_publish, write_manuscript
+from conftest import make_decoy_fonts, run_publish, user_machine, write_manuscript
 from fontTools.ttLib import TTFont
 
 from publish.render.styles import DEFAULT_STYLES
@@ -57,6 +57,7 @@ byline = "by Ada Writer"
 The bridge is [{KHMER}]{{lang=km}} in Khmer and [{JAPANESE}]{{lang=ja}} in Japanese.
 """
 
+EPOCH = {"SOURCE_DATE_EPOCH": "1588291200"}
 # The bundled files whose family names a decoy takes: every face the manuscript above is set in.
 DECOYED = ("NotoSerif-Regular.ttf", "NotoSerif-Bold.ttf", "NotoSerif-Italic.ttf", "NotoSerif-BoldItalic.ttf",
            "NotoSerifDisplay-Regular.ttf", "NotoSerifDisplay-Bold.ttf", "NotoSerifDisplay-Italic.ttf",
@@ -65,47 +66,9 @@ DECOYED = ("NotoSerif-Regular.ttf", "NotoSerif-Bold.ttf", "NotoSerif-Italic.ttf"
            "NotoSerifCJKjp-Regular.otf", "NotoSerifCJKjp-Bold.otf")
 
 
-def make_decoy(source: Path, target: Path) -> None:
-    """The source font under its own names, drawing every character it draws, each advance 30% wider."""
-    font = TTFont(str(source))
-    for name, (advance, lsb) in font["hmtx"].metrics.items():
-        font["hmtx"].metrics[name] = (round(advance * 1.3), lsb)
-    for record in font["name"].names:
-        if record.nameID == 5:
-            record.string = "Version 99.0; decoy"
-    font.save(str(target))
-
-
 @pytest.fixture(scope="module")
 def decoys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("decoy-fonts")
-    for name in DECOYED:
-        make_decoy(FONTS / name, folder / name)
-    return folder
-
-
-def machine(root: Path, decoys: Path | None) -> dict[str, str]:
-    """The environment of a user whose home is `root`; with decoys in every place fontconfig reads."""
-    home = root / "home"
-    data, cache, config = home / ".local" / "share", home / ".cache", home / ".config"
-    for folder in (data, cache, config):
-        folder.mkdir(parents=True, exist_ok=True)
-    env = {"HOME": str(home), "XDG_DATA_HOME": str(data), "XDG_CACHE_HOME": str(cache),
-           "XDG_CONFIG_HOME": str(config), "SOURCE_DATE_EPOCH": "1588291200"}
-    if decoys is None:
-        return env
-    for target in (home / ".fonts", data / "fonts"):
-        target.mkdir(parents=True)
-        for font in decoys.iterdir():
-            os.link(font, target / font.name)
-    conf = root / "fontconfig-path"
-    conf.mkdir()
-    (conf / "fonts.conf").write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
-        f"  <dir>{decoys}</dir>\n  <dir>~/.fonts</dir>\n  <dir prefix=\"xdg\">fonts</dir>\n"
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n</fontconfig>\n', encoding="utf-8")
-    env["FONTCONFIG_PATH"] = str(conf)
-    return env
+    return make_decoy_fonts(tmp_path_factory.mktemp("decoy-fonts"), DECOYED)
 
 
 FIND = """
@@ -142,7 +105,7 @@ def editions(output: Path) -> dict[str, str]:
 def test_decoy_fonts_on_the_machine_change_no_byte_of_any_edition(tmp_path, decoys):
     manuscript = write_manuscript(tmp_path / "ms", {"publication.toml": TOML, "feature.md": TEXT},
                                   photos={"photos/harbour.jpg": {"size": (600, 400), "dpi": 72}})
-    clean, tricked = machine(tmp_path / "clean", None), machine(tmp_path / "tricked", decoys)
+    clean, tricked = (user_machine(tmp_path / "clean"), user_machine(tmp_path / "tricked", decoys))
     # The premise: on the tricked machine fontconfig itself answers our families with the decoys.
     families = ["Noto Serif", "Noto Sans", "Noto Serif Khmer", "Noto Sans Khmer", "Noto Serif CJK JP"]
     assert all(Path(path).name in DECOYED and not Path(path).is_relative_to(FONTS)
@@ -150,7 +113,7 @@ def test_decoy_fonts_on_the_machine_change_no_byte_of_any_edition(tmp_path, deco
     built = {}
     for name, env in (("clean", clean), ("tricked", tricked)):
         output = tmp_path / f"out-{name}"
-        run = run_publish("all", str(manuscript), "-o", str(output), "--jobs", "1", env=env)
+        run = run_publish("all", str(manuscript), "-o", str(output), "--jobs", "1", env={**env, **EPOCH})
         assert run.returncode == 0, run.stderr
         built[name] = editions(output)
     assert set(built["clean"]) == {"three-scripts.pdf", "three-scripts.epub", "three-scripts.archive.pdf"}
