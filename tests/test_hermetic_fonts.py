@@ -128,7 +128,7 @@ def _embedded_fonts(pdf_bytes: bytes) -> dict[str, bytes]:
     found = {}
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         for page in pdf.pages:
-            for font in page.Resources.get("/Font", {}).values():
+            for font in dict(page.Resources.get("/Font", {})).values():
                 descriptor = font.get("/DescendantFonts", [font])[0].FontDescriptor
                 for key in ("/FontFile2", "/FontFile3"):
                     if key in descriptor:

