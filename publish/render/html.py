@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup, escape
 
 from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
+from publish.model.editions import imprint_identifiers
 from publish.model.text import direction
 from publish.render.styles import Styles
 
@@ -61,12 +62,17 @@ def dir_attr(language: str, within: str = "") -> Markup:
 
 
 class Renderer:
-    """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
+    """Renders one publication for one edition ('print' or 'epub') through the shared templates.
+
+    `identifies` is the edition whose identifiers the imprint prints, when it is not `edition`
+    itself: the archive is rendered as print but is an edition of its own.
+    """
 
     def __init__(self, publication: Publication, styles: Styles, edition: str,
-                 image_src: Callable[[Photo], str]):
+                 image_src: Callable[[Photo], str], identifies: str | None = None):
         self.publication = publication
         self.edition = edition
+        identifies = identifies or (edition if edition in ("print", "epub") else None)
         meta = publication.metadata
         # Any block of the publication set right to left: then every language-tagged element says its
         # direction, so a left-to-right phrase in right-to-left text (or the reverse) is laid out as such.
@@ -85,6 +91,8 @@ class Renderer:
             publication=publication,
             meta=publication.metadata,
             edition=edition,
+            this_edition=identifies,
+            identifiers=imprint_identifiers(publication.metadata, identifies) if identifies else (),
             body=self.body,
             inline=self.inline,
             href=self.href,

@@ -48,6 +48,7 @@ LIBRARIES = {
     "markdown-it-py": "reads the Markdown texts",
     "mdit-py-plugins": "Markdown attributes, footnotes, front matter",
     "mdurl": "normalises links in the Markdown",
+    "python-stdnum": "where the hyphens of an ISBN go (the ISBN Agency's ranges)",
     "icu4py": "Khmer, Lao, Thai and Burmese word breaks (ICU dictionaries)",
 }
 

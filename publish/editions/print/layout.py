@@ -16,12 +16,13 @@ from pathlib import Path
 from weasyprint import CSS, HTML
 
 from publish.editions.pagemap import PrintPage, page_labels
+from publish.editions.pdffile import Description
 from publish.editions.print import pdfx as prepress
 from publish.editions.print.book.binding import Source, join
 from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
 from publish.editions.print.pages import page_starts
-from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
+from publish.editions.print.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
@@ -30,7 +31,6 @@ from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
 from publish.model.document import Publication
-from publish.model.editions import edition_identifier
 from publish.render.html import Renderer
 from publish.render.styles import Styles
 from publish.runtime.jobs import default_jobs
@@ -86,10 +86,11 @@ def geometry_css(publication: Publication) -> str:
 
 
 def print_html(publication: Publication, styles: Styles, created: str,
-               derived: dict[Path, Path] | None = None) -> str:
+               derived: dict[Path, Path] | None = None, identifies: str = "print") -> str:
+    """The print HTML; `identifies` "archive" gives the archive's imprint (its own identifier)."""
     derived = derived or {}
     renderer = Renderer(publication, styles, "print",
-                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri())
+                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri(), identifies=identifies)
     return renderer.render("print.html", created=created)
 
 
@@ -160,7 +161,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     try:
         derived, reports = prepare(publication, standard, condition, Path(workdir.name), diags)
         gate = Gate(publication.root, *styles.roots, Path(workdir.name))
-        html = print_html(publication, styles, created, derived)
+        html = print_html(publication, styles, created, derived, "archive" if standard == ARCHIVE else "print")
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         cut = None if whole else split(html, [article.id for article in publication.articles])
         if cut is not None:
@@ -200,14 +201,11 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     return PrintLayout(document, html, tuple(fetcher.refused), created, prepress_settings, reports, workdir)
 
 
-def document_info(publication: Publication, created: str) -> prepress.DocumentInfo:
-    meta = publication.metadata
+def document_info(publication: Publication, created: str) -> Description:
+    """What the print PDF says about itself (editions/pdffile.py), as of the build date."""
     when = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) if created \
         else dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
-    title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
-    return prepress.DocumentInfo(
-        title=title, authors=meta.authors, subject=meta.description, keywords=", ".join(meta.subjects),
-        language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
+    return Description.of(publication.metadata, "print", when)
 
 
 def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
