@@ -77,6 +77,7 @@ def test_the_wheel_holds_the_designers_surface_and_runs_from_its_own_install(ins
     where = _run([python, "-c", "import publish, publish.engine.fonts as f; print(publish.__file__); "
                   "print(f.CONFIG_FILE.is_file())"], tmp_path).split()
     assert Path(where[0]).is_relative_to(installed.parent.parent) and where[1] == "True", where
+    assert (Path(where[0]).parent / "requirements.lock").is_file()  # a deposit carries it
     styles = Path(where[0]).parent / "styles"
     for name in ("base.css", "print.css", "epub.css", "templates/imprint.html", "templates/epub-nav.xhtml",
                  "fonts/NotoSerifCJKjp-Regular.otf", "fonts/OFL.txt", "icc/FOGRA39-coated.icc"):

@@ -185,6 +185,7 @@ class _Job:
     pages: list = field(default_factory=list)  # where each print page begins, for the EPUB's page list
     result: BuildResult = field(default_factory=BuildResult)
     made: list[tuple[str, Path, int | None]] = field(default_factory=list)  # edition, staged file, pages
+    described: list = field(default_factory=list)  # build/record.py OutputRecords of `made`, once read
 
     @property
     def created(self) -> str:
@@ -274,11 +275,14 @@ LOCK = Path(__file__).resolve().parent.parent / "requirements.lock"  # the libra
 
 
 def _outputs(job: _Job) -> list:
+    """Each edition as written (read back once: the bag's record and the output folder's both use it)."""
     from publish.build.record import describe
 
-    meta = job.publication.metadata
-    return [describe(edition, path, job.staged.folder, edition_identifier(meta, BUILD_NAMES[edition]))
-            for edition, path, _ in job.made]
+    if len(job.described) != len(job.made):
+        meta = job.publication.metadata
+        job.described = [describe(edition, path, job.staged.folder, edition_identifier(meta, BUILD_NAMES[edition]))
+                         for edition, path, _ in job.made]
+    return list(job.described)
 
 
 def _record_and_report(job: _Job, manuscript: Path) -> None:

@@ -49,10 +49,13 @@ def file_hash(path: Path) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """The package's own code, read once per process: the code that runs is the code loaded."""
+    """The package's own code, read once per process: the code that runs is the code loaded.
+
+    Its fontconfig file (engine/fonts.conf) counts as code: it decides which fonts a layout can use.
+    """
     digest = hashlib.sha256()
     for path in list_folder(PACKAGE).paths():
-        if path.suffix == ".py":
+        if path.suffix in (".py", ".conf"):
             digest.update(f"{path.relative_to(PACKAGE).as_posix()} {file_hash(path)}\n".encode())
     return digest.hexdigest()
 
