@@ -121,14 +121,14 @@ def test_progress_records_are_read_as_data(func: str, args: tuple) -> None:
 
 def test_font_configuration_hooks_exist() -> None:
     """engine/fonts.py: FontConfiguration keeps its FcConfig in `_config` and loads it with
-    FcInitLoadConfigAndFonts (which reads FONTCONFIG_FILE); fonts are cut by Font.subset, which may
-    call `_fonttools_subset`, and pdf/fonts.py opens fonts through its module-level TTFont."""
+    FcInitLoadConfigAndFonts (which reads FONTCONFIG_FILE); fonts are cut by Font.subset (with the
+    font's file_content, index, missing and family), and pdf/fonts.py opens fonts through its
+    module-level TTFont."""
     import weasyprint.pdf.fonts as weasy_pdf_fonts
     from weasyprint.text.fonts import FontConfiguration
 
     from publish.engine import fonts
 
-    assert callable(getattr(weasy_pdf_fonts.Font, "_fonttools_subset", None)), "Font._fonttools_subset is gone"
     assert weasy_pdf_fonts.Font.subset is fonts._subset_with_fonttools
     assert weasy_pdf_fonts.TTFont.keywords == {"recalcTimestamp": False}
     configuration = fonts.font_configuration()

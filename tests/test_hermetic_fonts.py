@@ -179,3 +179,26 @@ def test_a_layout_reads_publishs_fontconfig_file_alone(monkeypatch, tmp_path):
     assert configuration_files(config) == [str(CONFIG_FILE)]
     assert system_font_count(config) == 0
     assert os.environ["FONTCONFIG_FILE"] == str(tmp_path / "fonts.conf")  # the user's environment is left alone
+
+
+def test_publishs_subsets_are_weasyprints_own_fonttools_subsets(monkeypatch):
+    """engine/fonts.py repeats WeasyPrint's fontTools options; only the work it skips differs."""
+    import weasyprint.pdf.fonts as weasy_pdf_fonts
+    from weasyprint import CSS, HTML
+
+    from publish.engine.fonts import font_configuration
+
+    def write() -> bytes:
+        config = font_configuration()
+        faces = "".join(f'@font-face {{ font-family: "F{i}"; src: url("{(FONTS / name).as_uri()}") }}'
+                        for i, name in enumerate(("NotoSerif-Regular.ttf", "NotoSerifCJKjp-Regular.otf")))
+        css = CSS(string=faces + ' body { font-family: "F0", "F1" }', font_config=config)
+        return HTML(string=f"<p>{LATIN} {JAPANESE}</p>").write_pdf(stylesheets=[css], font_config=config)
+
+    ours = write()
+    def weasyprints(font: weasy_pdf_fonts.Font, to_unicode: dict, hinting: bool) -> None:
+        if to_unicode:
+            font._fonttools_subset(to_unicode, hinting)
+
+    monkeypatch.setattr(weasy_pdf_fonts.Font, "subset", weasyprints)
+    assert write() == ours
