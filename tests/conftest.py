@@ -141,6 +141,51 @@ def run_publish(*args: str, cwd: Path | None = None, env: dict[str, str] | None 
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+def make_decoy_fonts(folder: Path, names: tuple[str, ...]) -> Path:
+    """Decoys of bundled font files: the same family and style names and characters, every advance
+    30% wider, so a layout that picks one sets every line differently (tests of issue 13)."""
+    from fontTools.ttLib import TTFont
+
+    from publish.render.styles import DEFAULT_STYLES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        font = TTFont(str(DEFAULT_STYLES / "fonts" / name))
+        for glyph, (advance, lsb) in font["hmtx"].metrics.items():
+            font["hmtx"].metrics[glyph] = (round(advance * 1.3), lsb)
+        for record in font["name"].names:
+            if record.nameID == 5:
+                record.string = "Version 99.0; decoy"
+        font.save(str(folder / name))
+    return folder
+
+
+def user_machine(root: Path, decoys: Path | None = None) -> dict[str, str]:
+    """The environment of a user whose home is `root/home`; with `decoys` in each place fontconfig
+    reads a user's fonts from: ~/.fonts, $XDG_DATA_HOME/fonts and a fonts.conf on FONTCONFIG_PATH."""
+    home = root / "home"
+    data, cache, config = home / ".local" / "share", home / ".cache", home / ".config"
+    for folder in (data, cache, config):
+        folder.mkdir(parents=True, exist_ok=True)
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(data), "XDG_CACHE_HOME": str(cache),
+           "XDG_CONFIG_HOME": str(config)}
+    if decoys is None:
+        return env
+    for target in (home / ".fonts", data / "fonts"):
+        target.mkdir(parents=True, exist_ok=True)
+        for font in decoys.iterdir():
+            if not (target / font.name).exists():
+                os.link(font, target / font.name)
+    conf = root / "fontconfig-path"
+    conf.mkdir(exist_ok=True)
+    (conf / "fonts.conf").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{decoys}</dir>\n  <dir>~/.fonts</dir>\n  <dir prefix=\"xdg\">fonts</dir>\n"
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n</fontconfig>\n', encoding="utf-8")
+    env["FONTCONFIG_PATH"] = str(conf)
+    return env
+
+
 @dataclass(frozen=True)
 class BundledBuild:
     output: Path

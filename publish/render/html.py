@@ -25,6 +25,7 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.editions import imprint_identifiers
 from publish.model.structure import kind_of
 from publish.model.text import direction
 from publish.render import photolayout
@@ -121,6 +122,7 @@ class Renderer:
                  image_src: Callable[[Photo], str], edition_name: str | None = None):
         self.publication = publication
         self.edition = edition
+        edition_name = edition_name or edition
         meta = publication.metadata
         # Any block of the publication set right to left: then every language-tagged element says its
         # direction, so a left-to-right phrase in right-to-left text (or the reverse) is laid out as such.
@@ -138,7 +140,9 @@ class Renderer:
             publication=publication,
             meta=publication.metadata,
             edition=edition,
-            edition_name=edition_name or edition,
+            edition_name=edition_name,
+            # The imprint prints the edition's own identifier, the one its file carries (model/editions.py).
+            identifiers=imprint_identifiers(meta, edition_name) if edition_name in ("print", "epub", "archive") else (),
             body=self.body,
             inline=self.inline,
             href=self.href,

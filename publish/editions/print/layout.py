@@ -15,6 +15,7 @@ from pathlib import Path
 
 from weasyprint import CSS, HTML
 
+from publish.editions.deterministic import Description
 from publish.editions.pagemap import PrintPage, page_labels
 from publish.editions.print import pdfx as prepress
 from publish.editions.print.book.binding import Source, join
@@ -29,10 +30,8 @@ from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
-from publish.model import credits
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
 from publish.model.document import Publication
-from publish.model.editions import edition_identifier
 from publish.render.html import Renderer
 from publish.render.styles import Styles
 from publish.runtime.jobs import default_jobs
@@ -214,15 +213,11 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     return PrintLayout(document, html, tuple(fetcher.refused), created, prepress_settings, reports, workdir)
 
 
-def document_info(publication: Publication, created: str) -> prepress.DocumentInfo:
-    meta = publication.metadata
+def document_info(publication: Publication, created: str) -> Description:
+    """What the print PDF says about itself (editions/deterministic.py), as of the build date."""
     when = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) if created \
         else dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
-    title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
-    return prepress.DocumentInfo(
-        title=title, authors=credits.creators(publication)[0], subject=meta.description,
-        keywords=", ".join(meta.subjects),
-        language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
+    return Description.of(publication, "print", when)
 
 
 def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
