@@ -15,7 +15,6 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from jinja2 import select_autoescape
 from PIL import Image, ImageOps
 
 from publish.manuscript import templates as templating
@@ -163,17 +162,10 @@ def epub_parts(epub_path: Path) -> list[tuple[str, str]]:
     return [(kind, human_size(size)) for kind, size in totals.items() if size]
 
 
-def template_environment(styles: Styles) -> templating.ManuscriptSandbox:
-    """Templates for pages about the editions (report, preview): styles/ with the manuscript's own first,
-    sandboxed like the editions' (manuscript/templates.py)."""
-    return templating.environment(styles, autoescape=select_autoescape(default=True), trim_blocks=True,
-                                  lstrip_blocks=True)
-
-
 def preview_page(styles: Styles, view: str, title: str, status: dict[str, object], **context: object) -> bytes:
     """A page of `publish preview` (templates/preview.html); a template mistake is a ManuscriptError."""
     with templating.diagnosed(styles):
-        return template_environment(styles).get_template("preview.html").render(
+        return templating.environment(styles).get_template("preview.html").render(
             view=view, title=title, status=status, **context).encode("utf-8")
 
 
@@ -234,7 +226,7 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
     css = "\n".join(path.read_text(encoding="utf-8") for path in styles.css("report.css"))
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     with templating.diagnosed(styles):
-        return template_environment(styles).get_template("report.html").render(
+        return templating.environment(styles).get_template("report.html").render(
             meta=publication.metadata, manuscript=str(manuscript), date=date, editions=rows, sheet=sheet,
             epub_parts=parts, findings=findings, photos=photos, errors=errors,
             warnings=len(diagnostics) - errors, epubcheck=verdict, skipped=list(skipped),

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from icu4py.breakers import CharacterBreaker
-from jinja2 import select_autoescape
 from markupsafe import Markup, escape
 
 from publish.manuscript import templates as templating
@@ -129,13 +128,7 @@ class Renderer:
         self._bidi = "rtl" in {direction(lang) for lang in (meta.language, *(a.language for a in publication.articles),
                                                              *(t.lang for t in meta.translations)) if lang}
         self.styles = styles
-        self.env = templating.environment(  # sandboxed: a manuscript's own templates are not trusted
-            styles,
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.env = templating.environment(styles)  # sandboxed: a manuscript's own templates are not trusted
         self.env.globals.update(
             publication=publication,
             meta=publication.metadata,
