@@ -23,6 +23,7 @@ from publish.editions.print.book.texts import BookParts, Setting, book_starts, l
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
 from publish.engine.actualtext import actual_text
+from publish.engine.columns import notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
@@ -187,8 +188,9 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)
-        document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=font_config)
+        with notes_below_columns():  # columns after a pull quote keep clear of the notes (engine/columns.py)
+            document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
+                stylesheets=sheets, font_config=font_config)
         check_resolution(publication, document, reports, diags)
         diags.raise_if_errors()
     except BaseException:

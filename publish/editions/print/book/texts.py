@@ -37,6 +37,7 @@ from publish.editions.print.book.partcache import PartResult
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution
 from publish.engine.actualtext import actual_text
+from publish.engine.columns import notes_below_columns
 from publish.engine.boxes import marked_state_setters, running_elements_used
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
@@ -93,7 +94,7 @@ def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]
     sheets = list(_process["sheets"])
     if extra:
         sheets.append(CSS(string=extra, font_config=_process["font_config"]))
-    with hooked(hook):
+    with hooked(hook), notes_below_columns():  # columns after a pull quote keep clear of the notes
         document = HTML(string=html, base_url=setting.base_url, url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=_process["font_config"])
     return document, [*fetcher.refused, *_process["sheet_fetcher"].refused]
