@@ -13,6 +13,7 @@ from publish.manuscript.schema import (
     METADATA_FILE,
     Key,
     check_table,
+    focus,
     integer,
     language,
     nonempty_text,
@@ -58,6 +59,8 @@ CAPTION = (
     Key("credit", text, doc="Photographer or agency."),
     Key("placement", one_of("inline", "wide", "opener"), doc="inline, wide or opener."),
     Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
+    Key("focus", focus, doc='What a cropped photo keeps: "top", "bottom", "left", "right", "center" or "30% 20%".'),
+    Key("max_crop", integer(0, 90), doc="Percent of the photo a crop may cut before print warns (default 20)."),
 )
 
 
@@ -360,6 +363,7 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
         alt=alt, placement=values.get("placement", "inline"), width_px=info.width,
         height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
         min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
+        focus=values.get("focus", ""), max_crop=values.get("max_crop"),
         caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
     )
 

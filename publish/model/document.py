@@ -125,6 +125,8 @@ class Photo:
     # The caption as inline nodes (Markdown spans such as [つばさ橋]{lang=ja}); `caption` is its plain text.
     caption_nodes: tuple[Node, ...] = ()
     caption_file: Path | None = None  # the captions file the entry is in
+    focus: str = ""  # what a crop keeps, as a CSS object-position ("50% 0%" for focus = "top"); "" centred
+    max_crop: int | None = None  # percent of the image a crop may cut before print warns (None: the default)
 
     @property
     def media_type(self) -> str:

@@ -1,0 +1,532 @@
+"""Page composition: after a layout, moves or resizes what landed badly, and has the text laid out again.
+
+Why: CSS decides most of a page, but some decisions need the laid-out page, as a designer makes them
+at the layout table: a photo that does not fit the rest of a column or page moves on and leaves it
+half empty, so it is set a little smaller to fit, or the text after it is set first; a pull quote
+the author put next to the sentence it repeats is set a column or more away; a drop cap left with
+fewer lines beside it than it is deep is dropped; a title page that runs over is set smaller, within
+limits, and said when it still cannot fit. Each decision is an edit of the print HTML (engine/flow.py
+reads the pages); the text is laid out again, at most `MAX_ROUNDS` times, and the best of the layouts
+is kept. A text that needs nothing costs one look at its pages. Pull quotes are placed before the
+first layout, by an estimate of the words a column holds, so they seldom cost a layout of their own.
+
+A designer tunes (or turns off, with 0) each rule with custom properties in styles/print.css, read
+from the laid-out root element: `--photo-void`, `--photo-shrink`, `--pullquote-distance`,
+`--initial-lines`, `--title-min-scale`. Every decision depends only on the HTML and the styles: a
+build stays byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import lxml.html
+
+from publish.engine.flow import Block, BodyPage, body_pages, custom_property, extent, initials, number, pages_of
+
+MAX_ROUNDS = 3  # layouts after the first: each fixes what the one before showed
+PHOTO_VOID = 0.12  # empty share of the type area's height above a photo that moved on, tolerated
+PHOTO_SHRINK = 0.8  # a photo may be set down to this share of its height to fit the room left for it
+PULLQUOTE_DISTANCE = 1.0  # columns of text between a pull quote and its source
+INITIAL_LINES = 3  # lines a drop cap needs beside it in its column (it is three lines deep)
+TITLE_MIN_SCALE = 0.6  # the title page's type is not set below this share of its size
+
+SPANNING = frozenset({"photo-wide", "pullquote"})  # classes of the blocks that cross the columns
+HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_WORD = re.compile(r"\w+")
+_log = logging.getLogger("publish.composition")
+
+
+@dataclass(frozen=True)
+class Knobs:
+    photo_void: float = PHOTO_VOID
+    photo_shrink: float = PHOTO_SHRINK
+    pullquote_distance: float = PULLQUOTE_DISTANCE
+    initial_lines: int = INITIAL_LINES
+    title_min_scale: float = TITLE_MIN_SCALE
+
+    @classmethod
+    def of(cls, pages: list[Any]) -> Knobs:
+        """The designer's values, where print.css (or styles/) sets them."""
+        def read(name: str, default: float) -> float:
+            return number(custom_property(pages, name), default)
+
+        return cls(read("--photo-void", PHOTO_VOID), read("--photo-shrink", PHOTO_SHRINK),
+                   read("--pullquote-distance", PULLQUOTE_DISTANCE), round(read("--initial-lines", INITIAL_LINES)),
+                   min(1.0, max(0.1, read("--title-min-scale", TITLE_MIN_SCALE))))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What composition could not solve: said at a key of publication.toml."""
+
+    key: tuple[str, ...]
+    message: str
+    hint: str
+
+
+def words_per_column(width_mm: float, height_mm: float) -> float:
+    """About how many words a full column holds on this trim, with the default print.css.
+
+    Only a first guess, for placing pull quotes before the first layout; the layout is measured after.
+    """
+    size = min(10.4, max(9.4, 11.64 - 0.00343 * width_mm * 72 / 25.4))  # print.css's --text-size, in pt
+    grid = size * 1.375
+    measure = width_mm * 0.83
+    columns = max(1, math.floor((measure + 6) / 67))
+    column = (measure + 6) / columns - 6
+    lines = height_mm * 0.85 * 72 / 25.4 / grid
+    return lines * column * 72 / 25.4 / (size * 0.47) / 6.0
+
+
+# The print HTML, edited ---------------------------------------------------------------------------
+
+
+def _parse(html: str) -> Any:
+    return lxml.html.document_fromstring(html)
+
+
+def _serialise(root: Any) -> str:
+    return "<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode")
+
+
+def _classes(node: Any) -> frozenset[str]:
+    return frozenset((node.get("class") or "").split())
+
+
+def _detach(node: Any) -> None:
+    """Takes an element out of its parent, leaving the text after it where it was."""
+    parent, previous = node.getparent(), node.getprevious()
+    if node.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    node.tail = None
+    parent.remove(node)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _source_of(quote: Any, blocks: list[Any]) -> Any:
+    """The block whose text holds the pull quote's words (six in a row, or all of a shorter quote)."""
+    said = [p for p in quote if isinstance(p.tag, str) and "attribution" not in _classes(p)]
+    words = _words(" ".join(p.text_content() for p in said) if said else quote.text_content())
+    if not words:
+        return None
+    span = min(6, len(words))
+    needles = {" ".join(words[i:i + span]) for i in range(len(words) - span + 1)}
+    for block in blocks:
+        if block is quote or "pullquote" in _classes(block):
+            continue
+        text = " ".join(_words(block.text_content()))
+        if any(needle in text for needle in needles):
+            return block
+    return None
+
+
+def _fits(blocks: list[Any], k: int) -> bool:
+    """Whether a spanning block may go before blocks[k]: not first or last-but-nothing, not after a
+    heading (it stays with what it heads), not beside another spanning block."""
+    if k <= 0 or k >= len(blocks) or blocks[k - 1].tag in HEADINGS:
+        return False
+    return not (_classes(blocks[k]) & SPANNING or _classes(blocks[k - 1]) & SPANNING)
+
+
+def prepare(html: str, column_words: float | None = None, distance: float = PULLQUOTE_DISTANCE) -> str:
+    """Gives each pull quote an id, names its source block (`data-source`) and, with an estimate of the
+    words a column holds, sets it a column's worth of text after its source before the first layout."""
+    if 'class="pullquote"' not in html:
+        return html
+    root = _parse(html)
+    changed = False
+    for body in root.find_class("body"):
+        blocks = [child for child in body if isinstance(child.tag, str)]
+        quotes = [b for b in blocks if "pullquote" in _classes(b)]
+        article = body.getparent().get("id") if body.getparent() is not None else ""
+        for n, quote in enumerate(quotes):
+            if quote.get("id"):
+                continue
+            quote.set("id", f"{article or 'text'}-pullquote-{n + 1}")
+            changed = True
+            source = _source_of(quote, blocks)
+            if source is None or not source.get("id"):
+                continue
+            quote.set("data-source", source.get("id"))
+            if column_words:
+                _place_by_words(body, quote, source, column_words * distance)
+    return _serialise(root) if changed else html
+
+
+def _place_by_words(body: Any, quote: Any, source: Any, wanted: float) -> None:
+    blocks = [child for child in body if isinstance(child.tag, str) and child is not quote]
+    s = blocks.index(source)
+    words = 0.0
+    target = None
+    for k in range(s + 1, len(blocks)):
+        if _fits(blocks, k) and words >= 0.25 * wanted:
+            target = blocks[k]
+            if words >= wanted:
+                break
+        block = blocks[k]
+        words += len(_WORD.findall(block.text_content())) if block.tag != "figure" else wanted / 4
+    if target is not None:
+        _detach(quote)
+        target.addprevious(quote)
+
+
+@dataclass
+class _Edits:
+    before: dict[str, str] = field(default_factory=dict)  # element id -> the id of the block it now precedes
+    shrink: dict[str, float] = field(default_factory=dict)  # figure id -> its photo's new height, CSS px
+    drop_initial: set[str] = field(default_factory=set)  # paragraph ids
+    title_scale: float | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.before or self.shrink or self.drop_initial or self.title_scale is not None)
+
+
+def _apply(html: str, edits: _Edits) -> str:
+    root = _parse(html)
+    ids = {node.get("id"): node for node in root.iter() if isinstance(node.tag, str) and node.get("id")}
+    for moved, target in edits.before.items():
+        node, anchor = ids.get(moved), ids.get(target)
+        if node is None or anchor is None or node is anchor:
+            continue
+        _detach(node)
+        anchor.addprevious(node)
+    for figure, height in edits.shrink.items():
+        for image in ids[figure].iter("img") if figure in ids else ():
+            style = [part for part in (image.get("style") or "").split(";") if part.strip()
+                     and not part.strip().startswith("max-height")]
+            image.set("style", "; ".join([*style, f"max-height: {height:.1f}px"]))
+    for paragraph in edits.drop_initial:
+        node = ids.get(paragraph)
+        for initial in node.find_class("initial") if node is not None else ():
+            text = (initial.text or "") + (initial.tail or "")
+            previous, parent = initial.getprevious(), initial.getparent()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + text
+            else:
+                parent.text = (parent.text or "") + text
+            parent.remove(initial)
+    if edits.title_scale is not None:
+        for page in root.find_class("titlepage"):
+            page.set("style", f"--title-scale: {edits.title_scale:.3f}")
+    return _serialise(root)
+
+
+# Looking at the pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A block's fragment in the text's reading order, with its size in lines of text."""
+
+    page: int
+    block: Block
+    lines: float
+    first_row: bool  # in the first row of its page
+
+
+def _pitch(pages: list[BodyPage]) -> float:
+    found = [b.height / b.lines for page in pages for b in page.blocks() if b.tag == "p" and b.lines >= 3]
+    return statistics.median(found) if found else 16.0
+
+
+def _sequence(pages: list[BodyPage], pitch: float) -> list[_Piece]:
+    out = []
+    for page in pages:
+        first = page.rows[0] if page.rows else None
+        for row in page.rows:
+            pieces = [row.spanning] if row.spanning is not None else [b for c in row.columns for b in c.blocks]
+            for block in pieces:
+                out.append(_Piece(page.index, block, block.lines or block.height / pitch, row is first))
+    return out
+
+
+def _columns(page: BodyPage) -> int:
+    return max((len(row.columns) for row in page.rows), default=1) or 1
+
+
+Order = list[tuple[str, frozenset[str], str]]  # the body's top-level blocks: (id, classes, tag)
+
+
+class Composer:
+    """The print HTML of one document, and the edits composition made to it so far."""
+
+    def __init__(self, html: str, body: bool = True, front: bool = True, column_words: float | None = None):
+        self.body, self.front = body, front
+        self.html = prepare(html, column_words) if body else html
+        self.rounds = 0
+        self.scale = 1.0
+        self.problems: list[Problem] = []
+        self._history: list[tuple[float, str]] = []
+        self._settled = False
+
+    def review(self, pages: list[Any]) -> bool:
+        """Looks at the laid-out pages; True when it edited the HTML, which wants laying out again."""
+        knobs = Knobs.of(pages)
+        if self._settled:
+            self._final(pages, knobs)
+            return False
+        edits = _Edits()
+        score = 0.0
+        if self.body:
+            laid = body_pages(pages)
+            if laid:
+                score += self._photos(laid, knobs, edits)
+                score += self._pullquotes(laid, knobs, edits)
+            score += self._initials(pages, knobs, edits)
+        if self.front:
+            score += self._title(pages, knobs, edits)
+        self._history.append((score, self.html))
+        if edits and self.rounds < MAX_ROUNDS:
+            _log.debug("round %d (score %.3f): %s", self.rounds + 1, score, edits)
+            self.html = _apply(self.html, edits)
+            if edits.title_scale is not None:
+                self.scale = edits.title_scale
+            self.rounds += 1
+            return True
+        best = min(range(len(self._history)), key=lambda k: self._history[k][0])  # the earliest of the best
+        if self._history[best][0] < score:
+            _log.debug("back to layout %d (score %.3f, not %.3f)", best + 1, self._history[best][0], score)
+            self.html = self._history[best][1]
+            self._settled = True
+            return True
+        self._final(pages, knobs)
+        return False
+
+    def _order(self) -> Order:
+        """The body's top-level blocks as the HTML has them now."""
+        out = []
+        for body in _parse(self.html).find_class("body"):
+            for child in body:
+                if isinstance(child.tag, str) and child.get("id") and "display: none" not in (child.get("style") or ""):
+                    out.append((child.get("id"), _classes(child), child.tag))
+        return out
+
+    # Photos that moved on ------------------------------------------------------------------------
+
+    def _photos(self, laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
+        """A photo pushed to the next column or page, leaving room above it: set smaller to fit, or after
+        the text that follows it. Returns the rooms left, as shares of the type area."""
+        if knobs.photo_void <= 0:
+            return 0.0
+        found: list[tuple[Block, float, float, BodyPage]] = []  # photo, room, room in all columns, page
+        for k, page in enumerate(laid):
+            previous = laid[k - 1] if k and laid[k - 1].index == page.index - 1 else None
+            for r, row in enumerate(page.rows):
+                if row.spanning is not None:
+                    if r == 0 and "photo-wide" in row.spanning.classes and previous is not None:
+                        room, columns = self._room_at_foot(previous)
+                        found.append((row.spanning, room, room * columns, previous))
+                    continue
+                for c, column in enumerate(row.columns):
+                    if not column.blocks or column.blocks[0].tag != "figure" or "photo" not in column.blocks[0].classes:
+                        continue
+                    if c:
+                        before = row.columns[c - 1]
+                    elif r == 0 and previous is not None and previous.rows and previous.rows[-1].columns:
+                        before = previous.rows[-1].columns[-1]
+                    else:
+                        continue
+                    found.append((column.blocks[0], before.room, before.room, page))
+        found = [(photo, room, capacity, page) for photo, room, capacity, page in found
+                 if photo.id and room >= knobs.photo_void * page.height]
+        if not found:
+            return 0.0
+        order = self._order()
+        heights: dict[str, float] = {}
+        for page in laid:
+            for block in page.blocks():
+                heights[block.id] = heights.get(block.id, 0.0) + block.height
+        for photo, room, capacity, _ in found:
+            missing = photo.height - room + 2.0
+            if photo.image and 0 < missing <= (1 - knobs.photo_shrink) * photo.image:
+                edits.shrink[photo.id] = photo.image - missing
+            else:
+                self._defer(photo.id, capacity, order, heights, edits)
+        return sum(room / page.height for _, room, _, page in found)
+
+    @staticmethod
+    def _room_at_foot(page: BodyPage) -> tuple[float, int]:
+        last = page.rows[-1] if page.rows else None
+        if last is None:
+            return 0.0, 1
+        if last.spanning is not None:
+            return max(0.0, page.foot - last.spanning.bottom), _columns(page)
+        return min(c.room for c in last.columns), len(last.columns)
+
+    @staticmethod
+    def _defer(photo: str, capacity: float, order: Order, heights: dict[str, float], edits: _Edits) -> None:
+        """Moves the photo after the blocks that follow it, as many as fill `capacity` (px of a column).
+
+        It never passes another photo (photos keep their order), a pull quote, a heading (it stays in
+        its section) or the text's last block (the end mark is there).
+        """
+        ids = [name for name, _, _ in order]
+        if photo not in ids or photo in edits.before:
+            return
+        filled, target = 0.0, None
+        for k in range(ids.index(photo) + 1, len(order) - 1):
+            name, classes, tag = order[k]
+            if tag == "figure" or tag in HEADINGS or classes & SPANNING:
+                break
+            filled += heights.get(name, 0.0)
+            target = ids[k + 1]
+            if filled >= capacity:
+                break
+        if target is not None:
+            edits.before[photo] = target
+
+    # Pull quotes ---------------------------------------------------------------------------------
+
+    def _pullquotes(self, laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
+        """A pull quote set within a column of the sentence it repeats moves a column (or more) away.
+        Returns how short of the distance the pull quotes fall, in columns."""
+        if knobs.pullquote_distance <= 0 or "data-source" not in self.html:
+            return 0.0
+        sources = {q.get("id"): q.get("data-source") for q in _parse(self.html).find_class("pullquote")
+                   if q.get("data-source")}
+        pitch = _pitch(laid)
+        sequence = _sequence(laid, pitch)
+        column = statistics.median([(p.foot - p.top) / pitch for p in laid])
+        wanted = knobs.pullquote_distance * column
+        order: Order | None = None
+        short = 0.0
+        for quote, source in sources.items():
+            where = self._distance(sequence, quote, source)
+            if where is None or where[0] >= 0.8 * wanted or where[1]:
+                continue
+            short += (wanted - where[0]) / column
+            order = order if order is not None else self._order()
+            target = self._pullquote_place(quote, source, order, sequence, wanted)
+            ids = [name for name, _, _ in order]
+            if target is not None and quote in ids and ids[ids.index(quote) + 1:][:1] != [target]:
+                edits.before[quote] = target
+        return short
+
+    @staticmethod
+    def _positions(sequence: list[_Piece], leave_out: str) -> tuple[dict[str, float], dict[str, float]]:
+        """Where each block starts and ends in the reading order, in lines, without `leave_out`."""
+        start: dict[str, float] = {}
+        end: dict[str, float] = {}
+        at = 0.0
+        for piece in sequence:
+            if piece.block.id == leave_out:
+                continue
+            start.setdefault(piece.block.id, at)
+            at += piece.lines
+            end[piece.block.id] = at
+        return start, end
+
+    def _distance(self, sequence: list[_Piece], quote: str, source: str) -> tuple[float, bool] | None:
+        """Lines between the pull quote and its source, and whether it heads a page after the source's."""
+        pieces = [p for p in sequence if p.block.id == quote]
+        start, end = self._positions(sequence, quote)
+        if not pieces or source not in start:
+            return None
+        at = sum(p.lines for p in sequence[: sequence.index(pieces[0])] if p.block.id != quote)
+        source_pages = [p.page for p in sequence if p.block.id == source]
+        heads = pieces[0].first_row and pieces[0].page > max(source_pages)
+        if at >= end[source]:
+            return at - end[source], heads
+        return start[source] - at, False
+
+    def _pullquote_place(self, quote: str, source: str, order: Order, sequence: list[_Piece],
+                         wanted: float) -> str | None:
+        """The block the pull quote should precede: the first a column after its source; else, when the
+        text ends sooner, the farthest after it; else one a column before it, but not on the opener."""
+        start, end = self._positions(sequence, quote)
+        blocks = [entry for entry in order if entry[0] != quote]
+        ids = [name for name, _, _ in blocks]
+        if source not in ids:
+            return None
+        s = ids.index(source)
+
+        def fits(k: int) -> bool:
+            if k <= 0 or k >= len(blocks) or blocks[k - 1][2] in HEADINGS:
+                return False
+            return not (blocks[k][1] & SPANNING or blocks[k - 1][1] & SPANNING)
+
+        opener = sequence[0].page if sequence else 0
+        first_page: dict[str, int] = {}
+        for piece in sequence:
+            first_page.setdefault(piece.block.id, piece.page)
+        after = [(start[ids[k]] - end[source], ids[k]) for k in range(s + 1, len(blocks))
+                 if fits(k) and ids[k] in start]
+        for distance, name in after:
+            if distance >= wanted:
+                return name
+        if after and max(after)[0] >= 0.25 * wanted:  # the text ends: as far after as it goes
+            return max(after)[1]
+        before = [(start[source] - start[ids[k]], ids[k]) for k in range(s, 0, -1)
+                  if fits(k) and ids[k] in start and first_page.get(ids[k], opener) > opener]
+        for distance, name in before:
+            if distance >= wanted:
+                return name
+        options = after + before
+        return max(options)[1] if options else None
+
+    # Drop caps -----------------------------------------------------------------------------------
+
+    def _initials(self, pages: list[Any], knobs: Knobs, edits: _Edits) -> float:
+        """A drop cap with fewer lines of its paragraph beside it in its column than it is deep is dropped."""
+        if knobs.initial_lines <= 0 or 'class="initial"' not in self.html:
+            return 0.0
+        short = [i for i in initials(pages) if i.continues and i.lines < knobs.initial_lines and i.paragraph]
+        edits.drop_initial.update(i.paragraph for i in short)
+        return 0.5 * len(short)
+
+    # The title page ------------------------------------------------------------------------------
+
+    def _title(self, pages: list[Any], knobs: Knobs, edits: _Edits) -> float:
+        """A title page running onto a second page is set smaller, down to `--title-min-scale`."""
+        spread = pages_of(pages, "titlepage")
+        if len(spread) < 2:
+            return 0.0
+        first, second = extent(pages, "titlepage", spread[0]), extent(pages, "titlepage", spread[1])
+        if first is None or second is None or self.scale <= knobs.title_min_scale:
+            return 1.0
+        top, _, foot = first
+        over_top, over_bottom, _ = second
+        needed = (foot - top) + (over_bottom - over_top)
+        ratio = (foot - top) / needed if needed > 0 else 1.0
+        # Type set smaller also wraps into fewer lines: the height falls faster than the size.
+        edits.title_scale = max(knobs.title_min_scale, round(self.scale * ratio ** (1 / 1.5) * 0.97, 3))
+        return 1.0
+
+    def _final(self, pages: list[Any], knobs: Knobs) -> None:
+        if self.front and len(pages_of(pages, "titlepage")) > 1:
+            self.problems.append(Problem(
+                ("title",), "the title page does not fit its page: the title, subtitle and names run onto "
+                f"a second page, even set at {self.scale:.0%} of their size",
+                "shorten the title or subtitle (a long subtitle can go in `description`), or let styles/print.css "
+                f"set smaller type on the title page (--title-min-scale, now {knobs.title_min_scale:g}) or a "
+                "larger trim"))
+
+
+def compose(render: Callable[[str], Any], composer: Composer) -> Any:
+    """Lays the composer's HTML out with `render`, as many times as composition edits it."""
+    while True:
+        document = render(composer.html)
+        if not composer.review(document.pages):
+            return document
+
+
+def report(publication: Any, problems: list[Problem], diags: Any) -> None:
+    """Composition's unsolved problems as warnings at their publication.toml lines."""
+    from publish.manuscript.schema import METADATA_FILE
+
+    for problem in problems:
+        diags.warning(publication.root / METADATA_FILE, publication.metadata_line(*problem.key),
+                      problem.message, problem.hint)
