@@ -103,8 +103,11 @@ def _block(box: Any) -> Block | None:
 
 
 def _is_body(box: Any, body_class: str) -> bool:
-    return body_class in _classes(element(box)) and not getattr(box, "is_column", False) and any(
-        getattr(child, "is_column", False) for child in children(box))
+    """The multi-column box of a text's body (not one of its columns)."""
+    if body_class not in _classes(element(box)) or getattr(box, "is_column", False) or "::" in tag(box):
+        return False
+    style = getattr(box, "style", None)
+    return style is not None and (style["column_width"] != "auto" or style["column_count"] != "auto")
 
 
 def _foot(root: Any) -> float:

@@ -129,6 +129,16 @@ class Photo:
     max_crop: int | None = None  # percent of the image a crop may cut before print warns (None: the default)
 
     @property
+    def orientation(self) -> str:
+        """portrait, landscape, square (within 5 %) or panorama (2.5 times as wide as tall): print sizes each."""
+        ratio = self.width_px / self.height_px if self.height_px else 1.0
+        if ratio >= 2.5:
+            return "panorama"
+        if ratio > 1.05:
+            return "landscape"
+        return "portrait" if ratio < 1 / 1.05 else "square"
+
+    @property
     def media_type(self) -> str:
         return {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
                 "WEBP": "image/webp"}.get(self.format, "application/octet-stream")

@@ -326,7 +326,7 @@ class Composer:
             previous = laid[k - 1] if k and laid[k - 1].index == page.index - 1 else None
             for r, row in enumerate(page.rows):
                 if row.spanning is not None:
-                    if r == 0 and "photo-wide" in row.spanning.classes and previous is not None:
+                    if r == 0 and row.spanning.classes & SPANNING and previous is not None:
                         room, columns = self._room_at_foot(previous)
                         found.append((row.spanning, room, room * columns, previous))
                     continue
@@ -340,6 +340,17 @@ class Composer:
                     else:
                         continue
                     found.append((column.blocks[0], before.room, before.room, page))
+            first = page.rows[0] if page.rows else None
+            if previous is not None and first is not None and first.columns and not (
+                    first.columns[0].blocks and first.columns[0].blocks[0].tag == "figure"):
+                # Text heads the page, yet the page before has room: WeasyPrint moves a whole run of
+                # columns on when one of them cannot start, for a photo too tall for the room left.
+                room, columns = self._room_at_foot(previous)
+                blocks = [b for c in first.columns for b in c.blocks]
+                photos = [k for k, b in enumerate(blocks) if b.tag == "figure" and "photo" in b.classes]
+                if photos:
+                    ahead = sum(b.height for b in blocks[:photos[0]])
+                    found.append((blocks[photos[0]], room, max(room, room * columns - ahead), previous))
         found = [(photo, room, capacity, page) for photo, room, capacity, page in found
                  if photo.id and room >= knobs.photo_void * page.height]
         if not found:
@@ -354,7 +365,7 @@ class Composer:
             if photo.image and 0 < missing <= (1 - knobs.photo_shrink) * photo.image:
                 edits.shrink[photo.id] = photo.image - missing
             else:
-                self._defer(photo.id, capacity, order, heights, edits)
+                self._defer(photo.id, capacity, order, heights, edits, past_headings="pullquote" in photo.classes)
         return sum(room / page.height for _, room, _, page in found)
 
     @staticmethod
@@ -367,11 +378,14 @@ class Composer:
         return min(c.room for c in last.columns), len(last.columns)
 
     @staticmethod
-    def _defer(photo: str, capacity: float, order: Order, heights: dict[str, float], edits: _Edits) -> None:
-        """Moves the photo after the blocks that follow it, as many as fill `capacity` (px of a column).
+    def _defer(photo: str, capacity: float, order: Order, heights: dict[str, float], edits: _Edits,
+               past_headings: bool = False) -> None:
+        """Moves the photo (or pull quote) after the blocks that follow it, as many as fill `capacity` (px
+        of a column).
 
-        It never passes another photo (photos keep their order), a pull quote, a heading (it stays in
-        its section) or the text's last block (the end mark is there).
+        It never passes a photo (photos keep their order), a pull quote, the text's last block (the end
+        mark is there) or, unless `past_headings` (a pull quote), a heading: a photo stays in its section.
+        Nor is it set right after a heading.
         """
         ids = [name for name, _, _ in order]
         if photo not in ids or photo in edits.before:
@@ -379,11 +393,12 @@ class Composer:
         filled, target = 0.0, None
         for k in range(ids.index(photo) + 1, len(order) - 1):
             name, classes, tag = order[k]
-            if tag == "figure" or tag in HEADINGS or classes & SPANNING:
+            if tag == "figure" or classes & SPANNING or (tag in HEADINGS and not past_headings):
                 break
             filled += heights.get(name, 0.0)
-            target = ids[k + 1]
-            if filled >= capacity:
+            if tag not in HEADINGS:
+                target = ids[k + 1]
+            if filled >= capacity and target is not None:
                 break
         if target is not None:
             edits.before[photo] = target
@@ -509,7 +524,7 @@ class Composer:
         if self.front and len(pages_of(pages, "titlepage")) > 1:
             self.problems.append(Problem(
                 ("title",), "the title page does not fit its page: the title, subtitle and names run onto "
-                f"a second page, even set at {self.scale:.0%} of their size",
+                f"a second page, even set at {self.scale * 100:.0f} % of their size",
                 "shorten the title or subtitle (a long subtitle can go in `description`), or let styles/print.css "
                 f"set smaller type on the title page (--title-min-scale, now {knobs.title_min_scale:g}) or a "
                 "larger trim"))

@@ -262,10 +262,11 @@ def _check_crop(publication: Publication, figure: Figure, article: Article, show
     where = (photo.caption_file, photo.line) if photo.caption_file is not None else (
         publication.root / article.source, figure.line)
     kept = "" if photo.focus else "; the middle is kept"
+    choose = "" if photo.focus else 'choose what is kept with focus = "top", "bottom", "left", "right" or "30% 20%", '
     diags.warning(*where, f"photo '{photo.name}' is cropped to its {shown.width_mm:.0f} × {shown.height_mm:.0f} mm "
                   f"box: {lost} % of it is cut ({shown.cut}){kept}",
-                  f'choose what is kept with focus = "top", "bottom", "left", "right" or "30% 20%", use a photo '
-                  f"closer to the box's proportions, or accept it with max_crop = {lost} in {_captions_of(photo)}")
+                  f"{choose}use a photo closer to the box's proportions, or accept the crop with "
+                  f"max_crop = {lost} in {_captions_of(photo)}")
 
 
 def _captions_of(photo: Photo) -> str:
