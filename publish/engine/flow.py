@@ -59,6 +59,7 @@ class BodyPage:
 
     index: int
     rows: tuple[Row, ...]
+    text: str  # the id of the element holding the body (the text's section), "" if none
     top: float
     foot: float  # the top of the footnote area, or the foot of the page's content box
     height: float  # the page's content height (the type area), whatever the notes take
@@ -117,12 +118,15 @@ def _foot(root: Any) -> float:
     return float(root.content_box_y() + root.height)
 
 
-def _body_boxes(box: Any, body_class: str) -> list[Any]:
+def _body_boxes(box: Any, body_class: str, text: str = "") -> list[tuple[Any, str]]:
+    """The body boxes under `box`, each with the id of its nearest enclosing element that has one."""
     if _is_body(box, body_class):
-        return [box]
+        return [(box, text)]
     if type(box).__name__ in ("MarginBox", "FootnoteAreaBox", "LineBox"):
         return []
-    return [found for child in children(box) for found in _body_boxes(child, body_class)]
+    own = element(box)
+    text = (own.get("id") if own is not None and "::" not in tag(box) else None) or text
+    return [found for child in children(box) for found in _body_boxes(child, body_class, text)]
 
 
 def _rows(body: Any, foot: float) -> tuple[Row, ...]:
@@ -162,8 +166,8 @@ def body_pages(pages: list[Any], body_class: str = "body") -> list[BodyPage]:
         if not bodies:
             continue
         foot = _foot(root)
-        rows = tuple(row for body in bodies for row in _rows(body, foot))
-        out.append(BodyPage(index, rows, float(root.content_box_y()), foot, float(root.height)))
+        rows = tuple(row for body, _ in bodies for row in _rows(body, foot))
+        out.append(BodyPage(index, rows, bodies[0][1], float(root.content_box_y()), foot, float(root.height)))
     return out
 
 

@@ -30,7 +30,7 @@ import lxml.html
 
 from publish.engine.flow import Block, BodyPage, body_pages, custom_property, extent, initials, number, pages_of
 
-MAX_ROUNDS = 3  # layouts after the first: each fixes what the one before showed
+MAX_ROUNDS = 4  # layouts after the first: each answers the first page the one before showed a problem on
 PHOTO_VOID = 0.12  # empty share of the type area's height above a photo that moved on, tolerated
 PHOTO_SHRINK = 0.8  # a photo may be set down to this share of its height to fit the room left for it
 PULLQUOTE_DISTANCE = 1.0  # columns of text between a pull quote and its source
@@ -189,9 +189,22 @@ class _Edits:
     shrink: dict[str, float] = field(default_factory=dict)  # figure id -> its photo's new height, CSS px
     drop_initial: set[str] = field(default_factory=set)  # paragraph ids
     title_scale: float | None = None
+    at: dict[str, int] = field(default_factory=dict)  # the page of the problem each edit answers ("" the title)
 
     def __bool__(self) -> bool:
         return bool(self.before or self.shrink or self.drop_initial or self.title_scale is not None)
+
+    def first_page(self) -> _Edits:
+        """Only the edits for the first page with a problem: each edit moves what follows it, so the
+        pages after it are seen again in the next layout rather than answered from this one."""
+        if not self.at:
+            return self
+        first = min(self.at.values())
+        keep = {name for name, page in self.at.items() if page == first}
+        return _Edits({k: v for k, v in self.before.items() if k in keep},
+                      {k: v for k, v in self.shrink.items() if k in keep},
+                      {k for k in self.drop_initial if k in keep},
+                      self.title_scale if "" in keep else None, {k: first for k in keep})
 
 
 def _apply(html: str, edits: _Edits) -> str:
@@ -289,6 +302,7 @@ class Composer:
         if self.front:
             score += self._title(pages, knobs, edits)
         self._history.append((score, self.html))
+        edits = edits.first_page()
         if edits and self.rounds < MAX_ROUNDS:
             _log.debug("round %d (score %.3f): %s", self.rounds + 1, score, edits)
             self.html = _apply(self.html, edits)
@@ -323,7 +337,9 @@ class Composer:
             return 0.0
         found: list[tuple[Block, float, float, BodyPage]] = []  # photo, room, room in all columns, page
         for k, page in enumerate(laid):
-            previous = laid[k - 1] if k and laid[k - 1].index == page.index - 1 else None
+            previous = laid[k - 1] if k and laid[k - 1].index == page.index - 1 and laid[k - 1].text == page.text \
+                else None
+            continues = k + 1 < len(laid) and laid[k + 1].index == page.index + 1 and laid[k + 1].text == page.text
             for r, row in enumerate(page.rows):
                 if row.spanning is not None:
                     if r == 0 and row.spanning.classes & SPANNING and previous is not None:
@@ -333,8 +349,10 @@ class Composer:
                 for c, column in enumerate(row.columns):
                     if not column.blocks or column.blocks[0].tag != "figure" or "photo" not in column.blocks[0].classes:
                         continue
-                    if c:
+                    if c:  # only in a run filling the page: a run that ends sooner is balanced, not pushed
                         before = row.columns[c - 1]
+                        if not continues or before.limit < page.foot - 1:
+                            continue
                     elif r == 0 and previous is not None and previous.rows and previous.rows[-1].columns:
                         before = previous.rows[-1].columns[-1]
                     else:
@@ -360,12 +378,14 @@ class Composer:
         for page in laid:
             for block in page.blocks():
                 heights[block.id] = heights.get(block.id, 0.0) + block.height
-        for photo, room, capacity, _ in found:
+        for photo, room, capacity, page in found:
             missing = photo.height - room + 2.0
             if photo.image and 0 < missing <= (1 - knobs.photo_shrink) * photo.image:
                 edits.shrink[photo.id] = photo.image - missing
             else:
                 self._defer(photo.id, capacity, order, heights, edits, past_headings="pullquote" in photo.classes)
+            if photo.id in edits.shrink or photo.id in edits.before:
+                edits.at.setdefault(photo.id, page.index)
         return sum(room / page.height for _, room, _, page in found)
 
     @staticmethod
@@ -428,6 +448,7 @@ class Composer:
             ids = [name for name, _, _ in order]
             if target is not None and quote in ids and ids[ids.index(quote) + 1:][:1] != [target]:
                 edits.before[quote] = target
+                edits.at[quote] = min(p.page for p in sequence if p.block.id in (quote, source))
         return short
 
     @staticmethod
@@ -500,6 +521,7 @@ class Composer:
             return 0.0
         short = [i for i in initials(pages) if i.continues and i.lines < knobs.initial_lines and i.paragraph]
         edits.drop_initial.update(i.paragraph for i in short)
+        edits.at.update((i.paragraph, i.page) for i in short)
         return 0.5 * len(short)
 
     # The title page ------------------------------------------------------------------------------
@@ -518,6 +540,7 @@ class Composer:
         ratio = (foot - top) / needed if needed > 0 else 1.0
         # Type set smaller also wraps into fewer lines: the height falls faster than the size.
         edits.title_scale = max(knobs.title_min_scale, round(self.scale * ratio ** (1 / 1.5) * 0.97, 3))
+        edits.at[""] = -1  # first: the title page's length moves everything after it
         return 1.0
 
     def _final(self, pages: list[Any], knobs: Knobs) -> None:
