@@ -311,6 +311,30 @@ def test_a_title_that_cannot_fit_is_a_warning_at_its_line(tmp_path: Path) -> Non
     assert "--title-min-scale" in stderr
 
 
+@pytest.mark.slow
+def test_an_imprint_or_headline_that_cannot_fit_is_a_warning_at_its_line(tmp_path: Path) -> None:
+    """Set smaller first; when even the smallest size does not fit, said at the line to shorten."""
+    rights = " ".join([_paragraph(0, 8)] * 40)
+    toml = _toml("A5").replace('publisher = "Test Press"', f'publisher = "Test Press"\nrights = "{rights}"')
+    headline = " ".join(["The Account of the Signal Boxes, Level Crossings and Halts"] * 40)
+    text = _text([_paragraph(0, 6)], title=headline)
+    _, stderr = _build(tmp_path, {"publication.toml": toml, "text.md": text})
+    rights_line = next(n for n, line in enumerate(toml.splitlines(), 1) if line.startswith("rights ="))
+    assert re.search(rf"publication\.toml:{rights_line}: warning: the imprint does not fit its page", stderr), stderr
+    assert re.search(r"text\.md:2: warning: the headline does not fit its opening page", stderr), stderr
+
+
+@pytest.mark.slow
+def test_a_long_headline_is_set_smaller_to_fit_its_opener(tmp_path: Path) -> None:
+    headline = " ".join(["The Account of the Signal Boxes, Level Crossings and Halts"] * 12)
+    pdf, stderr = _build(tmp_path, {"publication.toml": _toml("A5"), "text.md": _text([_paragraph(0, 6)],
+                                                                                        title=headline)})
+    assert "does not fit" not in stderr
+    pages, _ = read_pages(pdf)
+    opener = pages[2]
+    assert any("by Ada Writer".upper() in line.text.upper() for line in opener.lines), "the byline left the opener"
+
+
 # Pull quotes placed before the first layout -----------------------------------------------------------
 
 

@@ -226,16 +226,6 @@ def _descend(box: Any) -> list[Any]:
     return out
 
 
-def pages_of(pages: list[Any], element_class: str) -> list[int]:
-    """The pages on which an element of `element_class` (its own box, not a child's) has a box."""
-    found = []
-    for index, page in enumerate(pages):
-        if any(element_class in _classes(element(box)) and "::" not in tag(box)
-               for box in _descend(page_root(page))):
-            found.append(index)
-    return found
-
-
 def extent(pages: list[Any], element_class: str, page: int) -> tuple[float, float, float] | None:
     """(top, bottom of what it holds, bottom of the page's content box) of the element's box on a page."""
     root = page_root(pages[page])
@@ -271,3 +261,39 @@ def number(tokens: tuple[Any, ...] | None, default: float) -> float:
         if kind == "percentage":
             return float(token.value) / 100
     return default
+
+
+def spilled(pages: list[Any], element_class: str, marker_suffix: str = "") -> list[tuple[int, str]]:
+    """Elements of `element_class` that run from one page onto the next: (the page they start on, the id
+    of their first descendant whose id ends with `marker_suffix`, or "")."""
+    out = []
+    for index in range(len(pages) - 1):
+        here = [box for box in _descend(page_root(pages[index]))
+                if element_class in _classes(element(box)) and "::" not in tag(box)]
+        there = [box for box in _descend(page_root(pages[index + 1]))
+                 if element_class in _classes(element(box)) and "::" not in tag(box)]
+        for box in here:
+            if any(element(other) is element(box) for other in there):
+                ids = [element(b).get("id") for b in descendants(box) if element(b) is not None
+                       and (element(b).get("id") or "").endswith(marker_suffix) and marker_suffix]
+                out.append((index, ids[0] if ids else ""))
+    return out
+
+
+def crowded(pages: list[Any], element_class: str) -> list[int]:
+    """Pages on which an element of `element_class` holds more than its box: its lines run out of it or
+    onto each other (the imprint, a fixed-height flex box at the foot of its page, overflows at its top
+    and WeasyPrint's flex layout shrinks its paragraphs onto each other)."""
+    found = []
+    for index, page in enumerate(pages):
+        for box in _descend(page_root(page)):
+            if element_class not in _classes(element(box)) or "::" in tag(box):
+                continue
+            lines = [line for line in descendants(box) if type(line).__name__ == "LineBox"]
+            head, foot = box.content_box_y(), box.content_box_y() + box.height
+            if any(line.position_y < head - 1 or line.position_y + line.height > foot + 1 for line in lines) or any(
+                    a.position_y - 1 <= b.position_y < a.position_y + a.height - 1
+                    for a, b in zip(lines, lines[1:], strict=False)):
+                found.append(index)
+                break
+    return found

@@ -28,7 +28,17 @@ from typing import Any
 
 import lxml.html
 
-from publish.engine.flow import Block, BodyPage, body_pages, custom_property, extent, initials, number, pages_of
+from publish.engine.flow import (
+    Block,
+    BodyPage,
+    body_pages,
+    crowded,
+    custom_property,
+    extent,
+    initials,
+    number,
+    spilled,
+)
 
 MAX_ROUNDS = 4  # layouts after the first: each answers the first page the one before showed a problem on
 PHOTO_VOID = 0.12  # empty share of the type area's height above a photo that moved on, tolerated
@@ -39,6 +49,10 @@ TITLE_MIN_SCALE = 0.6  # the title page's type is not set below this share of it
 
 SPANNING = frozenset({"photo-wide", "pullquote"})  # classes of the blocks that cross the columns
 HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+# Elements whose type is set smaller when they do not fit their page: the custom property print.css
+# scales them by, and what they are called in a message.
+FITTED = {"titlepage": ("--title-scale", "the title page"), "imprint": ("--imprint-scale", "the imprint"),
+          "article-header": ("--headline-scale", "the headline")}
 _WORD = re.compile(r"\w+")
 _log = logging.getLogger("publish.composition")
 
@@ -66,9 +80,10 @@ class Knobs:
 class Problem:
     """What composition could not solve: said at a key of publication.toml."""
 
-    key: tuple[str, ...]
+    key: tuple[str, ...]  # ("title",), ("imprint",): the line of the longest piece it prints
     message: str
     hint: str
+    text: str = ""  # an article's id: said at its file's `title` instead
 
 
 def words_per_column(width_mm: float, height_mm: float) -> float:
@@ -188,11 +203,11 @@ class _Edits:
     before: dict[str, str] = field(default_factory=dict)  # element id -> the id of the block it now precedes
     shrink: dict[str, float] = field(default_factory=dict)  # figure id -> its photo's new height, CSS px
     drop_initial: set[str] = field(default_factory=set)  # paragraph ids
-    title_scale: float | None = None
-    at: dict[str, int] = field(default_factory=dict)  # the page of the problem each edit answers ("" the title)
+    scales: dict[str, float] = field(default_factory=dict)  # class of a fitted element -> its type's new scale
+    at: dict[str, int] = field(default_factory=dict)  # the page of the problem each edit answers
 
     def __bool__(self) -> bool:
-        return bool(self.before or self.shrink or self.drop_initial or self.title_scale is not None)
+        return bool(self.before or self.shrink or self.drop_initial or self.scales)
 
     def first_page(self) -> _Edits:
         """Only the edits for the first page with a problem: each edit moves what follows it, so the
@@ -204,7 +219,7 @@ class _Edits:
         return _Edits({k: v for k, v in self.before.items() if k in keep},
                       {k: v for k, v in self.shrink.items() if k in keep},
                       {k for k in self.drop_initial if k in keep},
-                      self.title_scale if "" in keep else None, {k: first for k in keep})
+                      {k: v for k, v in self.scales.items() if k in keep}, {k: first for k in keep})
 
 
 def _apply(html: str, edits: _Edits) -> str:
@@ -231,9 +246,9 @@ def _apply(html: str, edits: _Edits) -> str:
             else:
                 parent.text = (parent.text or "") + text
             parent.remove(initial)
-    if edits.title_scale is not None:
-        for page in root.find_class("titlepage"):
-            page.set("style", f"--title-scale: {edits.title_scale:.3f}")
+    for name, scale in edits.scales.items():
+        for node in root.find_class(name):
+            node.set("style", f"{FITTED[name][0]}: {scale:.3f}")
     return _serialise(root)
 
 
@@ -280,7 +295,7 @@ class Composer:
         self.body, self.front = body, front
         self.html = prepare(html, column_words) if body else html
         self.rounds = 0
-        self.scale = 1.0
+        self.scales = dict.fromkeys(FITTED, 1.0)
         self.problems: list[Problem] = []
         self._history: list[tuple[float, str]] = []
         self._settled = False
@@ -299,15 +314,15 @@ class Composer:
                 score += self._photos(laid, knobs, edits)
                 score += self._pullquotes(laid, knobs, edits)
             score += self._initials(pages, knobs, edits)
+            score += self._fit(pages, "article-header", knobs, edits)
         if self.front:
-            score += self._title(pages, knobs, edits)
+            score += self._fit(pages, "titlepage", knobs, edits) + self._fit(pages, "imprint", knobs, edits)
         self._history.append((score, self.html))
         edits = edits.first_page()
         if edits and self.rounds < MAX_ROUNDS:
             _log.debug("round %d (score %.3f): %s", self.rounds + 1, score, edits)
             self.html = _apply(self.html, edits)
-            if edits.title_scale is not None:
-                self.scale = edits.title_scale
+            self.scales.update(edits.scales)
             self.rounds += 1
             return True
         best = min(range(len(self._history)), key=lambda k: self._history[k][0])  # the earliest of the best
@@ -524,33 +539,62 @@ class Composer:
         edits.at.update((i.paragraph, i.page) for i in short)
         return 0.5 * len(short)
 
-    # The title page ------------------------------------------------------------------------------
+    # Front matter and headlines that run over ----------------------------------------------------
 
-    def _title(self, pages: list[Any], knobs: Knobs, edits: _Edits) -> float:
-        """A title page running onto a second page is set smaller, down to `--title-min-scale`."""
-        spread = pages_of(pages, "titlepage")
-        if len(spread) < 2:
-            return 0.0
-        first, second = extent(pages, "titlepage", spread[0]), extent(pages, "titlepage", spread[1])
-        if first is None or second is None or self.scale <= knobs.title_min_scale:
-            return 1.0
+    def _overflow(self, pages: list[Any], name: str) -> tuple[int, float] | None:
+        """(page, share of its height it fits in) for an element that does not fit its page, or None."""
+        if name == "imprint":
+            over = crowded(pages, name) or [index for index, _ in spilled(pages, name)]
+            return (over[0], 0.78) if over else None  # how much it holds is not known: a step at a time
+        runs = spilled(pages, name)
+        if not runs:
+            return None
+        index = runs[0][0]
+        first, second = extent(pages, name, index), extent(pages, name, index + 1)
+        if first is None or second is None:
+            return index, 0.9
         top, _, foot = first
         over_top, over_bottom, _ = second
         needed = (foot - top) + (over_bottom - over_top)
-        ratio = (foot - top) / needed if needed > 0 else 1.0
-        # Type set smaller also wraps into fewer lines: the height falls faster than the size.
-        edits.title_scale = max(knobs.title_min_scale, round(self.scale * ratio ** (1 / 1.5) * 0.97, 3))
-        edits.at[""] = -1  # first: the title page's length moves everything after it
+        return index, (foot - top) / needed if needed > 0 else 1.0
+
+    def _fit(self, pages: list[Any], name: str, knobs: Knobs, edits: _Edits) -> float:
+        """The title page, imprint or headline running over its page is set smaller, down to
+        `--title-min-scale` of its size."""
+        found = self._overflow(pages, name)
+        if found is None:
+            return 0.0
+        index, ratio = found
+        if self.scales[name] > knobs.title_min_scale:
+            # Type set smaller also wraps into fewer lines: the height falls faster than the size.
+            edits.scales[name] = max(knobs.title_min_scale, round(self.scales[name] * ratio ** (1 / 1.5) * 0.97, 3))
+            edits.at[name] = -1 if name != "article-header" else index  # the front matter moves all after it
         return 1.0
 
     def _final(self, pages: list[Any], knobs: Knobs) -> None:
-        if self.front and len(pages_of(pages, "titlepage")) > 1:
-            self.problems.append(Problem(
-                ("title",), "the title page does not fit its page: the title, subtitle and names run onto "
-                f"a second page, even set at {self.scale * 100:.0f} % of their size",
-                "shorten the title or subtitle (a long subtitle can go in `description`), or let styles/print.css "
-                f"set smaller type on the title page (--title-min-scale, now {knobs.title_min_scale:g}) or a "
-                "larger trim"))
+        names = (("titlepage", "imprint") if self.front else ()) + (("article-header",) if self.body else ())
+        for name in names:
+            if self._overflow(pages, name) is None:
+                continue
+            what = FITTED[name][1]
+            size = (f"even set at {self.scales[name] * 100:.0f} % of its size" if self.scales[name] < 1 else
+                    "and the layouts composition may try were spent on the pages before it")
+            allow = (f"or let styles/print.css set smaller type ({FITTED[name][0]} goes down to --title-min-scale, "
+                     f"now {knobs.title_min_scale:g}) or choose a larger trim")
+            if name == "titlepage":
+                self.problems.append(Problem(("title",), f"{what} does not fit its page: the title, subtitle and "
+                                             f"names run onto a second page, {size}",
+                                             "shorten the title or subtitle (a long subtitle can go in "
+                                             f"`description`), {allow}"))
+            elif name == "imprint":
+                self.problems.append(Problem(("imprint",), f"{what} does not fit its page, {size}",
+                                             f"shorten what it prints (rights, source, the title), {allow}"))
+            else:
+                texts = [i for _, i in spilled(pages, name, "-title") if i]
+                self.problems.append(Problem(("title",), f"{what} does not fit its opening page: the title, "
+                                             f"subtitle, standfirst and byline run onto the next page, {size}",
+                                             f"shorten the title or standfirst, {allow}",
+                                             texts[0].removesuffix("-title") if texts else ""))
 
 
 def compose(render: Callable[[str], Any], composer: Composer) -> Any:
@@ -565,6 +609,33 @@ def report(publication: Any, problems: list[Problem], diags: Any) -> None:
     """Composition's unsolved problems as warnings at their publication.toml lines."""
     from publish.manuscript.schema import METADATA_FILE
 
+    meta = publication.metadata
     for problem in problems:
-        diags.warning(publication.root / METADATA_FILE, publication.metadata_line(*problem.key),
-                      problem.message, problem.hint)
+        if problem.text:
+            article = next((a for a in publication.articles if a.id == problem.text), None)
+            if article is not None:
+                path = publication.root / article.source
+                diags.warning(path, _front_matter_line(path, "title"), problem.message, problem.hint)
+                continue
+        key = problem.key
+        if key == ("imprint",):  # the longest piece it prints is the one to shorten
+            pieces = {"rights": meta.rights, "source": meta.source, "title": meta.title + meta.subtitle}
+            key = (max(pieces, key=lambda name: len(pieces[name])),)
+        diags.warning(publication.root / METADATA_FILE, publication.metadata_line(*key), problem.message, problem.hint)
+
+
+def _front_matter_line(path: Any, key: str) -> int | None:
+    """The line of `key = …` in a text's front matter (between its +++ lines)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    fences = 0
+    for number_, line in enumerate(lines, start=1):
+        if line.strip() == "+++":
+            fences += 1
+            if fences == 2:
+                return None
+        elif fences == 1 and re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number_
+    return None
