@@ -87,7 +87,7 @@ def notes_below_columns() -> Iterator[None]:
     import weasyprint.layout.block as block
     import weasyprint.layout.column as column
 
-    if getattr(column.columns_layout, "publish_columns", False):  # already active (nested renders)
+    if getattr(column.columns_layout, "publish_columns", False) or not available():  # nested, or another WeasyPrint
         yield
         return
     originals = (column.columns_layout, column._create_column_box, column.resolve_percentages,

@@ -44,6 +44,8 @@ MAX_ROUNDS = 4  # layouts after the first: each answers the first page the one b
 PHOTO_VOID = 0.12  # empty share of the type area's height above a photo that moved on, tolerated
 PHOTO_SHRINK = 0.8  # a photo may be set down to this share of its height to fit the room left for it
 PULLQUOTE_DISTANCE = 1.0  # columns of text between a pull quote and its source
+PULLQUOTE_TAIL = 0.12  # a pull quote is followed by at least this share of a column of text, or by none
+PULLQUOTE_GAP = 0.15  # on its source's page, a pull quote stands this share of the type area from it
 INITIAL_LINES = 3  # lines a drop cap needs beside it in its column (it is three lines deep)
 TITLE_MIN_SCALE = 0.6  # the title page's type is not set below this share of its size
 
@@ -177,22 +179,31 @@ def prepare(html: str, column_words: float | None = None, distance: float = PULL
                 continue
             quote.set("data-source", source.get("id"))
             if column_words:
-                _place_by_words(body, quote, source, column_words * distance)
+                _place_by_words(body, quote, source, column_words * distance, column_words * PULLQUOTE_TAIL)
     return _serialise(root) if changed else html
 
 
-def _place_by_words(body: Any, quote: Any, source: Any, wanted: float) -> None:
+def _place_by_words(body: Any, quote: Any, source: Any, wanted: float, tail: float) -> None:
     blocks = [child for child in body if isinstance(child.tag, str) and child is not quote]
+    sizes = [len(_WORD.findall(b.text_content())) if b.tag != "figure" else wanted / 4 for b in blocks]
     s = blocks.index(source)
     words = 0.0
     target = None
     for k in range(s + 1, len(blocks)):
-        if _fits(blocks, k) and words >= 0.25 * wanted:
+        if _fits(blocks, k) and words >= wanted and sum(sizes[k:]) >= tail:
             target = blocks[k]
-            if words >= wanted:
-                break
-        block = blocks[k]
-        words += len(_WORD.findall(block.text_content())) if block.tag != "figure" else wanted / 4
+            break
+        words += sizes[k]
+    before = sum(sizes[:s])
+    if target is None and before >= wanted / 2:
+        # The text ends within a column of its source: halfway between the text's start and the source,
+        # where it leaves the opener its first lines and stands pages or columns from the source.
+        at, best = 0.0, None
+        for k in range(1, s):
+            at += sizes[k - 1]
+            if _fits(blocks, k) and (best is None or abs(at - before / 2) < abs(best[0] - before / 2)):
+                best = (at, k)
+        target = blocks[best[1]] if best else None
     if target is not None:
         _detach(quote)
         target.addprevious(quote)
@@ -441,25 +452,26 @@ class Composer:
     # Pull quotes ---------------------------------------------------------------------------------
 
     def _pullquotes(self, laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
-        """A pull quote set within a column of the sentence it repeats moves a column (or more) away.
-        Returns how short of the distance the pull quotes fall, in columns."""
+        """A pull quote set near the sentence it repeats moves away: to a later page, or to the head of
+        its source's page, or a good way below it. Returns how short of that the pull quotes fall."""
         if knobs.pullquote_distance <= 0 or "data-source" not in self.html:
             return 0.0
         sources = {q.get("id"): q.get("data-source") for q in _parse(self.html).find_class("pullquote")
                    if q.get("data-source")}
         pitch = _pitch(laid)
         sequence = _sequence(laid, pitch)
+        height = statistics.median([p.height for p in laid])
         column = statistics.median([(p.foot - p.top) / pitch for p in laid])
-        wanted = knobs.pullquote_distance * column
+        need = PULLQUOTE_GAP * knobs.pullquote_distance * height
         order: Order | None = None
         short = 0.0
         for quote, source in sources.items():
-            where = self._distance(sequence, quote, source)
-            if where is None or where[0] >= 0.8 * wanted or where[1]:
+            gap = self._gap(sequence, quote, source)
+            if gap is None or gap >= need:
                 continue
-            short += (wanted - where[0]) / column
+            short += (need - gap) / height
             order = order if order is not None else self._order()
-            target = self._pullquote_place(quote, source, order, sequence, wanted)
+            target = self._pullquote_place(quote, source, order, sequence, need, PULLQUOTE_TAIL * column)
             ids = [name for name, _, _ in order]
             if target is not None and quote in ids and ids[ids.index(quote) + 1:][:1] != [target]:
                 edits.before[quote] = target
@@ -467,66 +479,78 @@ class Composer:
         return short
 
     @staticmethod
-    def _positions(sequence: list[_Piece], leave_out: str) -> tuple[dict[str, float], dict[str, float]]:
-        """Where each block starts and ends in the reading order, in lines, without `leave_out`."""
-        start: dict[str, float] = {}
-        end: dict[str, float] = {}
-        at = 0.0
-        for piece in sequence:
-            if piece.block.id == leave_out:
-                continue
-            start.setdefault(piece.block.id, at)
-            at += piece.lines
-            end[piece.block.id] = at
-        return start, end
-
-    def _distance(self, sequence: list[_Piece], quote: str, source: str) -> tuple[float, bool] | None:
-        """Lines between the pull quote and its source, and whether it heads a page after the source's."""
-        pieces = [p for p in sequence if p.block.id == quote]
-        start, end = self._positions(sequence, quote)
-        if not pieces or source not in start:
+    def _gap(sequence: list[_Piece], quote: str, source: str) -> float | None:
+        """How far (px) the pull quote stands from its source on their page; infinite on different pages."""
+        quoted = [p for p in sequence if p.block.id == quote]
+        said = [p for p in sequence if p.block.id == source]
+        if not quoted or not said:
             return None
-        at = sum(p.lines for p in sequence[: sequence.index(pieces[0])] if p.block.id != quote)
-        source_pages = [p.page for p in sequence if p.block.id == source]
-        heads = pieces[0].first_row and pieces[0].page > max(source_pages)
-        if at >= end[source]:
-            return at - end[source], heads
-        return start[source] - at, False
+        here = [p.block for p in said if p.page == quoted[0].page]
+        if not here:
+            return math.inf
+        block = quoted[0].block
+        top, bottom = min(b.top for b in here), max(b.bottom for b in here)
+        return block.top - bottom if block.top >= bottom else top - block.bottom
 
-    def _pullquote_place(self, quote: str, source: str, order: Order, sequence: list[_Piece],
-                         wanted: float) -> str | None:
-        """The block the pull quote should precede: the first a column after its source; else, when the
-        text ends sooner, the farthest after it; else one a column before it, but not on the opener."""
-        start, end = self._positions(sequence, quote)
+    def _pullquote_place(self, quote: str, source: str, order: Order, sequence: list[_Piece], need: float,
+                         tail: float) -> str | None:
+        """The block the pull quote should precede: the first on a page after its source's; else the first
+        on its source's page, when that stands far enough above the source; else one far enough below
+        it; else one on an earlier page, but not on the opener."""
         blocks = [entry for entry in order if entry[0] != quote]
         ids = [name for name, _, _ in blocks]
         if source not in ids:
             return None
         s = ids.index(source)
+        pieces: dict[str, list[_Piece]] = {}
+        for piece in sequence:
+            if piece.block.id != quote:
+                pieces.setdefault(piece.block.id, []).append(piece)
+        lines_after: dict[str, float] = {}
+        left = sum(p.lines for p in sequence if p.block.id != quote)
+        for name in ids:
+            lines_after[name] = left
+            left -= sum(p.lines for p in pieces.get(name, []))
 
         def fits(k: int) -> bool:
-            if k <= 0 or k >= len(blocks) or blocks[k - 1][2] in HEADINGS:
+            if k <= 0 or k >= len(blocks) or blocks[k - 1][2] in HEADINGS or ids[k] not in pieces:
                 return False
+            if lines_after[ids[k]] < tail:
+                return False  # a pull quote does not stand over the text's last lines
             return not (blocks[k][1] & SPANNING or blocks[k - 1][1] & SPANNING)
 
+        said = pieces[source]
+        first_page, last_page = said[0].page, said[-1].page
         opener = sequence[0].page if sequence else 0
-        first_page: dict[str, int] = {}
+        starts = {name: found[0] for name, found in pieces.items()}
+        for k in range(s + 1, len(blocks)):  # on a later page
+            if fits(k) and starts[ids[k]].page > last_page:
+                return ids[k]
+        if first_page > opener:  # at the head of the source's page, or lower on it but above the source
+            source_top = said[0].block.top
+            above = [k for k in range(1, s + 1) if fits(k) and starts[ids[k]].page == first_page]
+            for k in sorted(above, reverse=True):
+                if source_top - starts[ids[k]].block.top >= need:
+                    return ids[k]
+        quoted = [p.block for p in sequence if p.block.id == quote]
+        for k in range(s + 1, len(blocks)):  # far enough below it on its page, were the pull quote not there
+            top = starts[ids[k]].block.top
+            lift = quoted[0].height if quoted and top >= quoted[0].bottom and starts[ids[k]].page == first_page \
+                else 0.0
+            if fits(k) and top - lift - said[-1].block.bottom >= need:
+                return ids[k]
+        opener_lines = sum(p.lines for p in sequence if p.page == opener and p.block.id != quote)
+        at_opener: dict[str, float] = {}
+        done = 0.0
         for piece in sequence:
-            first_page.setdefault(piece.block.id, piece.page)
-        after = [(start[ids[k]] - end[source], ids[k]) for k in range(s + 1, len(blocks))
-                 if fits(k) and ids[k] in start]
-        for distance, name in after:
-            if distance >= wanted:
-                return name
-        if after and max(after)[0] >= 0.25 * wanted:  # the text ends: as far after as it goes
-            return max(after)[1]
-        before = [(start[source] - start[ids[k]], ids[k]) for k in range(s, 0, -1)
-                  if fits(k) and ids[k] in start and first_page.get(ids[k], opener) > opener]
-        for distance, name in before:
-            if distance >= wanted:
-                return name
-        options = after + before
-        return max(options)[1] if options else None
+            if piece.page == opener and piece.block.id != quote:
+                at_opener.setdefault(piece.block.id, done)
+                done += piece.lines
+        for k in range(s, 0, -1):  # on an earlier page; on the opener, below the first half of its text
+            page = starts[ids[k]].page
+            if fits(k) and page < first_page and (page > opener or at_opener.get(ids[k], 0.0) >= opener_lines / 2):
+                return ids[k]
+        return None
 
     # Drop caps -----------------------------------------------------------------------------------
 
