@@ -359,10 +359,10 @@ def test_a_pull_quote_is_placed_a_column_of_words_after_its_source() -> None:
     assert 'data-source="t-b4"' in html
     assert order[quote - 3:quote] == ["t-b5", "t-b6", "t-b7"], order  # 300 words after its source: a column
     assert prepare(_body_html(blocks)) .count("t-pullquote-1") == 1  # without an estimate: left in place
-    # The text ends within a column of the source: halfway between the text's start and the source.
+    # The text ends within a column of the source: a fifth of a column's words before the source.
     ending = prepare(_body_html(blocks[:6]), column_words=250)
     order = re.findall(r'<(?:p|aside)[^>]*id="([^"]+)"', ending)
-    assert order == ["t-b0", "t-b1", "t-pullquote-1", "t-b2", "t-b3", "t-b4"], order
+    assert order == ["t-b0", "t-b1", "t-b2", "t-pullquote-1", "t-b3", "t-b4"], order
 
 
 def test_a_pull_quote_without_a_source_stays_where_the_author_put_it() -> None:

@@ -46,6 +46,7 @@ PHOTO_SHRINK = 0.8  # a photo may be set down to this share of its height to fit
 PULLQUOTE_DISTANCE = 1.0  # columns of text between a pull quote and its source
 PULLQUOTE_TAIL = 0.12  # a pull quote is followed by at least this share of a column of text, or by none
 PULLQUOTE_GAP = 0.15  # on its source's page, a pull quote stands this share of the type area from it
+PULLQUOTE_BEFORE = 0.2  # else, set this share of a column's words before its source
 INITIAL_LINES = 3  # lines a drop cap needs beside it in its column (it is three lines deep)
 TITLE_MIN_SCALE = 0.6  # the title page's type is not set below this share of its size
 
@@ -195,13 +196,15 @@ def _place_by_words(body: Any, quote: Any, source: Any, wanted: float, tail: flo
             break
         words += sizes[k]
     before = sum(sizes[:s])
-    if target is None and before >= wanted / 2:
-        # The text ends within a column of its source: halfway between the text's start and the source,
-        # where it leaves the opener its first lines and stands pages or columns from the source.
+    aim = before - wanted * PULLQUOTE_BEFORE
+    if target is None and aim >= wanted * PULLQUOTE_BEFORE:
+        # The text ends within a column of its source: a few lines before the source, where it tends to
+        # head the source's page or column, and leaves the text's first lines before it.
         at, best = 0.0, None
         for k in range(1, s):
             at += sizes[k - 1]
-            if _fits(blocks, k) and (best is None or abs(at - before / 2) < abs(best[0] - before / 2)):
+            if _fits(blocks, k) and at <= before - wanted * PULLQUOTE_BEFORE / 2 and (
+                    best is None or abs(at - aim) < abs(best[0] - aim)):
                 best = (at, k)
         target = blocks[best[1]] if best else None
     if target is not None:
