@@ -21,8 +21,8 @@ GENERATED = ("::marker", "::before", "::after")
 
 
 def page_root(page: Any) -> Any:
-    """The page box of a laid-out `weasyprint.Page`."""
-    return page._page_box
+    """The page box of a laid-out `weasyprint.Page` (or the page box itself, as the page maker makes it)."""
+    return getattr(page, "_page_box", page)
 
 
 def children(box: Any, placed: bool = False) -> list[Any]:

@@ -14,6 +14,7 @@ from publish.manuscript.schema import (
     Key,
     boolean,
     check_table,
+    focus,
     integer,
     kind,
     language,
@@ -70,6 +71,8 @@ CAPTION = (
     Key("placement", one_of(*PLACEMENTS), doc="inline, wide, opener, full-page or spread."),
     Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
     Key("stand_in", boolean, doc="true while the file stands in for the photo: credits say whose photo it replaces."),
+    Key("focus", focus, doc='What a cropped photo keeps: "top", "bottom", "left", "right", "center" or "30% 20%".'),
+    Key("max_crop", integer(0, 90), doc="Percent of the photo a crop may cut before print warns (default 20)."),
 )
 
 
@@ -427,6 +430,7 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
         alt=alt, placement=values.get("placement", "inline"), width_px=info.width,
         height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
         min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
+        focus=values.get("focus", ""), max_crop=values.get("max_crop"),
         caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
         stand_in=values.get("stand_in", False),
     )

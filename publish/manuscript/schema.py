@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import uuid
 from collections.abc import Callable
@@ -99,6 +100,25 @@ def one_of(*choices: str) -> Callable[[Any], str]:
         return value
 
     return check
+
+
+FOCUS_KEYWORDS = {"center": "50% 50%", "top": "50% 0%", "bottom": "50% 100%", "left": "0% 50%",
+                  "right": "100% 50%"}
+_FOCUS = re.compile(r"^(\d{1,3}(?:\.\d+)?)%\s+(\d{1,3}(?:\.\d+)?)%$")
+
+
+def focus(value: Any) -> str:
+    """What a cropped photo keeps, as the CSS object-position it becomes: "top", "left"… or "30% 20%"."""
+    value = nonempty_text(value).strip().lower()
+    if value in FOCUS_KEYWORDS:
+        return FOCUS_KEYWORDS[value]
+    match = _FOCUS.match(value)
+    if not match or any(float(part) > 100 for part in match.groups()):
+        close = difflib.get_close_matches(value, list(FOCUS_KEYWORDS), n=1, cutoff=0.6)
+        raise Invalid(f"'{value}' is not a focus", f"did you mean '{close[0]}'?" if close else
+                      '"center", "top", "bottom", "left", "right", or two percentages across and down, '
+                      'e.g. "30% 20%"')
+    return f"{float(match.group(1)):g}% {float(match.group(2)):g}%"
 
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")

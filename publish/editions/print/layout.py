@@ -21,10 +21,12 @@ from publish.editions.print import pdfx as prepress
 from publish.editions.print.book.binding import Source, join
 from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
+from publish.editions.print.composition import Composer, compose, report, words_per_column
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
 from publish.editions.print.transparency import transparencies
 from publish.engine.actualtext import actual_text
+from publish.engine.columns import notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
@@ -200,8 +202,16 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)
-        document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=font_config)
+
+        def render(markup: str) -> object:
+            with notes_below_columns():  # columns after a pull quote keep clear of the notes (engine/columns.py)
+                return HTML(string=markup, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
+                    stylesheets=sheets, font_config=font_config)
+
+        composer = Composer(html, column_words=words_per_column(settings.width_mm, settings.height_mm))
+        document = compose(render, composer)
+        html = composer.html
+        report(publication, composer.problems, diags)
         check_resolution(publication, document, reports, diags)
         diags.raise_if_errors()
     except BaseException:

@@ -34,10 +34,12 @@ from publish.editions.print.book import partcache
 from publish.editions.print.book.division import FOREIGN, FRONT_MARK, Split, front_css
 from publish.editions.print.book.pagination import Board, Place, places
 from publish.editions.print.book.partcache import PartResult
+from publish.editions.print.composition import Composer, report, words_per_column
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution
 from publish.engine.actualtext import actual_text
 from publish.engine.boxes import marked_state_setters, running_elements_used
+from publish.engine.columns import notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
@@ -87,20 +89,41 @@ def _start(setting: Setting, board: Board, parent: int | None) -> None:
                     sheets=sheets, sheet_fetcher=fetcher)
 
 
+class _Again(Exception):
+    """Page composition edited the part's HTML: it is laid out again (editions/print/composition.py)."""
+
+
+def _composed(composer: Composer, make_hook: Any, extra: str = "") -> tuple[Any, FolioHook, list[str]]:
+    """The part laid out, and again while composition edits it; its hook publishes only the last layout."""
+
+    def review(pages: list[Any]) -> None:
+        if composer.review(pages):
+            raise _Again
+
+    while True:  # ends: composition edits at most MAX_ROUNDS times, then settles
+        hook = make_hook()
+        hook.review = review
+        try:
+            document, refused = _render(composer.html, hook, extra)
+        except _Again:
+            continue
+        return document, hook, refused
+
+
 def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]]:
     setting: Setting = _process["setting"]
     fetcher = GateFetcher(_process["gate"])
     sheets = list(_process["sheets"])
     if extra:
         sheets.append(CSS(string=extra, font_config=_process["font_config"]))
-    with hooked(hook):
+    with hooked(hook), notes_below_columns():  # columns after a pull quote keep clear of the notes
         document = HTML(string=html, base_url=setting.base_url, url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=_process["font_config"])
     return document, [*fetcher.refused, *_process["sheet_fetcher"].refused]
 
 
 def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, refused: list[str],
-            shape: Shape | None, only_kept: bool = False) -> PartResult:
+            shape: Shape | None, only_kept: bool = False, composer: Composer | None = None) -> PartResult:
     """Checks the part's photos, notes its page starts and anchors, and writes its PDF.
 
     `only_kept`: only the part's own pages are drawn and written, not the front matter before them,
@@ -111,6 +134,8 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
     diags = Diagnostics(setting.publication.root)
     reports = copy.deepcopy(setting.reports)
     check_resolution(setting.publication, _Pages(pages), reports, diags)
+    if composer is not None:
+        report(setting.publication, composer.problems, diags)
     starts = page_starts(_Pages(pages), [str(i) for i in range(len(pages))])
     anchors: dict[str, int] = {}
     for i, page in enumerate(pages):  # an element's anchor is on every page it spans: the first counts
@@ -138,11 +163,12 @@ def lay_out_text(index: int, html: str) -> PartResult:
         board.publish(index, shape)
         return board.place(index, _process["parent"]).offset
 
-    hook = FolioHook(str(index), on_shape)
     try:
-        document, refused = _render(html, hook)
+        trim = _process["setting"].publication.metadata.print
+        composer = Composer(html, front=False, column_words=words_per_column(trim.width_mm, trim.height_mm))
+        document, hook, refused = _composed(composer, lambda: FolioHook(str(index), on_shape))
         result = _finish(index, document, hook, hook.first, len(document.pages), refused, hook.shape,
-                         only_kept=FOREIGN not in html)
+                         only_kept=FOREIGN not in html, composer=composer)
         if hook.reads_page_numbers():
             result.whole = "the styles show page numbers inside a text (target-counter)"
         counters = hook.counters_from_before(document.pages[hook.first:])
@@ -156,10 +182,11 @@ def lay_out_text(index: int, html: str) -> PartResult:
         raise
 
 
-def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, FolioHook, list[str]]:
-    hook = FolioHook("front", lambda shape: 0, text=False)
-    document, refused = _render(cut.front_html(targets), hook, front_css(targets))
-    return document, hook, refused
+def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, FolioHook, list[str], Composer]:
+    composer = Composer(cut.front_html(targets), body=False)  # the title page fitted to its page
+    document, hook, refused = _composed(composer, lambda: FolioHook("front", lambda shape: 0, text=False),
+                                        front_css(targets))
+    return document, hook, refused, composer
 
 
 def _carriers(pages: list[Any], context: Any, pieces: int) -> frozenset[int]:
@@ -240,7 +267,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared, kind) if shared else ""
         front_found = partcache.load_front(front_key) if front_key else None
         if front_found is None:
-            document, hook, _ = _lay_out_front(cut, {})
+            document, hook, _, _ = _lay_out_front(cut, {})
             if hook.first < 0:
                 raise Unsplittable("the front matter hides where the texts begin")
             front_found = _front_shape(hook), _carriers(document.pages[:hook.first], hook.context, len(cut.front))
@@ -299,10 +326,10 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     if kept_front is not None:
         front = kept_front[0]
     else:
-        document, hook, refused = _lay_out_front(cut, targets)
+        document, hook, refused, composer = _lay_out_front(cut, targets)
         if _front_shape(hook) != front_shape:
             raise Unsplittable("the contents' page numbers changed the front matter's length")
-        front = _finish(-1, document, hook, 0, hook.first, refused, None)
+        front = _finish(-1, document, hook, 0, hook.first, refused, None, composer=composer)
         if final_key:
             partcache.store(final_key, front, 0)
     if any(keys):
