@@ -352,6 +352,9 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
     except PhotoProblem as exc:
         diags.error(text_path, ref.line, f"photo '{name}': {exc}", exc.hint)
         return None
+    if info.conversion is not None:
+        where = (caption.source, caption.line) if caption else (text_path, ref.line)
+        diags.warning(*where, f"photo '{name}': {info.conversion.message}", info.conversion.hint)
     if not alt:
         return None
     return Photo(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageFile
 
+from publish.manuscript.colour import Conversion, conversion
+
 # A 100-megapixel photo is a large camera original; beyond that we suspect a decompression bomb.
 MAX_PIXELS = 100_000_000
 SUPPORTED = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
@@ -22,6 +24,7 @@ class ImageInfo:
     width: int
     height: int
     dpi: float | None
+    conversion: Conversion | None = None  # what the editions must do to use it (a profile for other colours)
 
 
 class PhotoProblem(Exception):
@@ -66,6 +69,7 @@ def probe(path: Path) -> ImageInfo:
                 dpi = image.info.get("dpi")
                 mode = image.mode
                 _check_profile(image.info.get("icc_profile"))
+                converted = conversion(image)
                 if fmt == "JPEG":
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()
@@ -86,4 +90,4 @@ def probe(path: Path) -> ImageInfo:
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
     ppi = float(dpi[0]) if dpi and dpi[0] else None
-    return ImageInfo(fmt, mode, width, height, ppi)
+    return ImageInfo(fmt, mode, width, height, ppi, converted)

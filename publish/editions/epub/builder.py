@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from PIL import Image, ImageCms, ImageOps
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
 from publish.engine.fetcher import GateFetcher
+from publish.manuscript.colour import fitting_profile, plain, plain_copy
 from publish.manuscript.containment import Gate
 from publish.model.document import Publication
 from publish.model.editions import edition_identifier
@@ -47,8 +49,8 @@ def screen_image(path: Path, max_px: int, quality: int) -> tuple[bytes, str]:
         fmt = source.format
         if fmt == "JPEG":  # decode at a reduced scale that is still at least max_px on each side
             source.draft(source.mode, (max_px, max_px))
-        image = ImageOps.exif_transpose(source)
-        icc = source.info.get("icc_profile")
+        icc = fitting_profile(source)  # a profile for other colours is left out (the loader warned)
+        image = plain(ImageOps.exif_transpose(source))
         has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
         if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
             src_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
@@ -112,12 +114,18 @@ def generated_cover(publication: Publication, styles: Styles) -> bytes:
     lead = next((a.lead.photo for a in publication.articles if a.lead), None)
     photo = lead or (publication.photos[0] if publication.photos else None)
     byline = next((a.byline for a in publication.articles if a.byline), "")
-    renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
-    html = renderer.render("epub-cover.html", photo=photo, byline=byline)
-    sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
-              for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
-    pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=sheets, font_config=font_config)
+    with tempfile.TemporaryDirectory(prefix="publish-cover-") as scratch:
+        # A photo WeasyPrint cannot draw as it is (16-bit grey) is drawn from a plain copy, as print is.
+        copy = plain_copy(photo.path, Path(scratch)) if photo else None
+        if copy is not None:
+            fetcher = GateFetcher(Gate(publication.root, *styles.roots, Path(scratch)))
+        renderer = Renderer(publication, styles, "cover",
+                            image_src=lambda p: (copy if copy and photo and p.path == photo.path else p.path).as_uri())
+        html = renderer.render("epub-cover.html", photo=photo, byline=byline)
+        sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
+                  for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
+        pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
+            stylesheets=sheets, font_config=font_config)
     document = pdfium.PdfDocument(pdf)
     try:
         page = document[0]

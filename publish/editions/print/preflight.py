@@ -19,6 +19,7 @@ from PIL import Image, ImageCms
 
 from publish.editions.print.pdfx import OutputCondition
 from publish.engine.boxes import PlacedImage, placed_images
+from publish.manuscript.colour import fitting_profile, plain
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Article, Figure, Photo, Publication
 
@@ -95,10 +96,14 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
     for photo in publication.photos:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            image = Image.open(photo.path)  # the header only: pixels are decoded when converted
-        icc = image.info.get("icc_profile")
+            master = Image.open(photo.path)  # the header only: pixels are decoded when converted
+        # A profile for other colours than the pixels' is ignored (the loader warned), a 16-bit photo
+        # read in 8 bits (manuscript/colour.py); either way the layout gets a derived copy, never the master.
+        icc = fitting_profile(master)
+        image = plain(master)
+        must_copy = image is not master or icc != master.info.get("icc_profile")
         transparent = _has_transparency(image)
-        report = PhotoReport(photo.name, image.mode, _profile_name(icc, image.mode), transparent,
+        report = PhotoReport(photo.name, master.mode, _profile_name(icc, image.mode), transparent,
                              "placed as it is")
         reports[photo.name] = report
         where = (photo.path, None)
@@ -108,11 +113,12 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
                               "so it is flattened onto white paper",
                               "use PDF/X-4 (standard = \"pdf/x-4\") to keep the transparency")
             if image.mode in ("L", "LA"):
-                if image.mode == "LA":
+                if image.mode == "LA" or must_copy:
                     target = workdir / _derived_name(photo, ".png")
-                    _flatten(image).save(target, "PNG")
+                    (_flatten(image) if image.mode == "LA" else image).save(target, "PNG")
                     derived[photo.path] = target
-                report.action = "grey, printed on black ink"
+                report.action = "grey, printed on black ink" + (f", {_copied(master, image)} in a derived copy"
+                                                                if must_copy else "")
                 continue
             if image.mode == "CMYK":
                 report.action = "already CMYK: placed as it is"
@@ -145,7 +151,7 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
         drop_alpha = image.mode in ("RGBA", "LA", "PA") and not transparent
         # A PNG's profile is lost when WeasyPrint embeds it, so its colours are moved into sRGB first.
         to_srgb = bool(icc) and photo.format != "JPEG" and image.mode in ("RGB", "RGBA", "P", "PA")
-        if drop_alpha or to_srgb:
+        if drop_alpha or to_srgb or (must_copy and image.mode != "CMYK"):
             adapted = _opaque(image) if drop_alpha else image
             if to_srgb:
                 mode = "RGBA" if adapted.mode in ("RGBA", "PA") else "RGB"
@@ -156,11 +162,26 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
             adapted.save(target, "PNG", **({"icc_profile": icc} if icc and not to_srgb else {}))
             derived[photo.path] = target
             done = [("opaque alpha channel dropped" if drop_alpha else ""),
-                    ("converted to sRGB" if to_srgb else "")]
+                    ("converted to sRGB" if to_srgb else ""),
+                    (_copied(master, image) if must_copy else "")]
             report.action = ", ".join(d for d in done if d) + ", in a derived copy"
+        elif image.mode == "CMYK":
+            report.action = "CMYK, placed as it is"
         elif image.mode != "L":
             report.action = "RGB with its ICC profile" if icc else "RGB, tagged as sRGB"
     return derived, reports
+
+
+def _copied(master: Image.Image, image: Image.Image) -> str:
+    """What the derived copy changed of a master the layout could not take as it is."""
+    if image is master:
+        return "its colour profile left out"
+    return f"{_MODE_NAMES.get(master.mode, master.mode)} read as 8-bit {_MODE_NAMES.get(image.mode, image.mode)}"
+
+
+_MODE_NAMES = {"I;16": "16-bit grey", "I;16B": "16-bit grey", "I;16L": "16-bit grey", "I": "32-bit grey",
+               "F": "floating-point grey", "1": "black-and-white", "L": "grey", "LA": "grey with alpha",
+               "RGBA": "RGB with alpha"}
 
 
 def _opaque(image: Image.Image) -> Image.Image:
