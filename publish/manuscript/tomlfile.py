@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KeyPath = tuple[str | int, ...]
+# Tables and arrays inside each other: publication.toml needs three levels ([[contributors]] in a list in
+# the document); far deeper nesting is a generated or hostile file, and tomllib would overflow its stack.
+MAX_NESTING = 32
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -61,6 +64,10 @@ def _split_key(text: str) -> list[str]:
 
 
 def parse(text: str) -> TomlDocument:
+    deep = _too_deep(text)
+    if deep is not None:  # before tomllib, which reads nesting recursively and would run out of stack
+        raise TomlSyntaxError(f"arrays or inline tables are nested more than {MAX_NESTING} levels deep",
+                              *deep, "a manuscript's TOML needs a few levels at most")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -74,6 +81,13 @@ def parse(text: str) -> TomlDocument:
         raise TomlSyntaxError("arrays or tables are nested too deeply", None, None,
                               "a manuscript's TOML needs a few levels at most") from None
     document = TomlDocument(data, _locate_keys(text))
+    for path, line in document.lines.items():
+        if len(path) > MAX_NESTING:  # a.b.c… = 1, or a [a.b.c…] header: tables inside tables
+            raise TomlSyntaxError(f"keys are nested more than {MAX_NESTING} levels deep", line, None,
+                                  "a manuscript's TOML needs a few levels at most")
+    if _depth(data) > MAX_NESTING:  # both kinds together; every walk of the values below recurses
+        raise TomlSyntaxError(f"tables and arrays are nested more than {MAX_NESTING} levels deep", None, None,
+                              "a manuscript's TOML needs a few levels at most")
     for path, value in _strings(data, ()):
         control = _CONTROL.search(value)
         if control:  # written as an escape ("\u0001"): valid TOML, but no XML (OPF, XHTML, XMP) can hold it
@@ -81,6 +95,58 @@ def parse(text: str) -> TomlDocument:
             raise TomlSyntaxError(f"the value of '{name}' holds the control character U+{ord(control.group()):04X}",
                                   document.line_of(path), None, "remove the \\u escape: it prints as nothing")
     return document
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Line and column of the first bracket or brace that opens a level deeper than MAX_NESTING."""
+    depth, line, start, i = 0, 1, 0, 0
+    quote: str | None = None
+    while i < len(text):
+        char = text[i]
+        if char == "\n":
+            line, start = line + 1, i + 1
+            if quote in ('"', "'"):
+                quote = None  # a one-line string cannot run on; tomllib will say so
+        if quote:
+            if text.startswith(quote, i):
+                i, quote = i + len(quote), None
+                continue
+            i += 2 if char == "\\" and quote.startswith('"') else 1
+            continue
+        if char == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        if text.startswith(('"""', "'''"), i):
+            quote, i = text[i:i + 3], i + 3
+            continue
+        if char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line, i - start + 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
+
+
+def _depth(value: Any) -> int:
+    """How deep tables and arrays nest, without recursion (the value may be deep enough to overflow it)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_NESTING:
+            break
+    return deepest
 
 
 def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
