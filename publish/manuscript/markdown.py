@@ -107,6 +107,7 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
+    column: int | None = None
 
 
 @dataclass
@@ -114,6 +115,7 @@ class ImageRef:
     src: str
     alt: str
     line: int | None
+    column: int | None = None  # of the path in ![](…)
 
 
 @dataclass
@@ -122,7 +124,7 @@ class ParsedText:
     footnotes: list[Footnote] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     ids: list[tuple[str, int | None]] = field(default_factory=list)
-    links: list[tuple[str, int | None]] = field(default_factory=list)
+    links: list[tuple[str, int | None, int | None]] = field(default_factory=list)  # href, line, column
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -170,35 +172,47 @@ class Reader:
 
     def _find_line(self, needle: str, start: int | None) -> int | None:
         """The line where an inline construct's text occurs, searching from its block's line."""
-        if start is None:
-            return None
-        for index in range(start - 1 - self.offset, len(self.source_lines)):
-            if index >= 0 and needle in self.source_lines[index]:
-                return index + 1 + self.offset
-        return start
+        return self._find(needle, start)[0]
 
-    def _problem(self, line: int | None, message: str, hint: str = "") -> None:
-        self.result.problems.append(Problem(line, message, hint))
+    def _find(self, needle: str, start: int | None) -> tuple[int | None, int | None]:
+        """Line and column where an inline construct's text occurs, searching from its block's line;
+        its block's line and no column when the text is not found as written (markdown-it rewrote it)."""
+        if start is None:
+            return None, None
+        for index in range(max(0, start - 1 - self.offset), len(self.source_lines)):
+            column = self.source_lines[index].find(needle) if needle else -1
+            if column >= 0:
+                return index + 1 + self.offset, column + 1
+        return start, None
+
+    def _problem(self, line: int | None, message: str, hint: str = "", column: int | None = None) -> None:
+        self.result.problems.append(Problem(line, message, hint, column))
 
     def _attrs(self, given: dict, line: int | None) -> tuple[tuple[str, str], ...]:
         attrs: list[tuple[str, str]] = []
         for name, value in given.items():
             value = str(value)
+            # The attribute's column, searched from its block's line; an id given as #name, a class as .name.
+            at = self._find(f"{name}=", line)
+            if at[1] is None and name in ("id", "class"):
+                at = self._find(("#" if name == "id" else ".") + value, line)
+            at = at if at[1] is not None else (line, None)
             if name not in ALLOWED_ATTRS:
-                self._problem(line, f"attribute '{name}' is not allowed",
-                              "only id, class, lang and dir may be set in {…}")
+                self._problem(at[0], f"attribute '{name}' is not allowed",
+                              "only id, class, lang and dir may be set in {…}", at[1])
                 continue
             if name == "lang" and not _LANGUAGE.match(value):
-                self._problem(line, f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}')
+                self._problem(at[0], f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}',
+                              at[1])
                 continue
             if name == "id":
                 if not _ID.match(value):
-                    self._problem(line, f"'{value}' is not a valid id",
-                                  "start with a letter; use letters, digits, - and _")
+                    self._problem(at[0], f"'{value}' is not a valid id",
+                                  "start with a letter; use letters, digits, - and _", at[1])
                     continue
                 self.result.ids.append((value, line))
             if name == "dir" and value not in ("ltr", "rtl", "auto"):
-                self._problem(line, f"dir must be ltr, rtl or auto, not '{value}'")
+                self._problem(at[0], f"dir must be ltr, rtl or auto, not '{value}'", column=at[1])
                 continue
             attrs.append((name, value))
         return tuple(attrs)
@@ -325,7 +339,7 @@ class Reader:
             if extra:
                 self._problem(line, f"attributes {sorted(extra)} are not read on photos",
                               "set placement, caption, credit and alt in the captions file")
-            return ImageRef(src, plain_text(self._inlines(image, line)), self._find_line(src, line))
+            return ImageRef(src, plain_text(self._inlines(image, line)), *self._find(src, line))
         return None
 
     def _footnotes(self, block: SyntaxTreeNode) -> None:
@@ -367,16 +381,16 @@ class Reader:
                 out.append(self._link(child, line))
             elif kind == "image":
                 src = str(child.attrs.get("src", ""))
-                self._problem(self._find_line(src, line),
-                              "a photo must stand in its own paragraph",
-                              "put a blank line before and after ![](…)")
+                found, column = self._find(src, line)
+                self._problem(found, "a photo must stand in its own paragraph",
+                              "put a blank line before and after ![](…)", column)
             elif kind == "footnote_ref":
                 number = child.meta["id"] + 1
                 out.append(NoteRef(self._note_id(number), number, child.meta.get("subId", 0)))
             elif kind == "footnote_anchor":
                 continue
             elif kind == "html_inline":
-                self._raw_html(child.content, self._find_line(child.content, line))
+                self._raw_html(child.content, *self._find(child.content, line))
             else:
                 self._problem(line, f"unsupported Markdown construct '{kind}'")
         return tuple(out)
@@ -385,33 +399,37 @@ class Reader:
         """Pasted data and broken footnote calls are almost always mistakes the author wants to hear of."""
         word = _LONG_WORD.search(text)
         if word:
-            self._problem(self._find_line(word.group()[:40], line),
-                          f"a word of {len(word.group())} characters without a space cannot be set on a line",
-                          "break it with spaces, or remove it if it was pasted by mistake")
+            found, column = self._find(word.group()[:40], line)
+            self._problem(found, f"a word of {len(word.group())} characters without a space cannot be set on a line",
+                          "break it with spaces, or remove it if it was pasted by mistake", column)
         for note in _UNDEFINED_NOTE.finditer(text):
-            self._problem(self._find_line(note.group(), line),
-                          f"footnote [^{note.group(1)}] is cited but never defined",
-                          f"add a line '[^{note.group(1)}]: the note' below the text")
+            found, column = self._find(note.group(), line)
+            self._problem(found, f"footnote [^{note.group(1)}] is cited but never defined",
+                          f"add a line '[^{note.group(1)}]: the note' below the text", column)
 
     def _link(self, node: SyntaxTreeNode, line: int | None) -> Node:
         href = str(node.attrs.get("href", ""))
         children = self._inlines(node, line)
-        where = self._find_line(href, line)
+        where, column = self._find(f"]({href}", line)  # the destination, not the same words in the text
+        if column is not None:
+            column += 2
+        else:  # a reference link's destination is written elsewhere; markdown-it may have rewritten it
+            where, column = self._find(href, line)
         lowered = href.lower()
         if href.startswith("#") or not re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
-            self.result.links.append((href, where))
+            self.result.links.append((href, where, column))
         elif not lowered.startswith(LINK_SCHEMES):
             self._problem(where, f"links with '{href.split(':', 1)[0]}:' are not allowed",
-                          "link to http(s): or mailto: addresses, or to #anchors in the manuscript")
+                          "link to http(s): or mailto: addresses, or to #anchors in the manuscript", column)
             return Element("span", (), children)
         return Element("a", (("href", href),), children)
 
-    def _raw_html(self, content: str, line: int | None) -> None:
+    def _raw_html(self, content: str, line: int | None, column: int | None = None) -> None:
         if any(p.line == line and p.message.startswith("raw HTML") for p in self.result.problems):
             return  # one report per line: <a href…> and its </a> are one mistake
         snippet = content.strip().splitlines()[0][:60] if content.strip() else content
         self._problem(line, f"raw HTML is not allowed: {snippet}",
-                      "write it in Markdown: *emphasis*, **strong**, [text]{lang=ja}, ::: pullquote")
+                      "write it in Markdown: *emphasis*, **strong**, [text]{lang=ja}, ::: pullquote", column)
 
 
 def plain_text(nodes: tuple[Node, ...] | list[Node]) -> str:

@@ -32,6 +32,7 @@ class TomlSyntaxError(Exception):
 class TomlDocument:
     data: dict[str, Any]
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    columns: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # the key's and its value's
 
     def line_of(self, path: KeyPath) -> int | None:
         """The line of the key, or of its nearest enclosing table."""
@@ -41,14 +42,29 @@ class TomlDocument:
             path = path[:-1]
         return None
 
+    def position(self, path: KeyPath, value: bool = False) -> tuple[int | None, int | None]:
+        """Line and column of the key (or its `value`), or of its nearest enclosing table's header."""
+        while path:
+            if path in self.lines:
+                columns = self.columns.get(path)
+                return self.lines[path], (columns[1] if value else columns[0]) if columns else None
+            path = path[:-1]
+        return None, None
+
 
 def _split_key(text: str) -> list[str]:
     parts: list[str] = []
     current = ""
     quote = ""
+    escaped = False
     for char in text:
         if quote:
-            if char == quote:
+            if escaped:
+                current += _unescape("\\" + char)
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
                 quote = ""
             else:
                 current += char
@@ -61,6 +77,13 @@ def _split_key(text: str) -> list[str]:
             current += char
     parts.append(current.strip())
     return parts
+
+
+def _unescape(escape: str) -> str:
+    """A basic string's escape as the character it stands for (\\u and \\U take their digits as text:
+    rare enough in a key that its line is then simply not found)."""
+    return {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\b": "\b", "\\f": "\f", "\\\"": '"',
+            "\\\\": "\\"}.get(escape, escape)
 
 
 def parse(text: str) -> TomlDocument:
@@ -80,7 +103,7 @@ def parse(text: str) -> TomlDocument:
     except RecursionError:  # tomllib reads nested arrays and tables recursively
         raise TomlSyntaxError("arrays or tables are nested too deeply", None, None,
                               "a manuscript's TOML needs a few levels at most") from None
-    document = TomlDocument(data, _locate_keys(text))
+    document = TomlDocument(data, *_locate_keys(text))
     for path, line in document.lines.items():
         if len(path) > MAX_NESTING:  # a.b.c… = 1, or a [a.b.c…] header: tables inside tables
             raise TomlSyntaxError(f"keys are nested more than {MAX_NESTING} levels deep", line, None,
@@ -197,8 +220,9 @@ def _open_brackets(text: str, depth: int, quote: str | None) -> tuple[int, str |
     return depth, quote if quote in ('"""', "'''") else None
 
 
-def _locate_keys(text: str) -> dict[KeyPath, int]:
+def _locate_keys(text: str) -> tuple[dict[KeyPath, int], dict[KeyPath, tuple[int, int]]]:
     lines: dict[KeyPath, int] = {}
+    columns: dict[KeyPath, tuple[int, int]] = {}
     table: KeyPath = ()
     array_counts: dict[tuple[str, ...], int] = {}
     depth = 0  # brackets of a value still open: its following lines belong to it
@@ -216,13 +240,18 @@ def _locate_keys(text: str) -> dict[KeyPath, int]:
                 array_counts[key] = index
                 table = (*names, index)
                 lines.setdefault(tuple(names), number)
+                columns.setdefault(tuple(names), (header.start(1) + 1,) * 2)
             else:
                 table = tuple(names)
             lines[table] = number
+            columns[table] = (header.start(1) + 1,) * 2
             continue
         key = _KEY.match(raw)
         if key:
             path = (*table, *_split_key(key.group(1)))
-            lines.setdefault(path, number)
+            if path not in lines:
+                value = len(raw) - len(raw[key.end():].lstrip(" \t"))
+                lines[path] = number
+                columns[path] = (key.start(1) + 1, value + 1)
             depth, quote = _open_brackets(raw[key.end():], 0, None)
-    return lines
+    return lines, columns

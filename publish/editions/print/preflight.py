@@ -20,7 +20,7 @@ from PIL import Image, ImageCms
 from publish.editions.print.pdfx import OutputCondition
 from publish.engine.boxes import PlacedImage, placed_images
 from publish.manuscript.colour import fitting_profile, plain
-from publish.model.diagnostics import Diagnostics
+from publish.model.diagnostics import Diagnostics, printable
 from publish.model.document import Article, Figure, Photo, Publication
 
 WANTED_PPI = 300
@@ -42,7 +42,7 @@ class PhotoReport:
     def format(self) -> str:
         sizes = ", ".join(f"{round(ppi)} ppi at {w:.0f}×{h:.0f} mm" for ppi, w, h in self.placements)
         alpha = ", transparent" if self.transparency else ""
-        return f"{self.name}: {self.mode} ({self.profile}){alpha}; {sizes or 'not placed'}; {self.action}"
+        return f"{printable(self.name)}: {self.mode} ({self.profile}){alpha}; {sizes or 'not placed'}; {self.action}"
 
 
 def _has_transparency(image: Image.Image) -> bool:
