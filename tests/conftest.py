@@ -163,3 +163,48 @@ def render_pages(pdf: Path, name: str, dpi: int = 60) -> list[Path]:
         paths.append(path)
     document.close()
     return paths
+
+
+# Hostile manuscripts (tests/test_hostile_*.py) ----------------------------------------------------
+
+
+def cli(*args: str) -> Run:
+    """The command line in this process: no interpreter start-up, so a refusal takes a fraction of a second."""
+    from click.testing import CliRunner
+
+    from publish.cli.main import main
+
+    result = CliRunner().invoke(main, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def diagnostics_of(stderr: str) -> list[str]:
+    """The diagnostic lines (errors and warnings, not hints or summaries) a command printed."""
+    return [line for line in stderr.splitlines() if ": error: " in line or ": warning: " in line]
+
+
+def loaded_diagnostics(root: Path) -> list:
+    """Every diagnostic the loader reports for a manuscript, whether it loads or not."""
+    from publish.manuscript.loader import load
+    from publish.model.diagnostics import ManuscriptError
+
+    try:
+        return list(load(root)[1].items)
+    except ManuscriptError as exc:
+        return list(exc.diagnostics)
+
+
+def output_snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of an output folder (the lock file aside), to compare before and after a build."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".publish.lock"}
+
+
+def previous_set(output: Path, slug: str = "a-small-feature") -> dict[str, bytes]:
+    """A set of editions as an earlier build left them, which a failed build must leave byte for byte."""
+    output.mkdir(parents=True, exist_ok=True)
+    for suffix in (".pdf", ".epub", ".archive.pdf", ".report.html", ".build.json"):
+        (output / f"{slug}{suffix}").write_bytes(f"the {suffix} built yesterday\n".encode())
+    return output_snapshot(output)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from publish.manuscript.containment import Gate, Refused
+from publish.manuscript.limits import block_excess, notes_excess, words_excess
 from publish.manuscript.markdown import ImageRef, plain_text, read_markdown
 from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
@@ -269,9 +270,16 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         diags.error(path, 1, f"the text's id '{article_id}' is taken by the edition's own {article_id} page",
                     f'give the text another id: id = "{article_id}-text" in its front matter, or rename the file')
     lang = front.get("lang", "")
+    too_long = words_excess(body, offset)
+    if too_long is not None:  # not even parsed: that alone would take seconds
+        diags.error(path, too_long.line, too_long.message, too_long.hint, subjects=(USES, IDS))
+        return None
     parsed = read_markdown(body, article_id, lang or metadata.language, offset)
     for problem in parsed.problems:
         diags.error(path, problem.line, problem.message, problem.hint, problem.column)
+    for excess in (notes_excess(body, offset), block_excess(parsed.blocks)):  # layouts that take minutes
+        if excess is not None:
+            diags.error(path, excess.line, excess.message, excess.hint, excess.column)
     links.extend((path, href, line, column) for href, line, column in parsed.links)
 
     blocks: list[Node] = []

@@ -14,6 +14,7 @@ MAX_NESTING = 32
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_AT_END = "(at end of document)"
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(#.*)?$")
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
 _KEY = re.compile(r"^\s*(" + _KEY_PART + r"(?:\s*\.\s*" + _KEY_PART + r")*)\s*=")
@@ -98,7 +99,9 @@ def parse(text: str) -> TomlDocument:
         match = _ERROR_AT.search(message)
         line = int(match.group(1)) if match else None
         column = int(match.group(2)) if match else None
-        message = _ERROR_AT.sub("", message).strip()
+        if match is None and _AT_END in message:  # an unterminated string or array: where the text ends
+            line, column = text.count("\n") + 1, len(text) - text.rfind("\n")
+        message = _ERROR_AT.sub("", message).replace(_AT_END, "").strip()
         raise TomlSyntaxError(message, line, column) from None
     except RecursionError:  # tomllib reads nested arrays and tables recursively
         raise TomlSyntaxError("arrays or tables are nested too deeply", None, None,
@@ -108,7 +111,7 @@ def parse(text: str) -> TomlDocument:
         if len(path) > MAX_NESTING:  # a.b.c… = 1, or a [a.b.c…] header: tables inside tables
             raise TomlSyntaxError(f"keys are nested more than {MAX_NESTING} levels deep", line, None,
                                   "a manuscript's TOML needs a few levels at most")
-    if _depth(data) > MAX_NESTING:  # both kinds together; every walk of the values below recurses
+    if _depth(data) > MAX_NESTING + 1:  # both kinds together (the document is a level); walks below recurse
         raise TomlSyntaxError(f"tables and arrays are nested more than {MAX_NESTING} levels deep", None, None,
                               "a manuscript's TOML needs a few levels at most")
     for path, value in _strings(data, ()):

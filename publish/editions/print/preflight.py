@@ -115,7 +115,7 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
             if image.mode in ("L", "LA"):
                 if image.mode == "LA" or must_copy:
                     target = workdir / _derived_name(photo, ".png")
-                    (_flatten(image) if image.mode == "LA" else image).save(target, "PNG")
+                    (_flatten(image) if image.mode == "LA" else image).save(target, "PNG", icc_profile=icc)
                     derived[photo.path] = target
                 report.action = "grey, printed on black ink" + (f", {_copied(master, image)} in a derived copy"
                                                                 if must_copy else "")
@@ -159,7 +159,8 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
                     _source_profile(icc), ImageCms.createProfile("sRGB"), mode, mode,
                     renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC))
             target = workdir / _derived_name(photo, ".png")
-            adapted.save(target, "PNG", **({"icc_profile": icc} if icc and not to_srgb else {}))
+            # Pillow writes the master's own profile unless told otherwise: a profile for other colours must go.
+            adapted.save(target, "PNG", icc_profile=icc if icc and not to_srgb else None)
             derived[photo.path] = target
             done = [("opaque alpha channel dropped" if drop_alpha else ""),
                     ("converted to sRGB" if to_srgb else ""),
