@@ -208,3 +208,24 @@ def previous_set(output: Path, slug: str = "a-small-feature") -> dict[str, bytes
     for suffix in (".pdf", ".epub", ".archive.pdf", ".report.html", ".build.json"):
         (output / f"{slug}{suffix}").write_bytes(f"the {suffix} built yesterday\n".encode())
     return output_snapshot(output)
+
+
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (Linux /proc; zombies count as gone)."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

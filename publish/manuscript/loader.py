@@ -216,8 +216,8 @@ def _text_paths(root: Path, doc: TomlDocument, gate: Gate, diags: Diagnostics) -
             continue
         try:
             path = gate.reference(ref, root)
-        except Refused as exc:
-            diags.error(meta_path, line, f"texts: {exc}", exc.hint)
+        except Refused as exc:  # a text not read: what it places and defines is unknown
+            diags.error(meta_path, line, f"texts: {exc}", exc.hint, subjects=(USES, IDS))
             continue
         if path in paths:
             diags.error(meta_path, line, f"texts: '{ref}' is listed twice")
@@ -346,11 +346,11 @@ def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Ca
         meant = _meant_photo(ref.src, text_path.parent, diags)
         diags.error(text_path, ref.line, f"photo: {exc}",
                     f"did you mean '{meant}'?" if meant else exc.hint, ref.column,
-                    subjects=_placed(diags, text_path.parent / unquote(ref.src)))
+                    subjects=_placed(diags, text_path.parent / unquote(ref.src))[1:])  # that folder only
         return None
     if path.suffix.lower() not in PHOTO_SUFFIXES:
         diags.error(text_path, ref.line, f"'{ref.src}' is not a photo (.jpg, .jpeg or .png)", column=ref.column,
-                    subjects=_placed(diags, path))
+                    subjects=_placed(diags, path)[1:])
         return None
     caption = captions.get(path)
     if caption is not None:
@@ -405,7 +405,8 @@ def _folder(diags: Diagnostics, path: Path) -> str:
 
 
 def _placed(diags: Diagnostics, photo: Path) -> tuple[str, ...]:
-    """What says which photos the texts place: every text read, every reference into the photo's folder."""
+    """What says which photos the texts place: every text read, then every reference into the photo's
+    folder (a broken reference is the cause of the second only)."""
     return (USES, f"{USES} in {_folder(diags, photo)}")
 
 

@@ -465,5 +465,9 @@ def _mark_attribution(children: tuple[Node, ...]) -> tuple[Node, ...]:
 
 
 def read_markdown(source: str, article_id: str, language: str, line_offset: int = 0) -> ParsedText:
+    # mdit-py-plugins' container rule reads past the end of a text whose last line is a bare quote
+    # marker after a table ("> | a |" … ">" with no line break): a final line break is the same text.
+    if not source.endswith("\n"):
+        source += "\n"
     return Reader(source, article_id, language, line_offset).read(source)
 
