@@ -209,3 +209,16 @@ def test_a_photo_no_text_places_is_said_once(tmp_path: Path) -> None:
     root = write_manuscript(tmp_path / "m", {"feature.md": "# A Small Feature\n\nNo photo.\n"})
     found = loaded_diagnostics(root)
     assert [d.message for d in found] == ["caption for 'harbour.jpg', but no text uses that photo"]
+
+
+def test_preflight_findings_of_a_book_name_each_text_as_the_author_gave_it(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts laid out side by side report from worker processes: they printed absolute paths, and both
+    findings at the second text (the two texts' figures had the same id)."""
+    second = MINIMAL_TEXT.replace("A Small Feature", "A Second Text")
+    write_manuscript(tmp_path / "m", {"second.md": second}, photos={"photos/harbour.jpg": {"size": (700, 466)}})
+    monkeypatch.chdir(tmp_path)
+    run = cli("pdf", "m", "-o", "out", "--jobs", "2")
+    assert run.returncode == 0, run.stderr
+    assert [line.split(": warning:")[0] for line in diagnostics_of(run.stderr)] == ["m/feature.md:8:5",
+                                                                                    "m/second.md:8:5"]

@@ -46,8 +46,8 @@ from publish.runtime.folders import list_folder
 CAPTIONS_FILE = "captions.toml"
 # What a problem leaves unknown, for the diagnostics that would follow from it (model/diagnostics.py):
 # a text not read leaves unknown which photos the texts place and which ids they define; a photo
-# reference not resolved, which photos of that folder are placed; a captions file not read or an entry
-# naming no photo, what the captions say.
+# reference naming no file, whether the photo it was meant for is placed; a captions file not read or
+# an entry naming no photo, what the captions say of their photos.
 USES, IDS = "photos placed", "ids defined"
 # Characters XML 1.0 forbids (so no EPUB can hold them) and that print as nothing: a paste accident.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -346,11 +346,11 @@ def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Ca
         meant = _meant_photo(ref.src, text_path.parent, diags)
         diags.error(text_path, ref.line, f"photo: {exc}",
                     f"did you mean '{meant}'?" if meant else exc.hint, ref.column,
-                    subjects=_placed(diags, text_path.parent / unquote(ref.src))[1:])  # that folder only
+                    subjects=(_unused(diags, text_path.parent / meant),) if meant else ())  # it was meant
         return None
     if path.suffix.lower() not in PHOTO_SUFFIXES:
         diags.error(text_path, ref.line, f"'{ref.src}' is not a photo (.jpg, .jpeg or .png)", column=ref.column,
-                    subjects=_placed(diags, path)[1:])
+                    subjects=(_unused(diags, path),))
         return None
     caption = captions.get(path)
     if caption is not None:
@@ -362,7 +362,7 @@ def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Ca
         photos[path] = photo
     photo = photos[path]
     stem = slugify(Path(photo.name).stem) or "photo"
-    return Figure(photo, f"fig-{stem}-{index}", ref.line)
+    return Figure(photo, f"fig-{stem}-{index}", ref.line, ref.column)
 
 
 def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
@@ -405,13 +405,13 @@ def _folder(diags: Diagnostics, path: Path) -> str:
 
 
 def _placed(diags: Diagnostics, photo: Path) -> tuple[str, ...]:
-    """What says which photos the texts place: every text read, then every reference into the photo's
-    folder (a broken reference is the cause of the second only)."""
-    return (USES, f"{USES} in {_folder(diags, photo)}")
+    """What "no text uses this photo" may follow from: a text not read, a reference meant for it."""
+    return (USES, _unused(diags, photo))
 
 
 def _unused(diags: Diagnostics, photo: Path) -> str:
-    return f"no text uses {diags.display_path(photo)}"
+    """The photo is not placed: said by its caption entry, or by a broken reference meant for it."""
+    return f"no text uses {diags.display_path(Path(os.path.normpath(photo)))}"
 
 
 def _described(diags: Diagnostics, photo: Path, caption: _Caption | None) -> tuple[str, ...]:
@@ -594,5 +594,5 @@ def _warn_unused_photos(root: Path, used: set[Path], diags: Diagnostics) -> None
         if path.suffix.lower() in PHOTO_SUFFIXES and path.resolve() not in resolved:
             diags.warning(path, None, "photo is not used by any text",
                           "place it with ![](…) in a text, or move it out of the manuscript",
-                          causes=(*_placed(diags, path), _unused(diags, path)))  # its caption entry said so
+                          causes=_placed(diags, path))  # its caption entry, or a reference, said so
 

@@ -253,7 +253,8 @@ class Reader:
         if kind == "hr":
             return Element("hr", (), (), line)
         if kind == "html_block":
-            self._raw_html(node.content, line)
+            first = node.content.strip().splitlines()[0] if node.content.strip() else ""
+            self._raw_html(node.content, *self._find(first, line))
             return None
         if kind == "footnote_anchor":  # the back link; templates draw their own
             return None

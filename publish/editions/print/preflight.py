@@ -233,6 +233,7 @@ def check_resolution(publication: Publication, document: object, reports: dict[s
                 reports[photo.name].placements.append(measured)
             shown = round(ppi)
             where = (publication.root / article.source, figure.line)
+            column = figure.column
             size = f"{width_mm:.0f} × {height_mm:.0f} mm"
             needed = round(photo.width_px * WANTED_PPI / ppi)
             entry = f"its entry in {_captions_of(photo)}"
@@ -242,11 +243,11 @@ def check_resolution(publication: Publication, document: object, reports: dict[s
                             f"use an original at least {needed} px wide, place it smaller, or accept "
                             f"it with min_ppi = {shown} in {entry}" if shown >= MIN_ACCEPTABLE_PPI
                             else f"use an original at least {needed} px wide: below "
-                            f"{MIN_ACCEPTABLE_PPI} ppi no min_ppi accepts it")
+                            f"{MIN_ACCEPTABLE_PPI} ppi no min_ppi accepts it", column)
             elif shown < WANTED_PPI:
                 diags.warning(*where, f"photo '{photo.name}' prints at {shown} ppi ({size}); "
                               f"print wants {WANTED_PPI} ppi",
-                              f"an original about {needed} px wide would print sharp")
+                              f"an original about {needed} px wide would print sharp", column)
 
 
 def _captions_of(photo: Photo) -> str:
