@@ -484,7 +484,8 @@ def _caption_nodes(caption: str, language: str, path: Path, where: tuple[int | N
     line, column = where
     parsed = read_markdown(caption, "caption", language)
     for problem in parsed.problems:
-        inside = (column + 1 + problem.column - 1) if column and problem.column and problem.line == 1 else column
+        # The string's first character is one after the opening quote at `column`.
+        inside = column + problem.column if column and problem.column and problem.line == 1 else column
         diags.error(path, line, f"caption: {problem.message}", problem.hint, inside)
     blocks = parsed.blocks
     if (len(blocks) != 1 or not isinstance(blocks[0], Element) or blocks[0].tag != "p"
