@@ -16,16 +16,16 @@ from dataclasses import dataclass
 
 from publish.model.document import Element, Node
 
-# A text of more words than this is laid out in one piece for minutes (about 0.2 s per 1,000 words,
-# twice for print and archive): a book of that size builds from several texts, laid out side by side.
+# A text of more words than this is laid out in one piece for minutes: 300,000 words take 56 s (and
+# again for the archive), 1.4 million more than 15 minutes. A book that size builds from several texts.
 MAX_TEXT_WORDS = 300_000
-# Footnote calls closer together than this, over this many words of text, pile up under the page
-# faster than its footnote area can print them, and every page re-lays out the growing backlog:
-# 40 such notes take 11 s, 120 take over 3 minutes.
+# More footnote calls than this within this many words of running text pile up under the pages faster
+# than their footnote areas can set them, and each page re-lays out the growing backlog: 60 such notes
+# take 17 s, 120 took 4 minutes, 3,000 in one paragraph more than 10.
 MAX_NOTES_NEARBY = 60
 NOTES_WINDOW_WORDS = 1_000
-# A table wider than this makes the two-column layout retry its balancing once per column
-# (about 0.13 s each): 200 columns take about half a minute, 5,000 would take a quarter of an hour.
+# A table wider than this makes the two-column layout retry its balance once per column (about 0.14 s
+# each, whatever the rows): 200 columns take 33 s, 1,000 took 143 s, 5,000 more than 15 minutes.
 MAX_TABLE_COLUMNS = 200
 
 _CALL = re.compile(r"\[\^[^\]\s]+\]")
