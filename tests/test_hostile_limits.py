@@ -2,8 +2,8 @@
 
 The four of issue 18, in processor time before: 120 short paragraphs with one note each (4 minutes),
 3,000 note calls in one paragraph (stopped after 10 minutes), a 200,000-line text (stopped after 15),
-a 5,000-column table (stopped after 15). The limits are constants in publish/manuscript/limits.py, documented with their
-measurements in docs/manuscript.md#limits.
+a 5,000-column table (stopped after 15). The limits are constants in publish/model/limits.py,
+documented with their measurements in docs/manuscript.md#limits.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import cli, diagnostics_of, output_snapshot, previous_set, write_manuscript
 
-from publish.manuscript.limits import (
+from publish.manuscript.markdown import read_markdown
+from publish.model.limits import (
     MAX_NOTES_NEARBY,
     MAX_TABLE_COLUMNS,
     MAX_TEXT_WORDS,
@@ -23,7 +24,6 @@ from publish.manuscript.limits import (
     notes_excess,
     words_excess,
 )
-from publish.manuscript.markdown import read_markdown
 
 HEAD = '+++\ntitle = "A Small Feature"\n+++\n\n'  # the body starts on line 5
 REFUSED_WITHIN = 5.0  # seconds, reading included: the 200,000-line text is 6 MB

@@ -22,7 +22,7 @@ from conftest import (
 )
 from PIL import Image, ImageCms
 
-from publish.manuscript.colour import PLAIN_MODES, fitting_profile, plain, plain_copy, profile_space
+from publish.manuscript.photos import PLAIN_MODES, fitting_profile, plain, plain_copy, profile_space
 
 STYLES = Path(__file__).resolve().parent.parent / "publish" / "styles"
 CMYK_PROFILE = (STYLES / "icc" / "FOGRA39-coated.icc").read_bytes()

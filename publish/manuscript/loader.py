@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from publish.manuscript.containment import Gate, Refused
-from publish.manuscript.limits import block_excess, notes_excess, words_excess
 from publish.manuscript.markdown import ImageRef, plain_text, read_markdown
 from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
@@ -40,6 +39,7 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.limits import block_excess, notes_excess, words_excess
 from publish.model.text import slugify
 from publish.runtime.folders import list_folder
 

@@ -18,8 +18,8 @@ from PIL import Image, ImageCms, ImageOps
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
 from publish.engine.fetcher import GateFetcher
-from publish.manuscript.colour import fitting_profile, plain, plain_copy
 from publish.manuscript.containment import Gate
+from publish.manuscript.photos import fitting_profile, plain, plain_copy
 from publish.model.document import Publication
 from publish.model.editions import edition_identifier
 from publish.render.fonts import subset_stylesheet

@@ -25,7 +25,7 @@ from PIL import Image, ImageCms
 
 from publish import __version__
 from publish.editions.pdffile import srgb_profile, stable_image_names
-from publish.manuscript.colour import fitting_profile
+from publish.manuscript.photos import fitting_profile
 
 MM = 72 / 25.4
 ICC_DIR = "icc"

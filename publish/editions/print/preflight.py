@@ -19,7 +19,7 @@ from PIL import Image, ImageCms
 
 from publish.editions.print.pdfx import OutputCondition
 from publish.engine.boxes import PlacedImage, placed_images
-from publish.manuscript.colour import fitting_profile, plain
+from publish.manuscript.photos import fitting_profile, plain
 from publish.model.diagnostics import Diagnostics, printable
 from publish.model.document import Article, Figure, Photo, Publication
 
@@ -98,7 +98,7 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
             warnings.simplefilter("ignore")
             master = Image.open(photo.path)  # the header only: pixels are decoded when converted
         # A profile for other colours than the pixels' is ignored (the loader warned), a 16-bit photo
-        # read in 8 bits (manuscript/colour.py); either way the layout gets a derived copy, never the master.
+        # read in 8 bits (manuscript/photos.py); either way the layout gets a derived copy, never the master.
         icc = fitting_profile(master)
         image = plain(master)
         must_copy = image is not master or icc != master.info.get("icc_profile")

@@ -4,8 +4,8 @@ at the line that passes it, before anything is laid out.
 Why limits at all: the print layout (WeasyPrint) slows down sharply on a few shapes of input, and a
 build that runs for minutes without a word looks hung. Each limit sits well above what a magazine or
 book text needs and just below where the layout of one text takes about a minute on one core
-(measured in docs/manuscript.md#limits). When the layout gets faster, raise the constant here: the
-check, its diagnostic and the documentation read it from this module.
+(measured in docs/manuscript.md#limits). When the layout gets faster, raise the constant here (the
+checks and their diagnostics read it from this module) and its value in that table.
 """
 
 from __future__ import annotations
