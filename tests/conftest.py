@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import subprocess
 import sys
@@ -93,6 +94,37 @@ def write_manuscript(root: Path, files: dict[str, str | bytes | None] | None = N
     return root
 
 
+_VALIDATED: dict[tuple[Path, int, int], str] = {}  # archive PDFs seen: (path, size, mtime) → sha256
+_VERDICTS: dict[str, list[str]] = {}  # sha256 → problems (a bag's copy is the same file)
+
+
+@pytest.fixture(autouse=True)
+def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """After each test, every archive PDF built since (by the test or its fixtures, by the CLI or the API)
+    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/validators.py)."""
+    yield
+    from validators import archive_problems
+
+    fresh: dict[str, Path] = {}
+    for folder, _dirs, files in os.walk(tmp_path_factory.getbasetemp()):
+        for name in files:
+            if not name.endswith(".archive.pdf"):
+                continue
+            path = Path(folder) / name
+            stat = path.stat()
+            key = (path, stat.st_size, stat.st_mtime_ns)
+            if key not in _VALIDATED:
+                _VALIDATED[key] = digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                if digest not in _VERDICTS:
+                    fresh.setdefault(digest, path)
+    if fresh:
+        problems = archive_problems(list(fresh.values()))
+        for digest, path in fresh.items():
+            _VERDICTS[digest] = [p for p in problems if p.startswith(f"{path.name}:")]
+        if problems:
+            pytest.fail("archive PDFs fail validators we did not write:\n" + "\n".join(problems), pytrace=False)
+
+
 @dataclass
 class Run:
     returncode: int
@@ -107,6 +139,51 @@ def run_publish(*args: str, cwd: Path | None = None, env: dict[str, str] | None 
     done = subprocess.run([sys.executable, "-m", "publish", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def make_decoy_fonts(folder: Path, names: tuple[str, ...]) -> Path:
+    """Decoys of bundled font files: the same family and style names and characters, every advance
+    30% wider, so a layout that picks one sets every line differently (tests of issue 13)."""
+    from fontTools.ttLib import TTFont
+
+    from publish.render.styles import DEFAULT_STYLES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        font = TTFont(str(DEFAULT_STYLES / "fonts" / name))
+        for glyph, (advance, lsb) in font["hmtx"].metrics.items():
+            font["hmtx"].metrics[glyph] = (round(advance * 1.3), lsb)
+        for record in font["name"].names:
+            if record.nameID == 5:
+                record.string = "Version 99.0; decoy"
+        font.save(str(folder / name))
+    return folder
+
+
+def user_machine(root: Path, decoys: Path | None = None) -> dict[str, str]:
+    """The environment of a user whose home is `root/home`; with `decoys` in each place fontconfig
+    reads a user's fonts from: ~/.fonts, $XDG_DATA_HOME/fonts and a fonts.conf on FONTCONFIG_PATH."""
+    home = root / "home"
+    data, cache, config = home / ".local" / "share", home / ".cache", home / ".config"
+    for folder in (data, cache, config):
+        folder.mkdir(parents=True, exist_ok=True)
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(data), "XDG_CACHE_HOME": str(cache),
+           "XDG_CONFIG_HOME": str(config)}
+    if decoys is None:
+        return env
+    for target in (home / ".fonts", data / "fonts"):
+        target.mkdir(parents=True, exist_ok=True)
+        for font in decoys.iterdir():
+            if not (target / font.name).exists():
+                os.link(font, target / font.name)
+    conf = root / "fontconfig-path"
+    conf.mkdir(exist_ok=True)
+    (conf / "fonts.conf").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{decoys}</dir>\n  <dir>~/.fonts</dir>\n  <dir prefix=\"xdg\">fonts</dir>\n"
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n</fontconfig>\n', encoding="utf-8")
+    env["FONTCONFIG_PATH"] = str(conf)
+    return env
 
 
 @dataclass(frozen=True)
@@ -163,6 +240,44 @@ def render_pages(pdf: Path, name: str, dpi: int = 60) -> list[Path]:
         paths.append(path)
     document.close()
     return paths
+
+
+# The fixture corpus (tests/manuscripts/): varied manuscripts held to the layout-quality check.
+MANUSCRIPTS = REPO / "tests" / "manuscripts"
+CORPUS = tuple(sorted(p.name for p in MANUSCRIPTS.iterdir() if (p / "publication.toml").is_file()))
+TRIM_PRESETS = ("A4", "A5", "B5", "letter", "6x9", "royal", "magazine")
+
+
+@pytest.fixture(scope="session")
+def corpus_pdf(tmp_path_factory: pytest.TempPathFactory):
+    """Builds a corpus manuscript's print edition once per session (optionally at another trim, by
+    rewriting its [print] trim in a copy) and returns the PDF's path; tests share the builds."""
+    import re
+    import shutil
+
+    built: dict[tuple[str, str | None], Path] = {}
+
+    def build(name: str, trim: str | None = None) -> Path:
+        key = (name, trim)
+        if key not in built:
+            source = BUNDLED if name == "bundled" else MANUSCRIPTS / name
+            if trim is not None:
+                copy = tmp_path_factory.mktemp(f"{name}-{trim}-manuscript") / name
+                shutil.copytree(source, copy)
+                toml = copy / "publication.toml"
+                text, count = re.subn(r'(?m)^trim = ".*"$', f'trim = "{trim}"', toml.read_text(encoding="utf-8"))
+                assert count == 1, f"{toml}: no trim line to change"
+                toml.write_text(text, encoding="utf-8")
+                source = copy
+            output = tmp_path_factory.mktemp(f"{name}-{trim or 'own'}-output")
+            run = run_publish("pdf", str(source), "-o", str(output), "--jobs", "1", cwd=REPO, timeout=1800)
+            assert run.returncode == 0, run.stderr
+            pdfs = [p for p in output.glob("*.pdf") if not p.name.endswith(".archive.pdf")]
+            assert len(pdfs) == 1, pdfs
+            built[key] = pdfs[0]
+        return built[key]
+
+    return build
 
 
 # Hostile manuscripts (tests/test_hostile_*.py) ----------------------------------------------------

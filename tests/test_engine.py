@@ -117,3 +117,20 @@ def test_layout_progress_is_logged_by_the_page_maker_with_the_page_number() -> N
 def test_progress_records_are_read_as_data(func: str, args: tuple) -> None:
     record = logging.LogRecord("weasyprint.progress", logging.INFO, "page.py", 1, "Page %s", args, None, func)
     assert page_of(record) == (3 if func == PAGE_MAKER and isinstance(args[0], int) else None)
+
+
+def test_font_configuration_hooks_exist() -> None:
+    """engine/fonts.py: FontConfiguration keeps its FcConfig in `_config` and loads it with
+    FcInitLoadConfigAndFonts (which reads FONTCONFIG_FILE); fonts are cut by Font.subset (with the
+    font's file_content, index, missing and family), and pdf/fonts.py opens fonts through its
+    module-level TTFont."""
+    import weasyprint.pdf.fonts as weasy_pdf_fonts
+    from weasyprint.text.fonts import FontConfiguration
+
+    from publish.engine import fonts
+
+    assert weasy_pdf_fonts.Font.subset is fonts._subset_with_fonttools
+    assert weasy_pdf_fonts.TTFont.keywords == {"recalcTimestamp": False}
+    configuration = fonts.font_configuration()
+    assert isinstance(configuration, FontConfiguration) and hasattr(configuration, "_config")
+    assert fonts.configuration_files(configuration) == [str(fonts.CONFIG_FILE)]

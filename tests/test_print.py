@@ -101,7 +101,7 @@ def test_bundled_says_pdf_x4_in_xmp_and_info_alike(bundled: BundledBuild) -> Non
             assert xmp["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
             assert xmp["dc:title"] == str(pdf.docinfo.Title)
             assert xmp["pdf:Trapped"] == "False"
-            assert xmp["xmpMM:DocumentID"].startswith("uuid:")
+            assert xmp["xmpMM:DocumentID"] == xmp["dc:identifier"]  # the edition's one identifier
             assert xmp["xmp:CreateDate"].startswith("2018-01-01T00:00:00")
         assert str(pdf.docinfo.GTS_PDFXVersion) == "PDF/X-4"
         assert pdf.docinfo.Trapped == "/False"
@@ -442,7 +442,7 @@ def test_x1a_converts_a_stylesheet_gradient_to_cmyk(tmp_path: Path) -> None:
 def test_captions_stay_with_their_photos_and_notes_with_their_calls(x1a: tuple[Path, str]) -> None:
     """Read from the laid-out pages: each figure's photo and caption share a page; notes sit at its foot."""
     from publish.editions.print.layout import lay_out
-    from publish.editions.print.preflight import _boxes
+    from publish.engine.boxes import descendants, page_root
     from publish.manuscript.loader import load
     from publish.render.styles import Styles
 
@@ -454,7 +454,7 @@ def test_captions_stay_with_their_photos_and_notes_with_their_calls(x1a: tuple[P
         notes_on_page: dict[int, list[str]] = {}
         for number, page in enumerate(layout.document.pages):  # type: ignore[attr-defined]
             figure = ""
-            for item in _boxes(page._page_box):
+            for item in descendants(page_root(page), placed=True):
                 tag = getattr(item, "element_tag", None)
                 if tag == "figure":
                     figure = item.element.get("id")

@@ -204,9 +204,19 @@ def test_check_still_validates_the_editions_of_a_manuscript_that_does_not_load(
     assert f"checked: print PDF structure ({output}/{SLUG}.pdf)" in out
 
 
-def test_check_after_a_build_into_the_manuscript_folder_finds_nothing_stale(tmp_path: Path) -> None:
+def test_an_output_folder_inside_the_manuscript_is_refused(tmp_path: Path) -> None:
+    """`publish all . -o output` run inside the manuscript would put each build's editions into the next archive."""
     manuscript = write_manuscript(tmp_path / "feature")
-    output = manuscript / "output"  # `publish all .` run inside the manuscript
+    for output in (manuscript / "output", manuscript):
+        code, out, err = invoke("epub", str(manuscript), "-o", str(output))
+        assert code == 2 and f"the output folder {output} is inside the manuscript" in err, err
+        assert "hint: choose an output folder beside the manuscript" in err
+    assert not (manuscript / "output").exists()
+
+
+def test_check_after_a_build_finds_nothing_stale_until_the_manuscript_changes(tmp_path: Path) -> None:
+    manuscript = write_manuscript(tmp_path / "feature")
+    output = tmp_path / "output"
     assert invoke("epub", str(manuscript), "-o", str(output))[0] == 0
     code, out, _ = invoke("check", str(manuscript), "-o", str(output), "--no-epubcheck")
     assert code == 0 and f"{manuscript}: no problems found" in out, out
@@ -279,8 +289,8 @@ def test_preview_serves_pages_and_chapters_and_rebuilds_on_change(tmp_path: Path
     output = tmp_path / "output"
     preview = Preview(manuscript, output, port=0, watch=True)
     assert preview.server.server_address[0] == "127.0.0.1"
-    assert preview.stale()
     assert preview.rebuild()
+    assert preview.rebuild() and "from the cache" in preview.status.message  # the cached pipeline
     preview.start()
     try:
         url = preview.url
@@ -326,6 +336,76 @@ def test_preview_serves_pages_and_chapters_and_rebuilds_on_change(tmp_path: Path
         preview.stop()
     with pytest.raises(OSError):
         urllib.request.urlopen(url + "version", timeout=5)
+
+
+def test_preview_reads_the_manuscript_and_draws_pages_once_per_build(built: tuple[Path, Path],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests read what the last build left: no manuscript file read, no PDF opened again, no page drawn twice."""
+    import pypdfium2
+
+    from publish.cli.preview import Preview
+
+    manuscript, output = built
+    preview = Preview(manuscript, output, port=0)
+    assert preview.rebuild()
+    reads, opened = [], []
+    real_read, real_bytes, real_document = Path.read_text, Path.read_bytes, pypdfium2.PdfDocument
+
+    def read_text(path: Path, *args: object, **kwargs: object) -> str:
+        reads.append(path)
+        return real_read(path, *args, **kwargs)
+
+    def read_bytes(path: Path) -> bytes:
+        reads.append(path)
+        return real_bytes(path)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(pypdfium2, "PdfDocument", lambda *a, **k: opened.append(a) or real_document(*a, **k))
+    preview.start()
+    try:
+        for _ in range(3):
+            assert fetch(preview.url)[0] == 200
+            assert fetch(preview.url + "ebook/")[0] == 200
+            assert fetch(preview.url + "pages/1.png?width=240")[0] == 200
+    finally:
+        preview.stop()
+    assert not [p for p in reads if p.resolve().is_relative_to(manuscript.resolve())]  # the manuscript: not read
+    assert len(opened) == 1  # to draw page 1 at 240 px, once (the pages were counted by the build's end)
+
+
+def test_preview_watches_with_watchfiles_and_ignores_its_own_output(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import watchfiles
+
+    from publish.cli.preview import Preview, change_filter, watched_folders
+
+    manuscript = write_manuscript(tmp_path / "feature")
+    output = manuscript / "output"  # inside the manuscript: the build's own writes are no change
+    wanted = change_filter(output)
+    assert wanted(None, str(manuscript / "feature.md"))
+    assert not wanted(None, str(output / "a-small-feature.pdf"))
+    assert not wanted(None, str(output / ".publish-cache" / "builds" / "x.json"))
+    assert not wanted(None, str(manuscript / ".feature.md.swp")) and not wanted(None, str(manuscript / "x~"))
+    assert manuscript in watched_folders(manuscript)
+
+    calls: list[tuple[tuple, dict]] = []
+
+    def fake_watch(*paths: Path, **options: object):  # one burst of saves, then the watcher is stopped
+        calls.append((paths, options))
+        yield {(watchfiles.Change.modified, str(manuscript / "feature.md"))}
+
+    preview = Preview(manuscript, output, port=0, watch=True)
+    rebuilds: list[int] = []
+    monkeypatch.setattr(watchfiles, "watch", fake_watch)
+    monkeypatch.setattr(preview, "rebuild", lambda: rebuilds.append(1) or True)
+    try:
+        preview._watch()
+    finally:
+        preview.server.server_close()
+    assert rebuilds == [1]
+    (paths, options), = calls
+    assert manuscript in paths and options["stop_event"] is preview.stopping
 
 
 def test_preview_command_as_a_subprocess_and_in_chromium(built: tuple[Path, Path]) -> None:
@@ -393,8 +473,10 @@ def test_styling_guide_names_hooks_the_editions_really_have() -> None:
     templates = "".join(p.read_text(encoding="utf-8") for p in sources)
     classes = set(re.findall(r"`\.([a-z][a-z0-9-]+)`", guide))
     assert len(classes) >= 15
+    # photo-{{ photo.placement }} gives .photo-wide, kind-{{ article.kind }} .kind-about-the-author
+    composed = set(re.findall(r"[\"' ]([a-z][a-z0-9-]*-)\{\{", templates))
     for name in classes:
-        composed = name.rsplit("-", 1)[0] + "-{"  # photo-{{ photo.placement }} gives .photo-wide
-        assert re.search(rf"[\"' -]{re.escape(name)}[\"' ]", templates) or composed in templates \
+        assert re.search(rf"[\"' -]{re.escape(name)}[\"' {{]", templates) \
+            or name.rsplit("-", 1)[0] + "-{" in templates or any(name.startswith(prefix) for prefix in composed) \
             or name in ("kicker", "smallcaps"), f"docs/styling.md names .{name}, which no template provides"
 

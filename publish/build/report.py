@@ -15,9 +15,9 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from PIL import Image, ImageOps
 
+from publish.manuscript import templates as templating
 from publish.manuscript.photos import plain
 from publish.model.diagnostics import Diagnostic, Diagnostics, Severity
 from publish.model.document import Photo, Publication
@@ -163,11 +163,11 @@ def epub_parts(epub_path: Path) -> list[tuple[str, str]]:
     return [(kind, human_size(size)) for kind, size in totals.items() if size]
 
 
-def template_environment(styles: Styles) -> Environment:
-    """Templates for pages about the editions (report, preview): styles/ with the manuscript's own first."""
-    loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
-    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+def preview_page(styles: Styles, view: str, title: str, status: dict[str, object], **context: object) -> bytes:
+    """A page of `publish preview` (templates/preview.html); a template mistake is a ManuscriptError."""
+    with templating.diagnosed(styles):
+        return templating.environment(styles).get_template("preview.html").render(
+            view=view, title=title, status=status, **context).encode("utf-8")
 
 
 def render_report(publication: Publication, styles: Styles, output: Path, manuscript: Path,
@@ -226,10 +226,12 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
                     "message": d.message} for d in epubcheck]
     css = "\n".join(path.read_text(encoding="utf-8") for path in styles.css("report.css"))
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
-    return template_environment(styles).get_template("report.html").render(
-        meta=publication.metadata, manuscript=str(manuscript), date=date, editions=rows, sheet=sheet,
-        epub_parts=parts, findings=findings, photos=photos, errors=errors, warnings=len(diagnostics) - errors,
-        epubcheck=verdict, skipped=list(skipped), css=css)
+    with templating.diagnosed(styles):
+        return templating.environment(styles).get_template("report.html").render(
+            meta=publication.metadata, manuscript=str(manuscript), date=date, editions=rows, sheet=sheet,
+            epub_parts=parts, findings=findings, photos=photos, errors=errors,
+            warnings=len(diagnostics) - errors, epubcheck=verdict, skipped=list(skipped),
+            css=css)
 
 
 def write_report(publication: Publication, styles: Styles, output: Path, manuscript: Path,

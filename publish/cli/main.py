@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from publish import __version__
+from publish.manuscript.scaffold import KINDS as SCAFFOLD_KINDS
 from publish.model.diagnostics import Diagnostic, ManuscriptError
 from publish.model.document import ALL_EDITIONS
 from publish.model.text import human_size
@@ -271,6 +272,45 @@ def verify(ctx: click.Context, bag: Path) -> None:
                f"checksums {' and '.join(verdict.algorithms)} all match")
 
 
+@main.command()
+@click.argument("bag", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def reproduce(ctx: click.Context, bag: Path) -> None:
+    """Rebuild every edition of a deposit bag from the bag alone and compare them byte for byte.
+
+    Uses the bag's manuscript, its build record (metadata/build.json: build date, options,
+    checksums, tool versions) and nothing of the machine's but publish and its libraries; the
+    rebuild happens in a temporary folder. Names each file that differs and, when this machine's
+    tools are not the ones the record names, which ones. Exits 0 when every file is identical,
+    2 when not.
+    """
+    from publish.build.reproduce import BagProblem, explain
+    from publish.build.reproduce import reproduce as rebuild
+
+    def work() -> int:
+        try:
+            with reporting(Progress(enabled=None)):
+                result = rebuild(bag)
+        except BagProblem as exc:
+            click.echo(f"publish: {exc}" + (f"\n    hint: {exc.hint}" if exc.hint else ""), err=True)
+            return 2
+        except ManuscriptError as exc:
+            _print_diagnostics(exc.diagnostics)
+            click.echo(f"publish: the manuscript in {bag} does not build; its editions cannot be reproduced",
+                       err=True)
+            return 2
+        for line in explain(result, bag):
+            click.echo(line)
+        if not result.identical:
+            differ = sum(1 for f in result.files if not f.identical)
+            click.echo(f"publish: {differ} of {len(result.files)} files differ from a rebuild of {bag}"
+                       + ("; the bag's own checksums do not match either" if result.bag_problems else ""), err=True)
+            return 2
+        return 0
+
+    ctx.exit(_guarded(ctx, work))
+
+
 def _guarded(ctx: click.Context, work: Callable[[], int]) -> int:
     """Runs a command's work; a bug of ours is reported as one (exit 1), never as the author's fault."""
     try:
@@ -310,13 +350,20 @@ def check(ctx: click.Context, manuscript: Path, output: Path, fmt: str, no_epubc
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--title", default="Untitled", show_default=True, help="The publication's title.")
 @click.option("--language", default="en", show_default=True, help="BCP 47 tag of its main language.")
-@click.option("--author", default="The Author", show_default=True, help="The author's name.")
+@click.option("--author", default="The Author", show_default=True,
+              help="The author's name (an anthology's editor, a photo essay's photographer).")
+@click.option("--kind", default="feature", show_default=True, type=click.Choice(list(SCAFFOLD_KINDS)),
+              help="feature: one text with a lead photo; photo-essay: a page per photo on a square page; "
+                   "book: front matter, parts, numbered chapters, back matter; anthology: an editor and "
+                   "texts by several authors, one translated.")
 @click.pass_context
-def new(ctx: click.Context, folder: Path, title: str, language: str, author: str) -> None:
+def new(ctx: click.Context, folder: Path, title: str, language: str, author: str, kind: str) -> None:
     """Create a new manuscript folder that builds at once.
 
     FOLDER must not exist yet (or be empty). It receives publication.toml with every key
-    explained, one text, and a stand-in photo with its captions entry.
+    explained and the texts of the kind asked for: a text with stand-in photos and their
+    captions entries (feature, photo-essay), the front matter, parts, chapters and back matter
+    of a book, or an anthology's introduction and contributed texts, each kind of text explained.
     """
     from publish.manuscript.scaffold import ScaffoldError, scaffold
 
@@ -324,7 +371,7 @@ def new(ctx: click.Context, folder: Path, title: str, language: str, author: str
 
     def write() -> int:
         try:
-            written.extend(scaffold(folder, title=title, language=language, author=author))
+            written.extend(scaffold(folder, title=title, language=language, author=author, kind=kind))
         except ScaffoldError as exc:
             click.echo(f"publish: {exc}\n    hint: {exc.hint}", err=True)
             return 2

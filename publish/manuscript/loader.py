@@ -9,28 +9,34 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from publish.manuscript.containment import Gate, Refused
-from publish.manuscript.markdown import ImageRef, plain_text, read_markdown
+from publish.manuscript.markdown import GroupRef, ImageRef, plain_text, read_markdown
 from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
     METADATA_FILE,
     Key,
+    boolean,
     check_table,
     integer,
     key_subject,
+    kind,
     language,
     nonempty_text,
     one_of,
+    read_contributors,
     read_metadata,
     text,
 )
 from publish.manuscript.segment import segment_publication
 from publish.manuscript.tomlfile import TomlDocument, TomlSyntaxError, parse
+from publish.model.arrangement import arrange
 from publish.model.diagnostics import Diagnostics, ManuscriptError, closest, did_you_mean
 from publish.model.document import (
+    PLACEMENTS,
     RESERVED_IDS,
     Article,
     Element,
     Figure,
+    FigureGroup,
     Heading,
     Metadata,
     Node,
@@ -40,6 +46,7 @@ from publish.model.document import (
     Text,
 )
 from publish.model.limits import block_excess, notes_excess, words_excess
+from publish.model.structure import kind_name, kind_of
 from publish.model.text import slugify
 from publish.runtime.folders import list_folder
 
@@ -60,13 +67,18 @@ FRONT_MATTER = (
     Key("byline", text, doc='As printed, e.g. "by David Hutt".'),
     Key("lang", language, doc="Language of this text when it differs from the publication's."),
     Key("id", nonempty_text, doc="Slug used for file names and anchors."),
+    Key("kind", kind, doc="What the text is in the book: chapter (default), part, foreword, appendix…"),
+    Key("contributors", lambda v: v, doc="[[contributors]] tables: the text's authors, translators, photographers."),
+    Key("writing", one_of("horizontal", "vertical"),
+        doc='"vertical" for Japanese set top to bottom (the e-book; print sets it horizontally).'),
 )
 CAPTION = (
     Key("alt", text, doc="What the photo shows, for readers who cannot see it (required)."),
     Key("caption", text, doc="The caption printed with the photo."),
     Key("credit", text, doc="Photographer or agency."),
-    Key("placement", one_of("inline", "wide", "opener"), doc="inline, wide or opener."),
+    Key("placement", one_of(*PLACEMENTS), doc="inline, wide, opener, full-page or spread."),
     Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
+    Key("stand_in", boolean, doc="true while the file stands in for the photo: credits say whose photo it replaces."),
 )
 
 
@@ -123,6 +135,8 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                                 photos, seen_ids, links, diags, referenced)
         if article is not None:
             articles.append(article)
+    articles = arrange(articles, metadata, diags, meta_path, doc.line_of(("texts",)),
+                       isinstance(doc.data.get("texts"), list))
 
     for path, href, line, column in links:
         if not href.startswith("#"):
@@ -251,6 +265,8 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         return None
     front_src, body, offset = _split_front_matter(source)
     front: dict = {}
+    contributors: tuple = ()
+    writing_line: int | None = None
     if front_src is None and source.split("\n", 1)[0].strip() == "+++":  # else printed as text
         diags.error(path, 1, "the front matter opened with +++ is never closed",
                     "end it with a line +++ after its last key")
@@ -263,6 +279,8 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         else:
             front_doc.lines = {k: v + 1 for k, v in front_doc.lines.items()}
             front = check_table(front_doc, (), front_doc.data, FRONT_MATTER, path, diags)
+            contributors = read_contributors(front_doc, path, diags)
+            writing_line = front_doc.line_of(("writing",))
 
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     article_id = front.get("id") or slugify(path.stem) or f"text-{len(seen_ids)}"
@@ -284,24 +302,41 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
 
     blocks: list[Node] = []
     for block in parsed.blocks:
+        refs = block.images if isinstance(block, GroupRef) else [block] if isinstance(block, ImageRef) else []
+        for ref in refs:
+            if referenced is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", ref.src):
+                referenced.add(path.parent / ref.src)  # no "photo not used" warning on a broken one
+        # In a book every text's figures share one print document: the ids derived for them are the
+        # text's own, so preflight places a photo's finding in the text that placed it.
+        scope = "" if only_text else f"{article_id}--"
         if isinstance(block, ImageRef):
-            if referenced is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", block.src):
-                referenced.add(path.parent / block.src)  # no "photo not used" warning on a broken one
-            figure = _figure(block, path, gate, captions, photos, diags, len(blocks))
+            figure = _figure(block, path, gate, captions, photos, diags, len(blocks), scope)
             if figure is not None:
-                # In a book every text's figures share one print document: ids unique to the text, so
-                # preflight places a photo's finding in the text that placed it.
-                blocks.append(figure if only_text else replace(figure, id=f"{article_id}--{figure.id}"))
+                blocks.append(figure)
+        elif isinstance(block, GroupRef):
+            group = _group(block, path, gate, captions, photos, diags, len(blocks), scope)
+            if group is not None:
+                blocks.append(group)
         else:
             blocks.append(block)
 
     title = front.get("title", "")
+    text_kind = front.get("kind", "chapter")
     headings = list(parsed.headings)
     if not title and blocks and isinstance(blocks[0], Element) and blocks[0].tag == "h1":
         title = headings.pop(0).text
         blocks.pop(0)
     if not title:
-        if only_text:
+        # Front and back matter may go without: a dedication's title is never printed, and an
+        # "Acknowledgements" page is headed by the name of its kind, in the book's language.
+        named = kind_name(text_kind, lang or metadata.language)
+        if not kind_of(text_kind).titled:
+            named = named or kind_name(text_kind, "en")
+        if text_kind == "part":
+            pass  # "Part One" alone, when the book numbers its parts (model/arrangement.py checks)
+        elif named and text_kind != "chapter":
+            title = named
+        elif only_text:
             title = metadata.title
         else:
             diags.error(path, 1, "the text has no title",
@@ -316,12 +351,31 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
                         "ids and anchors must be unique across the manuscript")
         else:
             seen_ids[anchor] = (path, line)
+    writing = front.get("writing", "horizontal")
+    if writing == "vertical":
+        _vertical_writing(path, writing_line, lang or metadata.language, diags)
     return Article(
         id=article_id, source=rel, title=title, subtitle=front.get("subtitle", ""),
         standfirst=front.get("standfirst", ""), byline=front.get("byline", ""),
         language=lang, blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
-        headings=tuple(headings),
+        headings=tuple(headings), kind=text_kind, contributors=contributors, writing=writing,
     )
+
+
+# Scripts written vertically: Japanese, Chinese, Korean (and Mongolian, which needs vertical-lr).
+VERTICAL_LANGUAGES = ("ja", "zh", "ko")
+
+
+def _vertical_writing(path: Path, line: int | None, language: str, diags: Diagnostics) -> None:
+    """Vertical text is the e-book's (writing-mode: vertical-rl); WeasyPrint has no writing-mode at all
+    (70.0: the property is unknown, the text comes out horizontal), so print must say what it does."""
+    if language.split("-")[0].lower() not in VERTICAL_LANGUAGES:
+        diags.error(path, line, f"writing = \"vertical\" is for Japanese, Chinese or Korean, not '{language}'",
+                    'set lang = "ja" (or zh, ko) in the front matter, or remove writing')
+        return
+    diags.warning(path, line, "vertical writing is not supported in print: the print and archive editions set "
+                  "this text horizontally; the e-book sets it vertically (writing-mode: vertical-rl)",
+                  'remove writing = "vertical" for horizontal text in every edition')
 
 
 def _normalise_headings(blocks: list[Node], headings: list[Heading]) -> tuple[list[Node], list[Heading]]:
@@ -339,7 +393,7 @@ def _normalise_headings(blocks: list[Node], headings: list[Heading]) -> tuple[li
 
 
 def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Caption],
-            photos: dict[Path, Photo], diags: Diagnostics, index: int) -> Figure | None:
+            photos: dict[Path, Photo], diags: Diagnostics, index: int, scope: str = "") -> Figure | None:
     try:
         path = gate.reference(ref.src, text_path.parent)
     except Refused as exc:
@@ -362,7 +416,21 @@ def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Ca
         photos[path] = photo
     photo = photos[path]
     stem = slugify(Path(photo.name).stem) or "photo"
-    return Figure(photo, f"fig-{stem}-{index}", ref.line, ref.column)
+    return Figure(photo, ref.id or f"{scope}fig-{stem}-{index}", ref.line, ref.column)
+
+
+def _group(ref: GroupRef, text_path: Path, gate: Gate, captions: dict[Path, _Caption],
+           photos: dict[Path, Photo], diags: Diagnostics, index: int, scope: str = "") -> FigureGroup | None:
+    """A pair or grid of photos, each resolved as a lone photo is; its id, given or derived."""
+    anchor = ref.id or f"{scope}fig-{ref.kind}-{index}"
+    figures = []
+    for number, image in enumerate(ref.images, start=1):
+        figure = _figure(image, text_path, gate, captions, photos, diags, index)
+        if figure is not None:
+            figures.append(figure if image.id else replace(figure, id=f"{anchor}-{number}"))
+    if len(figures) != len(ref.images):
+        return None
+    return FigureGroup(ref.kind, tuple(figures), anchor, ref.caption, ref.line)
 
 
 def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
@@ -392,6 +460,7 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
         height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
         min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
         caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
+        stand_in=values.get("stand_in", False),
     )
 
 
@@ -514,17 +583,23 @@ def _cover(root: Path, metadata: Metadata, gate: Gate, diags: Diagnostics,
     return path
 
 
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_CSS_REFERENCE = re.compile(
-    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
-
-
 def _check_styles(root: Path, gate: Gate, diags: Diagnostics) -> None:
     """The manuscript's own styles/ is read by WeasyPrint and EbookLib directly: vet it here first."""
     folder = root / "styles"
     if not folder.is_dir():
         return
+    linked_out: list[Path] = []  # folders linked out of the manuscript: one diagnostic each, not one a file
+    for path in [folder, *sorted(p for p in folder.rglob("*") if p.is_dir())]:
+        if path.is_symlink() and not any(path.is_relative_to(d) for d in linked_out):
+            try:
+                gate.admit(path)
+            except Refused:
+                linked_out.append(path)
+                diags.error(path, None, f"'{path.name}' is a symbolic link to a folder outside the manuscript",
+                            "keep every file the manuscript uses inside its folder: copy the folder in")
     for path in _walk_all(folder):
+        if any(path.is_relative_to(d) for d in linked_out):
+            continue
         try:
             gate.admit(path)
         except Refused as exc:
@@ -554,13 +629,15 @@ _TEMPLATE_RESOURCE = re.compile(
 
 def _check_template(path: Path, diags: Diagnostics) -> None:
     """A manuscript's own template is part of the manuscript: a syntax error in it is the author's to fix."""
-    from jinja2 import Environment, TemplateSyntaxError
+    from jinja2 import TemplateSyntaxError
+
+    from publish.manuscript.templates import ManuscriptSandbox
 
     source = read_text(path, diags)
     if source is None:
         return
     try:
-        Environment().parse(source)
+        ManuscriptSandbox().parse(source)
     except TemplateSyntaxError as exc:
         diags.error(path, exc.lineno, f"template: {exc.message}",
                     "compare with the default template of the same name in styles/templates/")
@@ -573,20 +650,29 @@ def _check_template(path: Path, diags: Diagnostics) -> None:
 
 
 def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:
+    """Every file the stylesheet names (read by a CSS parser: manuscript/cssrefs.py) must pass the gate,
+    and an @font-face source must be a font."""
+    from publish.manuscript.cssrefs import references
+    from publish.manuscript.fontfiles import FontProblem
+
     source = read_text(path, diags)
     if source is None:
         return
-    source = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source)
-    for match in _CSS_REFERENCE.finditer(source):
-        ref = next(g for g in match.groups() if g is not None).strip()
-        if not ref or ref.startswith("#") or ref.lower().startswith("data:"):
+    for ref in references(source):
+        url = ref.url.strip()
+        if not url or url.startswith("#") or url.lower().startswith("data:"):
             continue
-        line = source.count("\n", 0, match.start()) + 1
-        column = match.start() - (source.rfind("\n", 0, match.start()) + 1) + 1
         try:
-            gate.reference(ref, path.parent)
+            admitted = gate.reference(url, path.parent)
+            if ref.font:
+                from publish.manuscript.fontfiles import font_cmap
+
+                font_cmap(admitted)
         except Refused as exc:
-            diags.error(path, line, f"stylesheet: {exc}", exc.hint, column=column)
+            diags.error(path, ref.line, f"stylesheet: {exc}", exc.hint, column=ref.column)
+        except FontProblem as exc:
+            diags.error(path, ref.line, f"stylesheet: @font-face: {exc}",
+                        "point src: url() at a TrueType, OpenType or WOFF font file", column=ref.column)
 
 
 def _warn_unused_photos(root: Path, used: set[Path], diags: Diagnostics) -> None:

@@ -11,12 +11,15 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError
 from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
 from publish.model.text import slugify
 
 ASIDE_KINDS = ("pullquote", "sidebar")
+# Several photos in one figure: a pair side by side, a grid in rows (manuscript/figures.py).
+FIGURE_KINDS = ("pair", "grid")
 ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -24,10 +27,10 @@ _ID = re.compile(r"^[A-Za-z][\w.-]*$")
 # A run of this many characters with no space cannot be set on a line. Scripts written without
 # spaces between words (CJK, Thai, Lao, Myanmar, Khmer) break anywhere, so they never count.
 MAX_WORD = 500
+GRID_MAX = 12  # photos in one ::: grid: four rows of three
 _LONG_WORD = re.compile(
     r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
     r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
-_HEADING_ID = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 # Quotation marks by language, as the typographer's smart quotes need them.
@@ -49,7 +52,7 @@ _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {
     "paragraph": "p", "blockquote": "blockquote", "bullet_list": "ul", "ordered_list": "ol",
     "list_item": "li", "table": "table", "thead": "thead", "tbody": "tbody", "tr": "tr",
-    "th": "th", "td": "td",
+    "th": "th", "td": "td", "dl": "dl", "dt": "dt", "dd": "dd",
 }
 _INLINE_TAGS = {"em": "em", "strong": "strong", "s": "s", "span": "span"}
 
@@ -58,8 +61,8 @@ def make_parser(language: str) -> MarkdownIt:
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
     md = MarkdownIt("commonmark", {"typographer": True, "html": True, "quotes": quotes})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
-    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
-    for kind in ASIDE_KINDS:
+    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin).use(deflist_plugin)
+    for kind in (*ASIDE_KINDS, *FIGURE_KINDS):
         md.use(container_plugin, kind)
     # markdown-it turns links it deems unsafe (file:, javascript:, data:) into plain text without a word;
     # we let them through so the reader refuses them with a diagnostic the author can act on.
@@ -115,12 +118,24 @@ class ImageRef:
     src: str
     alt: str
     line: int | None
+    id: str = ""  # given with {#name} on the image or its paragraph
     column: int | None = None  # of the path in ![](…)
 
 
 @dataclass
+class GroupRef:
+    """A ::: pair or ::: grid: its photos, still references, and the shared caption if it has one."""
+
+    kind: str
+    images: list[ImageRef]
+    caption: tuple[Node, ...]
+    id: str
+    line: int | None
+
+
+@dataclass
 class ParsedText:
-    blocks: list[Node | ImageRef] = field(default_factory=list)
+    blocks: list[Node | ImageRef | GroupRef] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     ids: list[tuple[str, int | None]] = field(default_factory=list)
@@ -188,38 +203,70 @@ class Reader:
     def _problem(self, line: int | None, message: str, hint: str = "", column: int | None = None) -> None:
         self.result.problems.append(Problem(line, message, hint, column))
 
-    def _attrs(self, given: dict, line: int | None) -> tuple[tuple[str, str], ...]:
+    def _attribute_at(self, name: str, value: str, line: int | None) -> tuple[int | None, int | None]:
+        """Line and column of an attribute as written ({name=…}, or {#id} and {.class}), searched
+        from `line`; that line and no column when it is not written so."""
+        found = self._find(f"{name}=", line)
+        if found[1] is None and name in ("id", "class"):
+            found = self._find(("#" if name == "id" else ".") + value, line)
+        return found if found[1] is not None else (line, None)
+
+    def _attrs(self, given: dict, line: int | None,
+               lines: dict[str, int] | None = None) -> tuple[tuple[str, str], ...]:
+        """The attributes an author may set, each checked; every other one is a problem at its line.
+
+        Every attribute block goes through here, wherever it is attached (a block, a heading's end,
+        a span, a link, code, a photo, an aside), so the rules are the same everywhere.
+        """
         attrs: list[tuple[str, str]] = []
         for name, value in given.items():
             value = str(value)
-            # The attribute's column, searched from its block's line; an id given as #name, a class as .name.
-            at = self._find(f"{name}=", line)
-            if at[1] is None and name in ("id", "class"):
-                at = self._find(("#" if name == "id" else ".") + value, line)
-            at = at if at[1] is not None else (line, None)
+            line_of = (lines or {}).get(name, line)
+            at, column = self._attribute_at(name, value, line_of)
             if name not in ALLOWED_ATTRS:
-                self._problem(at[0], f"attribute '{name}' is not allowed",
-                              "only id, class, lang and dir may be set in {…}", at[1])
+                self._problem(at, f"attribute '{name}' is not allowed", _attribute_hint(name), column)
                 continue
             if name == "lang" and not _LANGUAGE.match(value):
-                self._problem(at[0], f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}',
-                              at[1])
+                self._problem(at, f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}', column)
                 continue
             if name == "id":
                 if not _ID.match(value):
-                    self._problem(at[0], f"'{value}' is not a valid id",
-                                  "start with a letter; use letters, digits, - and _", at[1])
+                    self._problem(at, f"'{value}' is not a valid id",
+                                  "start with a letter; use letters, digits, - and _", column)
                     continue
-                self.result.ids.append((value, line))
+                self.result.ids.append((value, line_of))
             if name == "dir" and value not in ("ltr", "rtl", "auto"):
-                self._problem(at[0], f"dir must be ltr, rtl or auto, not '{value}'", column=at[1])
+                self._problem(at, f"dir must be ltr, rtl or auto, not '{value}'", column=column)
                 continue
             attrs.append((name, value))
         return tuple(attrs)
 
+    def _given(self, node: SyntaxTreeNode) -> dict:
+        """The attributes the author wrote on a node, those the attrs plugin set aside as unsafe
+        (event handlers: it drops them without a word) included, so they are refused aloud."""
+        return {**(node.attrs or {}), **((node.meta or {}).get("insecure_attrs") or {})}
+
+    def _block_attr_lines(self, node: SyntaxTreeNode) -> dict[str, int]:
+        """For attributes written on the lines above a block ({…} lines), the line of each name."""
+        lines: dict[str, int] = {}
+        if not node.map:
+            return lines
+        index = node.map[0] - 1
+        while index >= 0:
+            if not self.source_lines[index].strip():  # a blank line between {…} and its block
+                index -= 1
+                continue
+            found = _attribute_line(self.source_lines[index])
+            if found is None:
+                break
+            for name in found:
+                lines.setdefault(name, index + 1 + self.offset)  # the lowest line wins, as in the plugin
+            index -= 1
+        return lines
+
     # Blocks ---------------------------------------------------------------------
 
-    def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | None:
+    def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | GroupRef | None:
         line = self._line(node, parent_line)
         kind = node.type
         if kind == "heading":
@@ -232,6 +279,8 @@ class Reader:
         if kind in _BLOCK_TAGS:
             children = self._children(node, line)
             return Element(_BLOCK_TAGS[kind], self._block_attrs(node, line), children, line)
+        if kind.removeprefix("container_") in FIGURE_KINDS:
+            return self._group(node, line)
         if kind.startswith("container_"):
             aside_kind = kind.removeprefix("container_")
             if not node.nester_tokens.closing.markup:  # the rest of the text would become the aside
@@ -239,9 +288,13 @@ class Reader:
                               "end it with a line ':::'")
             children = tuple(c for c in (self._block(c, line) for c in node.children)
                              if c is not None)
-            if any(isinstance(c, ImageRef) for c in children):
+            kept = self._attrs(self._given(node), line, self._block_attr_lines(node))
+            if kept:
+                self._problem(line, f"attributes {sorted(dict(kept))} are not read on a ::: {aside_kind}",
+                              f"style the {aside_kind} by its class in the stylesheet: .{aside_kind}")
+            if any(isinstance(c, (ImageRef, GroupRef)) for c in children):
                 self._problem(line, f"a photo cannot stand inside a {aside_kind}")
-                children = tuple(c for c in children if not isinstance(c, ImageRef))
+                children = tuple(c for c in children if not isinstance(c, (ImageRef, GroupRef)))
             if aside_kind == "pullquote" and _has_link_or_note(children):
                 self._problem(line, "a pull quote cannot hold a link or a footnote",
                               "a pull quote repeats the text and screen readers skip it; "
@@ -249,9 +302,9 @@ class Reader:
             return Aside(aside_kind, _mark_attribution(children), line)  # type: ignore[arg-type]
         if kind in ("fence", "code_block"):
             code = Element("code", (), (Text(node.content),), line)
-            return Element("pre", (), (code,), line)
+            return Element("pre", self._block_attrs(node, line), (code,), line)
         if kind == "hr":
-            return Element("hr", (), (), line)
+            return Element("hr", self._block_attrs(node, line), (), line)
         if kind == "html_block":
             first = node.content.strip().splitlines()[0] if node.content.strip() else ""
             self._raw_html(node.content, *self._find(first, line))
@@ -272,23 +325,24 @@ class Reader:
         kind = first.lstrip(":").strip()
         if kind:
             self._problem(line, f"unknown block '::: {kind}'",
-                          f"the blocks are {', '.join('::: ' + k for k in ASIDE_KINDS)}")
+                          f"the blocks are {', '.join('::: ' + k for k in (*ASIDE_KINDS, *FIGURE_KINDS))}")
         else:
             self._problem(line, "a ':::' that closes nothing",
                           "delete it; an aside inside another needs a longer fence: :::: sidebar … ::::")
 
     def _block_attrs(self, node: SyntaxTreeNode, line: int | None) -> tuple[tuple[str, str], ...]:
-        attrs = {k: v for k, v in (node.attrs or {}).items() if k != "style"}
-        if node.type in ("th", "td"):
+        attrs = self._given(node)
+        lines = self._block_attr_lines(node)
+        if node.type in ("th", "td"):  # markdown-it's own style="text-align: …" from the table's ruler line
             style = (node.attrs or {}).get("style", "")
             align = re.search(r"text-align:\s*(left|right|center)", str(style))
             result = (("class", f"align-{align.group(1)}"),) if align else ()
             return result
         if node.type == "ordered_list":
             start = attrs.pop("start", None)
-            clean = self._attrs(attrs, line)
+            clean = self._attrs(attrs, line, lines)
             return ((("start", str(start)),) if start not in (None, 1, "1") else ()) + clean
-        return self._attrs(attrs, line)
+        return self._attrs(attrs, line, lines)
 
     def _children(self, node: SyntaxTreeNode, line: int | None) -> tuple[Node, ...]:
         out: list[Node] = []
@@ -297,7 +351,7 @@ class Reader:
                 out.extend(self._inlines(child, line))
                 continue
             block = self._block(child, line)
-            if isinstance(block, ImageRef):
+            if isinstance(block, (ImageRef, GroupRef)):
                 self._problem(block.line, "a photo must stand in its own paragraph, not inside a list, quote or table")
             elif block is not None:
                 out.append(block)
@@ -306,16 +360,24 @@ class Reader:
     def _heading(self, node: SyntaxTreeNode, line: int | None) -> Element:
         level = _HEADING_TAGS[node.tag]
         children = self._inlines(node.children[0], line) if node.children else ()
-        given = dict(node.attrs or {})
+        given = self._given(node)
+        lines = self._block_attr_lines(node)
+        raw = node.children[0].content if node.children else ""
+        trailing = _trailing_attributes(raw)
         last = children[-1] if children else None
-        trailing = _HEADING_ID.search(last.text) if isinstance(last, Text) else None
-        if trailing and isinstance(last, Text):  # "## Heading {#my-id}", as Pandoc writes it
-            children = (*children[:-1], Text(last.text[:trailing.start()]))
-            given["id"] = trailing.group(1)
+        if trailing is not None and isinstance(last, Text):  # "## Heading {#my-id .x}", as Pandoc writes it
+            braces, found = trailing
+            cut = len(last.text)
+            for _ in range(braces):
+                cut = last.text.rfind("{", 0, cut)
+            if cut >= 0:
+                children = (*children[:-1], Text(last.text[:cut].rstrip()))
+                given.update(found)
+                lines.update(dict.fromkeys(found, line))
         text = plain_text(children)
         if not text:  # it would be an empty entry in the contents and the EPUB's navigation
             self._problem(line, "a heading without text", "write the heading, or remove the # marks")
-        attrs = dict(self._attrs(given, line))
+        attrs = dict(self._attrs(given, line, lines))
         if "id" not in attrs:
             base = f"{self.article_id}--{slugify(text) or 'section'}"
             anchor, n = base, 2
@@ -334,14 +396,77 @@ class Reader:
         meaningful = [c for c in inline.children
                       if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
         if len(meaningful) == 1 and meaningful[0].type == "image":
-            image = meaningful[0]
-            src = str(image.attrs.get("src", ""))
-            extra = {k: v for k, v in image.attrs.items() if k not in ("src", "alt", "title")}
-            if extra:
-                self._problem(line, f"attributes {sorted(extra)} are not read on photos",
-                              "set placement, caption, credit and alt in the captions file")
-            return ImageRef(src, plain_text(self._inlines(image, line)), *self._find(src, line))
+            return self._image(meaningful[0], line, self._given(node), self._block_attr_lines(node))
         return None
+
+    def _image(self, image: SyntaxTreeNode, line: int | None, given: dict | None = None,
+               lines: dict[str, int] | None = None) -> ImageRef:
+        """An image as a reference; its only attribute is an id ({#name}), which links can point to.
+
+        `given`: the attributes of its paragraph ({#name} on the line before), at `lines`."""
+        src = str(image.attrs.get("src", ""))
+        where, column = self._find(src, line)
+        attrs = {**(given or {}), **{k: v for k, v in self._given(image).items() if k not in ("src", "alt", "title")}}
+        self._attrs({k: v for k, v in attrs.items() if k not in ALLOWED_ATTRS}, where, lines)  # refused aloud
+        anchor = str(attrs.pop("id", ""))
+        unread = sorted(k for k in attrs if k in ALLOWED_ATTRS)
+        if unread:
+            self._problem(where, f"attributes {unread} are not read on photos",
+                          "a photo takes only an id, {#name}; set placement, caption, credit and alt "
+                          "in the captions file", column)
+        if anchor:
+            anchor = dict(self._attrs({"id": anchor}, where, lines)).get("id", "")
+        return ImageRef(src, plain_text(self._inlines(image, line)), where, anchor, column)
+
+    def _group(self, node: SyntaxTreeNode, line: int | None) -> GroupRef | None:
+        """::: pair / ::: grid {#id}: paragraphs of images (one or several each), and at most one
+        paragraph of text, the caption the photos share."""
+        kind = node.type.removeprefix("container_")
+        if not node.nester_tokens.closing.markup:
+            self._problem(line, f"'::: {kind}' is never closed", "end it with a line ':::'")
+        anchor = str((node.attrs or {}).get("id", ""))  # {#name} on the line before the fence
+        if anchor:
+            anchor = dict(self._attrs({"id": anchor}, line)).get("id", "")
+        rest = node.info.strip().removeprefix(kind).strip()
+        if rest:
+            try:
+                stop, given = parse_attrs(rest)
+            except ParseError:
+                stop, given = -1, {}
+            if stop != len(rest) - 1 or set(given) - {"id"}:
+                self._problem(line, f"'::: {kind} {rest}': only an id can follow the kind",
+                              f"write ::: {kind} {{#name}}")
+            elif "id" in given:
+                anchor = dict(self._attrs({"id": given["id"]}, line)).get("id", "")
+        images: list[ImageRef] = []
+        caption: tuple[Node, ...] = ()
+        for child in node.children:
+            child_line = self._line(child, line)
+            inline = child.children[0] if child.type == "paragraph" and child.children else None
+            parts = [c for c in inline.children if not (c.type == "text" and not c.content.strip())
+                     and c.type not in ("softbreak", "hardbreak")] if inline is not None else []
+            if parts and all(p.type == "image" for p in parts):
+                images.extend(self._image(p, child_line) for p in parts)
+            elif parts and not any(p.type == "image" for p in parts) and not caption:
+                caption = self._inlines(inline, child_line)
+                if any(isinstance(n, NoteRef) for n in caption):
+                    self._problem(child_line, "a caption cannot hold a footnote",
+                                  "put the note in the text that refers to the photos")
+            elif parts and not any(p.type == "image" for p in parts):
+                self._problem(child_line, f"a {kind} has one caption: a single paragraph of text",
+                              "join the caption's paragraphs into one")
+            else:
+                self._problem(child_line, f"a {kind} holds photos, each alone or several on their lines, "
+                              "and one paragraph of caption",
+                              "put the photos on lines of their own, and the caption in a paragraph after them")
+        low, high = (2, 2) if kind == "pair" else (2, GRID_MAX)
+        if not low <= len(images) <= high:
+            hint = ("three or more photos are a ::: grid" if kind == "pair" and len(images) > 2
+                    else f"a grid holds at most {GRID_MAX} photos: split it in two" if len(images) > high
+                    else "a single photo stands alone: ![](…) in its own paragraph")
+            self._problem(line, f"a {kind} holds {'2' if kind == 'pair' else f'2 to {GRID_MAX}'} photos, "
+                          f"this one {len(images)}", hint)
+        return GroupRef(kind, images, caption, anchor, line)
 
     def _footnotes(self, block: SyntaxTreeNode) -> None:
         for note in block.children:
@@ -351,7 +476,7 @@ class Reader:
             for child in note.children:
                 line = line or self._line(child, None)
                 converted = self._block(child, line)
-                if isinstance(converted, ImageRef):
+                if isinstance(converted, (ImageRef, GroupRef)):
                     self._problem(converted.line, "a photo cannot stand inside a footnote")
                 elif converted is not None:
                     children.append(converted)
@@ -374,9 +499,9 @@ class Reader:
             elif kind == "hardbreak":
                 out.append(Element("br"))
             elif kind == "code_inline":
-                out.append(Element("code", (), (Text(child.content),)))
+                out.append(Element("code", self._attrs(self._given(child), line), (Text(child.content),)))
             elif kind in _INLINE_TAGS:
-                attrs = self._attrs(child.attrs or {}, line)
+                attrs = self._attrs(self._given(child), line)
                 out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
             elif kind == "link":
                 out.append(self._link(child, line))
@@ -416,6 +541,7 @@ class Reader:
             column += 2
         else:  # a reference link's destination is written elsewhere; markdown-it may have rewritten it
             where, column = self._find(href, line)
+        attrs = self._attrs({k: v for k, v in self._given(node).items() if k not in ("href", "title")}, where)
         lowered = href.lower()
         if href.startswith("#") or not re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
             self.result.links.append((href, where, column))
@@ -423,7 +549,7 @@ class Reader:
             self._problem(where, f"links with '{href.split(':', 1)[0]}:' are not allowed",
                           "link to http(s): or mailto: addresses, or to #anchors in the manuscript", column)
             return Element("span", (), children)
-        return Element("a", (("href", href),), children)
+        return Element("a", (("href", href), *attrs), children)
 
     def _raw_html(self, content: str, line: int | None, column: int | None = None) -> None:
         if any(p.line == line and p.message.startswith("raw HTML") for p in self.result.problems):
@@ -431,6 +557,44 @@ class Reader:
         snippet = content.strip().splitlines()[0][:60] if content.strip() else content
         self._problem(line, f"raw HTML is not allowed: {snippet}",
                       "write it in Markdown: *emphasis*, **strong**, [text]{lang=ja}, ::: pullquote", column)
+
+
+def _attribute_hint(name: str) -> str:
+    if name.lower().startswith("on"):
+        return ("an event handler runs a script, and the editions carry no scripts; "
+                "only id, class, lang and dir may be set in {…}")
+    if name.lower() == "style":
+        return "style it in the stylesheet by a class: {.name} here, .name { … } in styles/"
+    return "only id, class, lang and dir may be set in {…}"
+
+
+def _attribute_line(line: str) -> dict | None:
+    """The attributes of a line that is all one attribute block ({#id .class k=v}), else None."""
+    text = line.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    try:
+        stop, attrs = parse_attrs(text)
+    except ParseError:
+        return None
+    return attrs if stop == len(text) - 1 and attrs else None
+
+
+def _trailing_attributes(raw: str) -> tuple[int, dict] | None:
+    """A `{…}` attribute block closing a heading's source: the number of `{` in it, and its attributes."""
+    raw = raw.rstrip()
+    if not raw.endswith("}"):
+        return None
+    start = raw.rfind("{")
+    while start >= 0:
+        try:
+            stop, attrs = parse_attrs(raw[start:])
+        except ParseError:
+            stop, attrs = -1, {}
+        if stop == len(raw) - start - 1 and attrs:
+            return raw[start:].count("{"), attrs
+        start = raw.rfind("{", 0, start)
+    return None
 
 
 def plain_text(nodes: tuple[Node, ...] | list[Node]) -> str:

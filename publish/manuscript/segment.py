@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from icu4py.breakers import CharacterBreaker, LineBreaker
 
-from publish.model.document import Article, Aside, Element, Figure, Node, Photo, Publication, Text
+from publish.model.document import Article, Aside, Element, Figure, FigureGroup, Node, Photo, Publication, Text
 
 ZWSP = "\u200b"
 # Scripts written without spaces, segmented by ICU's dictionary break engines.
@@ -92,6 +92,9 @@ def _segment_node(node: Node) -> Node:
         return replace(node, children=segment_nodes(node.children))
     if isinstance(node, Figure):
         return replace(node, photo=_segment_photo(node.photo))
+    if isinstance(node, FigureGroup):
+        return replace(node, caption=segment_nodes(node.caption),
+                       figures=tuple(replace(f, photo=_segment_photo(f.photo)) for f in node.figures))
     return node
 
 

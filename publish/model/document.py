@@ -37,6 +37,13 @@ MARC_RELATORS = {
 
 
 @dataclass(frozen=True)
+class BookSettings:
+    """[book] in publication.toml: how the book's structure is shown."""
+
+    numbering: bool = False  # chapters labelled "Chapter 1", "Chapter 2"…, parts "Part One"…
+
+
+@dataclass(frozen=True)
 class PrintSettings:
     trim: str = "A4"
     width_mm: float = 210.0
@@ -80,9 +87,11 @@ class Metadata:
     source: str = ""
     edition: str = ""
     cover: Path | None = None
+    layout: str = "feature"  # LAYOUTS
     print: PrintSettings = field(default_factory=PrintSettings)
     epub: EpubSettings = field(default_factory=EpubSettings)
     translations: tuple[Translation, ...] = ()
+    book: BookSettings = field(default_factory=BookSettings)
 
     @property
     def direction(self) -> str:
@@ -114,7 +123,7 @@ class Photo:
     caption: str
     credit: str
     alt: str
-    placement: str  # inline | wide | opener
+    placement: str  # inline | wide | opener | full-page | spread (PLACEMENTS)
     width_px: int
     height_px: int
     format: str  # JPEG, PNG…
@@ -125,6 +134,19 @@ class Photo:
     # The caption as inline nodes (Markdown spans such as [つばさ橋]{lang=ja}); `caption` is its plain text.
     caption_nodes: tuple[Node, ...] = ()
     caption_file: Path | None = None  # the captions file the entry is in
+    # The file stands in for the photo (a drawing, until the photo is in): `credit` is whose photo it
+    # replaces, and every credit line says so (components.html photo_credit).
+    stand_in: bool = False
+
+    @property
+    def orientation(self) -> str:
+        """portrait, square, landscape or panorama (wider than 2:1): how layouts place it."""
+        ratio = self.width_px / self.height_px if self.height_px else 1.0
+        if ratio >= 2:
+            return "panorama"
+        if ratio > 1.05:
+            return "landscape"
+        return "square" if ratio >= 0.95 else "portrait"
 
     @property
     def media_type(self) -> str:
@@ -160,6 +182,21 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class FigureGroup:
+    """Several photos in one figure (::: pair, ::: grid): one caption each, or one they share."""
+
+    kind: str  # pair | grid
+    figures: tuple[Figure, ...]
+    id: str
+    caption: tuple[Node, ...] = ()  # the shared caption, written in the text; () when each has its own
+    line: int | None = None
+
+    @property
+    def credits(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.photo.credit for f in self.figures if f.photo.credit))
+
+
+@dataclass(frozen=True)
 class Aside:
     kind: str  # pullquote | sidebar
     children: tuple[Node, ...]
@@ -184,7 +221,14 @@ class Footnote:
     children: tuple[Node, ...]
 
 
-Node = Text | Element | Figure | Aside | NoteRef
+Node = Text | Element | Figure | FigureGroup | Aside | NoteRef
+
+# Where a photo goes, as its captions entry says: in the column, across the page, a full-bleed page
+# before the text, a page of its own inside the margins, or across two facing pages.
+PLACEMENTS = ("inline", "wide", "opener", "full-page", "spread")
+# How a publication's pages are built: a feature (text in columns, photos in it) or a photo essay
+# (every photo a page of its own, large; short text between them).
+LAYOUTS = ("feature", "photo-essay")
 
 
 @dataclass(frozen=True)
@@ -208,12 +252,61 @@ class Article:
     blocks: tuple[Node, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     headings: tuple[Heading, ...] = ()
+    # Its place in the book (model/arrangement.py): kind of text, its number ("Chapter 3", "Part
+    # Two") when the book numbers them, the id of the part it belongs to, and the people who made it.
+    kind: str = "chapter"
+    number: int | None = None
+    part: str = ""
+    contributors: tuple[Contributor, ...] = ()
+
+    @property
+    def division(self) -> str:
+        """'front', 'body' or 'back' (model/structure.py)."""
+        from publish.model.structure import kind_of
+
+        return kind_of(self.kind).division
+
+    def names(self, role: str) -> tuple[str, ...]:
+        return tuple(c.name for c in self.contributors if c.role == role)
+    writing: str = "horizontal"  # or "vertical": top to bottom, lines right to left (Japanese tategaki)
 
     @property
     def lead(self) -> Figure | None:
-        """A photo standing first in the text leads it: templates set it above the headline."""
+        """A photo standing first in the text leads it: templates set it above the headline.
+
+        Not a spread: its two pages cannot stand above a headline, so it stays in the text."""
         first = self.blocks[0] if self.blocks else None
-        return first if isinstance(first, Figure) else None
+        return first if isinstance(first, Figure) and first.photo.placement != "spread" else None
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """Every photo the text places, those in pairs and grids too, in order."""
+        found: list[Figure] = []
+        for block in self.blocks:
+            if isinstance(block, Figure):
+                found.append(block)
+            elif isinstance(block, FigureGroup):
+                found.extend(block.figures)
+        return tuple(found)
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """Every id a link can point to in this text: the text, its headings, elements, figures and notes."""
+        found = [self.id, *(h.id for h in self.headings), *(note.note_id for note in self.footnotes)]
+        stack: list[Node] = [*self.blocks, *(child for note in self.footnotes for child in note.children)]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Element):
+                found.extend(v for k, v in node.attrs if k == "id")
+                stack.extend(node.children)
+            elif isinstance(node, Aside):
+                stack.extend(node.children)
+            elif isinstance(node, Figure):
+                found.append(node.id)
+            elif isinstance(node, FigureGroup):
+                found.append(node.id)
+                found.extend(f.id for f in node.figures)
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -234,6 +327,27 @@ class Publication:
         return None
 
     @property
+    def before_contents(self) -> tuple[Article, ...]:
+        """The texts set before the contents page (dedication, epigraph), laid out with the front matter."""
+        from publish.model.structure import kind_of
+
+        return tuple(a for a in self.articles if kind_of(a.kind).before_contents)
+
+    @property
+    def after_contents(self) -> tuple[Article, ...]:
+        """The texts after the contents page: the rest of the front matter, the body and the back matter."""
+        early = {a.id for a in self.before_contents}
+        return tuple(a for a in self.articles if a.id not in early)
+
+    @property
+    def body_start(self) -> Article | None:
+        """The first text of the body (a part or a chapter): page 1, and where a reader starts reading.
+
+        A publication of front and back matter only starts its body after the contents."""
+        after = self.after_contents
+        return next((a for a in after if a.division == "body"), after[0] if after else None)
+
+    @property
     def slug(self) -> str:
         from publish.model.text import slugify
 
@@ -241,9 +355,18 @@ class Publication:
 
     @property
     def credits(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """Photo credits gathered from the captions, for the imprint page."""
+        """Photo credits gathered from the captions, for the imprint page (stand-ins: `stand_in_credits`)."""
         seen: dict[str, list[str]] = {}
         for photo in self.photos:
-            if photo.credit:
+            if photo.credit and not photo.stand_in:
+                seen.setdefault(photo.credit, []).append(photo.name)
+        return tuple((credit, tuple(names)) for credit, names in seen.items())
+
+    @property
+    def stand_in_credits(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Whose photos the stand-ins replace ("" when a stand-in has no credit), with the files."""
+        seen: dict[str, list[str]] = {}
+        for photo in self.photos:
+            if photo.stand_in:
                 seen.setdefault(photo.credit, []).append(photo.name)
         return tuple((credit, tuple(names)) for credit, names in seen.items())

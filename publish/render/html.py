@@ -7,11 +7,29 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from icu4py.breakers import CharacterBreaker
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
+from publish.manuscript import templates as templating
+from publish.model import credits
+from publish.model.document import (
+    Article,
+    Aside,
+    Element,
+    Figure,
+    FigureGroup,
+    Footnote,
+    Node,
+    NoteRef,
+    Photo,
+    Publication,
+    Text,
+)
+from publish.model.editions import imprint_identifiers
+from publish.model.structure import kind_of
 from publish.model.text import direction
+from publish.render import photolayout
+from publish.render.autolink import addresses
+from publish.render.labels import numeral
 from publish.render.styles import Styles
 
 VOID = {"br", "hr", "img"}
@@ -52,6 +70,40 @@ def with_initial(block: Node) -> Node:
     return replace(block, children=(initial, Text(text[end:]), *block.children[1:]))
 
 
+CODE_HANG = 2  # characters a wrapped line of code hangs under the start of its code
+
+
+def _code_line(line: str) -> Markup:
+    """One line of a code block; an indented one says its indent, so its wrapped part hangs under its code."""
+    indent = len(line) - len(line.lstrip(" "))
+    style = Markup(f' style="padding-inline-start: {indent + CODE_HANG}ch; text-indent: -{indent + CODE_HANG}ch"') \
+        if indent and line.strip() else Markup("")
+    return Markup(f'<span class="line"{style}>') + escape(line) + Markup("</span>")
+
+
+# Inline code is never hyphenated: a line may break after these, inside a name or an address
+# (open_gate, a.b.c, /a/b), as a compositor breaks them, instead of stretching its justified line.
+_CODE_BREAK = re.compile(r"(?<=\w[._/?&=])(?=[^\W\d]|\()")
+
+
+def _breakable_code(text: str) -> Markup:
+    """Inline code with <wbr> where a line may break; no character is added to what is copied."""
+    return Markup("<wbr/>").join(escape(part) for part in _CODE_BREAK.split(text))
+
+
+def with_opening(block: Node) -> Node:
+    """The opening paragraph with class "opening", for epub.css's initial on its ::first-letter.
+
+    Browsers set initial-letter on ::first-letter only, so the e-book marks the paragraph where print
+    marks the letter, and only where print would set a drop cap (not in a script whose letters join).
+    """
+    if with_initial(block) is block or not isinstance(block, Element):
+        return block
+    classes = " ".join(filter(None, (block.attr("class"), "opening")))
+    attrs = tuple((name, value) for name, value in block.attrs if name != "class")
+    return replace(block, attrs=(*attrs, ("class", classes)))
+
+
 def dir_attr(language: str, within: str = "") -> Markup:
     """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
     if not language:
@@ -61,43 +113,91 @@ def dir_attr(language: str, within: str = "") -> Markup:
 
 
 class Renderer:
-    """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
+    """Renders one publication for one edition ('print' or 'epub') through the shared templates.
+
+    `edition_name` is the edition made, where words name it (the archive is laid out as 'print')."""
 
     def __init__(self, publication: Publication, styles: Styles, edition: str,
-                 image_src: Callable[[Photo], str]):
+                 image_src: Callable[[Photo], str], edition_name: str | None = None):
         self.publication = publication
         self.edition = edition
+        edition_name = edition_name or edition
         meta = publication.metadata
         # Any block of the publication set right to left: then every language-tagged element says its
         # direction, so a left-to-right phrase in right-to-left text (or the reverse) is laid out as such.
         self._bidi = "rtl" in {direction(lang) for lang in (meta.language, *(a.language for a in publication.articles),
                                                              *(t.lang for t in meta.translations)) if lang}
-        loaders = [FileSystemLoader(str(root / "templates")) for root in reversed(styles.roots)]
-        self.env = Environment(
-            loader=ChoiceLoader(loaders),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.styles = styles
+        self.env = templating.environment(styles)  # sandboxed: a manuscript's own templates are not trusted
         self.env.globals.update(
             publication=publication,
             meta=publication.metadata,
             edition=edition,
+            edition_name=edition_name,
+            # The imprint prints the edition's own identifier, the one its file carries (model/editions.py).
+            identifiers=imprint_identifiers(meta, edition_name) if edition_name in ("print", "epub", "archive") else (),
             body=self.body,
             inline=self.inline,
             href=self.href,
             image_src=image_src,
             direction=direction,
             dir_attr=dir_attr,
+            body_parts=self.body_parts,
+            placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
+            group_rows=photolayout.rows,
+            # The book's structure and its people (model/structure.py, model/credits.py, labels.html).
+            numeral=numeral,
+            kind_of=kind_of,
+            people=credits.people(publication),
+            creators=credits.creators(publication),
+            credit_groups=credits.groups(publication),
+            label=self.label,
+            heading=self.heading,
+            entry=self.entry,
+            byline=self.byline,
         )
-        self.components = self.env.get_template("components.html").module
+        self.env.filters["linked"] = self.linked
+        with templating.diagnosed(styles):
+            self.components = self.env.get_template("components.html").module
+            self.labels = self.env.get_template("labels.html").module
         self.link_targets: dict[str, str] = {}
+        self._in_link = 0  # inside an <a>: addresses in its text are not linked again
         self._notes: dict[str, Footnote] = {}
+        self._tables = 0  # tables of the text so far: each frame's name ("Table 2") is its own
+
+    def words(self, macro: str, *args: object) -> str:
+        """A macro of labels.html ("chapter", "edited"…) called from Python; a manuscript's own labels.html
+        that fails is a diagnostic at its line, as in a template."""
+        with templating.diagnosed(self.styles):
+            return str(getattr(self.labels, macro)(*args))
+
+    def label(self, article: Article) -> str:
+        """"Chapter 3", "Part One", "第3章": a numbered text's label in the book's language, or ""."""
+        if article.number is None:
+            return ""
+        return self.words("part" if article.kind == "part" else "chapter", article.number,
+                          self.publication.metadata.language)
+
+    def heading(self, article: Article) -> str:
+        """What names the text where one line must: its title, or its label when it has none (a part)."""
+        return article.title or self.label(article)
+
+    def entry(self, article: Article) -> str:
+        """The text as the contents, the outline and the e-book's navigation list it: "Chapter 3: The bridge"."""
+        return self.words("entry", self.label(article), article.title, self.publication.metadata.language)
+
+    def byline(self, article: Article) -> str:
+        """The byline as written in the front matter, or made from the text's authors ("by …")."""
+        if article.byline:
+            return article.byline
+        authors = article.names("author")
+        return self.words("byline", authors, article.language or self.publication.metadata.language) \
+            if authors else ""
 
     def render(self, template: str, **context: object) -> str:
-        return self.env.get_template(template).render(**context)
+        """The template's output; a mistake in a manuscript's template is a ManuscriptError at its line."""
+        with templating.diagnosed(self.styles):
+            return self.env.get_template(template).render(**context)
 
     def href(self, anchor: str) -> str:
         """Where an #anchor lives in this edition: same document in print, its chapter file in EPUB."""
@@ -106,19 +206,38 @@ class Renderer:
 
     def body(self, article: Article) -> Markup:
         """The text's blocks, less the lead photo, which the article template places itself."""
+        return Markup("").join(self.node(n) for n in self._blocks(article))
+
+    def body_parts(self, article: Article) -> list[photolayout.BodyPart]:
+        """The text's blocks as `body` gives them, cut around figures that take pages of their own
+        (article.html sets each run of text in its own div.body)."""
+        return photolayout.parts(self._blocks(article), self.publication.metadata.layout, self.node)
+
+    def _blocks(self, article: Article) -> list[Node]:
+        """The text's blocks with their shared ids, less the lead photo, the opening marked for its initial."""
         self._notes = {note.note_id: note for note in article.footnotes}
+        self._tables = 0
         blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
         blocks = blocks[1:] if article.lead else blocks
         if blocks and self.edition == "print":
             blocks[0] = with_initial(blocks[0])
-        return Markup("").join(self.node(n) for n in blocks)
+        elif blocks and self.edition == "epub":
+            blocks[0] = with_opening(blocks[0])
+        return blocks
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
 
+    def linked(self, text: str) -> Markup:
+        """Text with the web and e-mail addresses in it as links (render/autolink.py)."""
+        if self._in_link or ("@" not in text and "www." not in text and "://" not in text):
+            return escape(text)
+        return Markup("").join(escape(run) if href is None else
+                               Markup('<a href="{}">{}</a>').format(href, run) for run, href in addresses(text))
+
     def node(self, node: Node) -> Markup:
         if isinstance(node, Text):
-            return escape(node.text)
+            return self.linked(node.text)
         if isinstance(node, Element):
             attrs = list(node.attrs)
             if node.tag == "a" and attrs and attrs[0][1].startswith("#"):
@@ -130,15 +249,31 @@ class Renderer:
             lang = node.attr("lang")
             if lang and not node.attr("dir") and (self._bidi or direction(lang) == "rtl"):
                 rendered += f' dir="{direction(lang)}"'
+            if node.tag == "pre":
+                return self._code_block(node, rendered)
+            if node.tag == "code" and all(isinstance(c, Text) for c in node.children):
+                text = "".join(c.text for c in node.children if isinstance(c, Text))
+                return Markup(f"<code{rendered}>") + _breakable_code(text) + Markup("</code>")
+            if node.tag == "p" and any(isinstance(c, Element) and c.tag == "code" for c in node.children):
+                rendered += ' class="with-code"' if not node.attr("class") else ""
             start = node.attr("start") if node.tag == "ol" else None
             if start and start.isdigit() and self.edition == "print":  # WeasyPrint ignores start=
                 rendered += f' style="counter-reset: list-item {int(start) - 1}"'
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
-            inner = Markup("").join(self.node(c) for c in node.children)
-            return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            self._in_link += node.tag == "a"
+            try:
+                inner = Markup("").join(self.node(c) for c in node.children)
+            finally:
+                self._in_link -= node.tag == "a"
+            markup = Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            if node.tag == "table" and self.edition == "epub":
+                return self._table_frame(markup)
+            return markup
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
+        if isinstance(node, FigureGroup):
+            return Markup(self.components.group(node))
         if isinstance(node, Aside):
             content = Markup("").join(self.node(c) for c in node.children)
             return Markup(self.components.aside(node, content))
@@ -147,6 +282,28 @@ class Renderer:
             content = self._note_inline(note) if note else Markup("")
             return Markup(self.components.noteref(node, content))
         raise TypeError(f"cannot render {type(node).__name__}")
+
+    def _code_block(self, node: Element, attrs: str) -> Markup:
+        """A code block line by line (span.line), so a line too long for the measure wraps with a
+        hanging indent under its own start instead of reading as a new line of code."""
+        inner = Markup("")
+        for child in node.children:
+            if isinstance(child, Element) and child.tag == "code" and all(isinstance(c, Text) for c in child.children):
+                source = "".join(c.text for c in child.children if isinstance(c, Text)).removesuffix("\n")
+                lines = Markup("").join(_code_line(line) for line in source.expandtabs(4).split("\n"))
+                inner += Markup("<code>") + lines + Markup("</code>")
+            else:
+                inner += self.node(child)
+        return Markup(f"<pre{attrs}>") + inner + Markup("</pre>")
+
+    def _table_frame(self, table: Markup) -> Markup:
+        """A table in a frame that scrolls sideways on a narrow screen (components.html table_frame);
+        a manuscript's own components.html without the macro keeps the bare table."""
+        frame = getattr(self.components, "table_frame", None)
+        if frame is None:
+            return table
+        self._tables += 1
+        return Markup(frame(table, self._tables))
 
     def _note_inline(self, note: Footnote) -> Markup:
         """A footnote's paragraphs run together, for print's footnote area at the foot of the page."""

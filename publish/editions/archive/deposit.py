@@ -20,8 +20,9 @@ import bagit
 from publish import __version__
 from publish.editions.archive.bibliographic import dublin_core, marcxml, onix
 from publish.editions.archive.pdfa import manuscript_sources
+from publish.model import credits
 from publish.model.document import Publication
-from publish.model.editions import Edition, OutputFiles, make_edition
+from publish.model.editions import BUILD_NAMES, Edition, OutputFiles, make_edition
 
 CHECKSUMS = ["sha256", "sha512"]
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -30,12 +31,13 @@ BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 def _bag_info(publication: Publication, editions: list[Edition], when: dt.datetime) -> dict[str, str]:
     meta = publication.metadata
     description = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
-    if meta.authors:
-        description += " by " + ", ".join(meta.authors)
+    names, role = credits.creators(publication)  # the authors, or an anthology's editors
+    if names:
+        description += (" by " if role == "author" else ", edited by ") + ", ".join(names)
     description += f" ({meta.date}). " + "; ".join(e.label for e in editions)
     description += " and the manuscript it was built from."
     return {
-        "Source-Organization": meta.publisher or ", ".join(meta.authors) or "unknown",
+        "Source-Organization": meta.publisher or ", ".join(names) or "unknown",
         "External-Identifier": meta.identifier,
         "External-Description": description,
         "Bagging-Date": when.astimezone(dt.UTC).date().isoformat(),
@@ -44,21 +46,25 @@ def _bag_info(publication: Publication, editions: list[Edition], when: dt.dateti
     }
 
 
-RECORD_KEYS = {"pdf": "print", "epub": "epub", "archive": "archive"}
+RECORD_KEYS = BUILD_NAMES
 
 
 def write_deposit(output: Path, publication: Publication, built: list[tuple[str, Path, int | None]],
-                  when: dt.datetime) -> Path:
-    """The bag for the editions just built (edition name, file, pages), written to output/<slug>-deposit."""
+                  when: dt.datetime, tags: dict[str, bytes] | None = None) -> Path:
+    """The bag for the editions just built (edition name, file, pages), written to output/<slug>-deposit.
+
+    `tags` are more files for metadata/ (the build record, the lock), covered by the tag manifests.
+    """
     editions = [(make_edition(publication.metadata, RECORD_KEYS[name], path.name, pages, path.stat().st_size),
                  path) for name, path, pages in built if name in RECORD_KEYS]
     order = list(RECORD_KEYS.values())
     editions.sort(key=lambda pair: order.index(pair[0].key))
-    return write_bag(OutputFiles(output, publication.slug).deposit, publication, editions, when, exclude=(output,))
+    return write_bag(OutputFiles(output, publication.slug).deposit, publication, editions, when, exclude=(output,),
+                     tags=tags)
 
 
 def write_bag(target: Path, publication: Publication, editions: list[tuple[Edition, Path]],
-              when: dt.datetime, exclude: tuple[Path, ...] = ()) -> Path:
+              when: dt.datetime, exclude: tuple[Path, ...] = (), tags: dict[str, bytes] | None = None) -> Path:
     """Builds the bag in a staging folder beside `target`, validates it, then puts it in place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -76,6 +82,8 @@ def write_bag(target: Path, publication: Publication, editions: list[tuple[Editi
         (records / "dublin-core.xml").write_bytes(dublin_core(publication, described))
         (records / "marc.xml").write_bytes(marcxml(publication, described, when))
         (records / "onix.xml").write_bytes(onix(publication, described, when))
+        for name, data in sorted((tags or {}).items()):
+            (records / name).write_bytes(data)
         (staging / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
         bag = bagit.Bag(str(staging))
         bag.save()  # rewrites the tag manifests over bagit.txt, bag-info.txt and metadata/

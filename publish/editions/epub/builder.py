@@ -15,14 +15,16 @@ from ebooklib import epub
 from lxml import etree
 from PIL import Image, ImageCms, ImageOps
 
+from publish.editions.deterministic import zip_bytes
+from publish.editions.epub.cover import fit_cover
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
-from publish.engine.fetcher import GateFetcher
 from publish.manuscript.containment import Gate
 from publish.manuscript.photos import fitting_profile, plain, plain_copy
-from publish.model.document import Publication
+from publish.model import credits
+from publish.model.document import Photo, Publication
 from publish.model.editions import edition_identifier
-from publish.render.fonts import subset_stylesheet
+from publish.render.fonts import Sheet, subset_stylesheet
 from publish.render.html import Renderer
 from publish.render.styles import Styles
 from publish.runtime.jobs import parallel_map
@@ -30,6 +32,7 @@ from publish.runtime.store import derived_file
 
 STYLESHEET = "style.css"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CODE_TAGS = tuple(f"{{http://www.w3.org/1999/xhtml}}{tag}" for tag in ("code", "kbd", "samp", "pre"))
 COVER_PX = (1600, 2560)  # the 1:1.6 portrait most e-book stores ask for
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 
@@ -38,7 +41,7 @@ CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 class EpubReport:
     images: list[tuple[str, int, int]] = field(default_factory=list)  # name, bytes, long edge
     fonts: list[tuple[str, int]] = field(default_factory=list)
-    pages: list[PageStart] = field(default_factory=list)  # the page-list, in print order
+    pages: list[PageStart] = field(default_factory=list)  # the page-list, in reading (spine) order
     cover: str = ""  # "manuscript" or "generated"
 
 
@@ -80,12 +83,10 @@ def image_name(name: str, extension: str) -> str:
     return f"images/{stem or 'photo'}.{extension}"
 
 
-def stylesheet(styles: Styles) -> str:
-    parts = []
-    for name in ("fonts.css", "base.css", "epub.css"):
-        for path in styles.css(name):
-            parts.append(f"/* {name} */\n" + path.read_text(encoding="utf-8"))
-    return "\n".join(parts)
+def stylesheets(styles: Styles, gate: Gate) -> list[Sheet]:
+    """The e-book's cascade, each file read through the gate (a link out of the manuscript is refused)."""
+    return [Sheet(name, path, gate.admit(path).read_text(encoding="utf-8"))
+            for name in ("fonts.css", "base.css", "epub.css") for path in styles.css(name)]
 
 
 def used_characters(*texts: str) -> set[str]:
@@ -98,35 +99,23 @@ def used_characters(*texts: str) -> set[str]:
 
 
 def generated_cover(publication: Publication, styles: Styles) -> bytes:
-    """A cover drawn from the title, byline and lead photo by templates/epub-cover.html and epub-cover.css.
+    """A cover drawn from the title, the publication's authors or editors and the lead photo by
+    templates/epub-cover.html and epub-cover.css.
 
-    WeasyPrint lays the page out with the same fonts.css and base.css as both editions; pdfium turns it
-    into pixels. Both are deterministic, so the cover is the same bytes on every build.
+    WeasyPrint lays the page out with the same fonts.css and base.css as both editions, fitted to its
+    words (editions/epub/cover.py); pdfium turns it into pixels. Both are deterministic, so the cover
+    is the same bytes on every build.
     """
     import pypdfium2 as pdfium
-    from weasyprint import CSS, HTML
 
-    from publish.engine.fonts import font_configuration
-
-    gate = Gate(publication.root, *styles.roots)
-    fetcher = GateFetcher(gate)
-    font_config = font_configuration()
-    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
-    photo = lead or (publication.photos[0] if publication.photos else None)
-    byline = next((a.byline for a in publication.articles if a.byline), "")
+    photo = cover_photo(publication)
     with tempfile.TemporaryDirectory(prefix="publish-cover-") as scratch:
         # A photo WeasyPrint cannot draw as it is (16-bit grey) is drawn from a plain copy, as print is.
         copy = plain_copy(photo.path, Path(scratch)) if photo else None
-        if copy is not None:
-            fetcher = GateFetcher(Gate(publication.root, *styles.roots, Path(scratch)))
-        renderer = Renderer(publication, styles, "cover",
-                            image_src=lambda p: (copy if copy and photo and p.path == photo.path else p.path).as_uri())
-        html = renderer.render("epub-cover.html", photo=photo, byline=byline)
-        sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
-                  for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
-        pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-            stylesheets=sheets, font_config=font_config)
-    document = pdfium.PdfDocument(pdf)
+        replaced = {photo.path: copy} if photo and copy else {}
+        fit = fit_cover(publication, styles, cover_html(publication, styles, replaced), photo,
+                        tuple({copy.parent} if copy else ()))
+    document = pdfium.PdfDocument(fit.pdf)
     try:
         page = document[0]
         scale = COVER_PX[0] / page.get_width()
@@ -151,7 +140,10 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     book.set_title(meta.title)
     book.set_language(meta.language)
     rtl = meta.direction == "rtl"
-    if rtl:  # pages turn right to left: the spine's page-progression-direction, the package's dir
+    # Texts all set vertically (Japanese tategaki) turn their pages right to left too, but their
+    # text is not right-to-left: the spine says so, the package's dir does not.
+    vertical = bool(publication.articles) and all(a.writing == "vertical" for a in publication.articles)
+    if rtl or vertical:  # pages turn right to left: the spine's page-progression-direction, the package's dir
         book.set_direction("rtl")
     book.add_metadata("DC", "date", meta.date)
 
@@ -178,40 +170,22 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     cover_item = _add_image(book, report, cover_name, data)
     cover_item.properties = ["cover-image"]
 
-    renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
-    for article in publication.articles:
-        renderer.link_targets[article.id] = f"{article.id}.xhtml"
-        for heading in article.headings:
-            renderer.link_targets[heading.id] = f"{article.id}.xhtml"
-
-    common = {"stylesheet": STYLESHEET}
-    documents: dict[str, str] = {
-        "cover.xhtml": renderer.render("epub-cover.xhtml", title=meta.title, cover=cover_name,
-                                       epub_type="cover", **common),
-        "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
-                                           epub_type="frontmatter", **common),
-        "nav.xhtml": renderer.render("epub-nav.xhtml", pages=[], **common),
-    }
-    for article in publication.articles:
-        documents[f"{article.id}.xhtml"] = renderer.render(
-            "epub-page.xhtml", title=article.title, article=article, epub_type="bodymatter", **common)
-    documents["imprint.xhtml"] = renderer.render(
-        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+    renderer, documents = epub_documents(publication, styles, images, cover_name)
 
     # Markers first, to learn the page-list; then again with the nav that lists them (same positions).
     report.pages = place_markers(_parse(documents), pages)
-    documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=report.pages, **common)
+    documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=report.pages, stylesheet=STYLESHEET)
     trees = _parse(documents)
     if place_markers(trees, pages) != report.pages:
         raise RuntimeError("page-break markers moved when the page-list was added")
     content = {name: _serialise(tree) for name, tree in trees.items()}
 
-    css = stylesheet(styles)
     all_text = " ".join(_text_of(tree) for tree in trees.values())
-    css, fonts = subset_stylesheet(css, styles.default, used_characters(all_text))
+    code_text = " ".join(" ".join(element.itertext()) for tree in trees.values() for element in tree.iter(*CODE_TAGS))
+    css, fonts = subset_stylesheet(stylesheets(styles, gate), gate, used_characters(all_text),
+                                   used_characters(code_text) if code_text.strip() else set())
     for font in fonts:
-        name = "fonts/" + Path(font.href).name
-        css = css.replace(font.href, name)
+        name = font.name
         book.add_item(epub.EpubItem(uid=_uid(name), file_name=name, media_type="font/ttf"
                                     if name.endswith(".ttf") else "font/otf", content=font.data))
         report.fonts.append((name, len(font.data)))
@@ -227,15 +201,78 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
         book.add_item(item)
         spine.append(item)
     book.spine = spine
-    book.toc = [epub.Link(f"{a.id}.xhtml", a.title, _uid(a.id)) for a in publication.articles]
+    book.toc = _toc(publication, renderer)
     book.add_item(epub.EpubNcx())
     _metadata(book, publication, cover_item.id, bool(report.pages))
 
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": rtl,
+    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "spine_direction": rtl or vertical,
                                 "package_direction": rtl})
     target.write_bytes(_normalise(raw.getvalue(), meta.language, modified, report.pages))
     return report
+
+
+def _toc(publication: Publication, renderer: Renderer) -> list[object]:
+    """The NCX's contents (EPUB 2 reading systems), as the nav lists them: chapters nested under their parts."""
+    def link(article: object) -> epub.Link:
+        return epub.Link(f"{article.id}.xhtml", renderer.entry(article), _uid(article.id))  # type: ignore[attr-defined]
+
+    toc: list[object] = []
+    for article in publication.after_contents:
+        if article.part:
+            continue
+        chapters = [link(a) for a in publication.articles if a.part == article.id]
+        toc.append((link(article), chapters) if article.kind == "part" and chapters else link(article))
+    return toc
+
+
+def epub_documents(publication: Publication, styles: Styles, images: dict[str, str],
+                   cover_name: str) -> tuple[Renderer, dict[str, str]]:
+    """Every XHTML document of the e-book from the templates (the nav without its page-list yet).
+
+    `publish check` renders them too, so a mistake in a manuscript's template is found without a build.
+    """
+    meta = publication.metadata
+    renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
+    for article in publication.articles:  # a link to any id of another text names that text's file
+        for anchor in article.anchors:
+            renderer.link_targets.setdefault(anchor, f"{article.id}.xhtml")
+
+    common = {"stylesheet": STYLESHEET}
+    documents: dict[str, str] = {
+        "cover.xhtml": renderer.render("epub-cover.xhtml", title=meta.title, cover=cover_name,
+                                       epub_type="cover", **common),
+        "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
+                                           epub_type="frontmatter", **common),
+    }
+    # The spine in the print edition's order: a dedication and an epigraph before the contents.
+    matter = {"front": "frontmatter", "body": "bodymatter", "back": "backmatter"}
+    for group in (publication.before_contents, None, publication.after_contents):
+        if group is None:
+            documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=[], **common)
+            continue
+        for article in group:
+            documents[f"{article.id}.xhtml"] = renderer.render(
+                "epub-page.xhtml", title=renderer.heading(article), article=article,
+                epub_type=matter[article.division], **common)
+    documents["imprint.xhtml"] = renderer.render(
+        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+    return renderer, documents
+
+
+def cover_photo(publication: Publication) -> Photo | None:
+    """The generated cover's photo: the first text's lead photo, or the publication's first photo."""
+    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
+    return lead or (publication.photos[0] if publication.photos else None)
+
+
+def cover_html(publication: Publication, styles: Styles, replaced: dict[Path, Path] | None = None) -> str:
+    """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out; `replaced`
+    photos are drawn from the copies given instead of their masters."""
+    photo = cover_photo(publication)
+    copies = replaced or {}
+    renderer = Renderer(publication, styles, "cover", image_src=lambda p: copies.get(p.path, p.path).as_uri())
+    return renderer.render("epub-cover.html", photo=photo)  # credits the publication's authors or editors
 
 
 def _add_image(book: epub.EpubBook, report: EpubReport, name: str, data: bytes) -> epub.EpubItem:
@@ -278,12 +315,17 @@ def print_source(publication: Publication) -> str:
 
 def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, paginated: bool) -> None:
     meta = publication.metadata
-    for number, contributor in enumerate(meta.contributors, start=1):
+    # The publication's authors (or, without any, its editors) are its creators; everyone else credited,
+    # the texts' own authors, translators and photographers included, a contributor; each with every
+    # MARC role they played (model/credits.py): the author of the foreword is `aui`.
+    creators, _ = credits.creators(publication)
+    people = sorted(credits.people(publication), key=lambda person: person.name not in creators)
+    for number, person in enumerate(people, start=1):
         uid = f"creator{number}"
-        element = "creator" if contributor.role == "author" else "contributor"
-        book.add_metadata("DC", element, contributor.name, {"id": uid})
-        book.add_metadata(None, "meta", contributor.marc_code,
-                          {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+        element = "creator" if person.name in creators else "contributor"
+        book.add_metadata("DC", element, person.name, {"id": uid})
+        for code in person.codes:
+            book.add_metadata(None, "meta", code, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
     if meta.subtitle:
         book.add_metadata(None, "meta", meta.subtitle, {"property": "dcterms:alternative"})
     for key, value in (("publisher", meta.publisher), ("rights", meta.rights),
@@ -316,33 +358,23 @@ def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, pagi
         summary += " Page-break markers and a page list give the page numbers of the print edition."
     book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
-    certifier = meta.publisher or (meta.authors[0] if meta.authors else "")
+    certifier = meta.publisher or (creators[0] if creators else "")
     if certifier:
         book.add_metadata(None, "meta", certifier, {"property": "a11y:certifiedBy"})
 
 
 def _normalise(data: bytes, language: str, modified: dt.datetime, pages: Sequence[PageStart] = ()) -> bytes:
-    """Stable zip (fixed order and times, mimetype first, stored), xml:lang on the package, NCX pages."""
-    stamp = max(modified.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip has no earlier dates (a 1953 book)
+    """Stable zip (editions/deterministic.zip_bytes, mimetype first and stored), xml:lang on the package, NCX pages."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        names = source.namelist()
-        ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")
-        for name in ordered:
-            content = source.read(name)
-            if name.endswith(".opf"):
-                content = _package_lang(content, language)
-            elif name.endswith(".ncx") and pages:
-                content = _ncx_page_list(content, pages)
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.external_attr = 0o644 << 16
-            if name == "mimetype":
-                info.compress_type = zipfile.ZIP_STORED
-            else:
-                info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
-    return out.getvalue()
+    members = []
+    for name in source.namelist():
+        content = source.read(name)
+        if name.endswith(".opf"):
+            content = _package_lang(content, language)
+        elif name.endswith(".ncx") and pages:
+            content = _ncx_page_list(content, pages)
+        members.append((name, content))
+    return zip_bytes(members, modified, stored_first="mimetype")
 
 
 def _ncx_page_list(ncx: bytes, pages: Sequence[PageStart]) -> bytes:

@@ -192,9 +192,8 @@ def _opaque(image: Image.Image) -> Image.Image:
 def _figures(publication: Publication) -> dict[str, tuple[Figure, Article]]:
     found: dict[str, tuple[Figure, Article]] = {}
     for article in publication.articles:
-        for block in article.blocks:
-            if isinstance(block, Figure):
-                found[block.id] = (block, article)
+        for figure in article.figures:  # a pair's and a grid's photos too, each measured as drawn
+            found[figure.id] = (figure, article)
     return found
 
 
