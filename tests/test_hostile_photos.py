@@ -127,7 +127,7 @@ def test_a_16_bit_grey_photo_builds_every_edition(tmp_path: Path) -> None:
     root = _manuscript(tmp_path / "m", png=True)
     _grey_16_bit(root / "photos" / "harbour.jpg")
     output = tmp_path / "out"
-    before = previous_set(output)
+    before = previous_set(output, archive=True)
     run = cli("all", str(root), "-o", str(output), "--jobs", "1")
     assert run.returncode == 0, run.stderr
     assert diagnostics_of(run.stderr) == []
