@@ -278,3 +278,73 @@ def corpus_pdf(tmp_path_factory: pytest.TempPathFactory):
         return built[key]
 
     return build
+
+
+# Hostile manuscripts (tests/test_hostile_*.py) ----------------------------------------------------
+
+
+def cli(*args: str) -> Run:
+    """The command line in this process: no interpreter start-up, so a refusal takes a fraction of a second."""
+    from click.testing import CliRunner
+
+    from publish.cli.main import main
+
+    result = CliRunner().invoke(main, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def diagnostics_of(stderr: str) -> list[str]:
+    """The diagnostic lines (errors and warnings, not hints or summaries) a command printed."""
+    return [line for line in stderr.splitlines() if ": error: " in line or ": warning: " in line]
+
+
+def loaded_diagnostics(root: Path) -> list:
+    """Every diagnostic the loader reports for a manuscript, whether it loads or not."""
+    from publish.manuscript.loader import load
+    from publish.model.diagnostics import ManuscriptError
+
+    try:
+        return list(load(root)[1].items)
+    except ManuscriptError as exc:
+        return list(exc.diagnostics)
+
+
+def output_snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of an output folder (the lock file aside), to compare before and after a build."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".publish.lock"}
+
+
+def previous_set(output: Path, slug: str = "a-small-feature", archive: bool = False) -> dict[str, bytes]:
+    """A set of editions as an earlier build left them, which a failed build must leave byte for byte.
+
+    The archive PDF only with `archive`, for tests whose build replaces it: every *.archive.pdf left
+    after a test is validated (every_archive_passes_independent_validators), and this one is a stand-in.
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    for suffix in (".pdf", ".epub", *((".archive.pdf",) if archive else ()), ".report.html", ".build.json"):
+        (output / f"{slug}{suffix}").write_bytes(f"the {suffix} built yesterday\n".encode())
+    return output_snapshot(output)
+
+
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (Linux /proc; zombies count as gone)."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -23,7 +23,7 @@ from publish.build.cache import BuildCache, build_key
 from publish.build.templatecheck import template_diagnostics
 from publish.engine.progress import layout_pages
 from publish.manuscript.loader import load
-from publish.model.diagnostics import Diagnostic, Diagnostics
+from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
 from publish.model.document import EDITIONS, Publication
 from publish.model.editions import BUILD_NAMES, OutputFiles, edition_identifier
 from publish.render.glyphs import check_glyphs
@@ -161,14 +161,19 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
     diags.raise_if_errors()
     job = _Job(publication, styles, diags, OutputFiles(staging, publication.slug),
                OutputFiles(output, publication.slug), build_date(publication.metadata.date), standard)
-    if "pdf" in editions:
-        _print(job, keep_html)
-    if "epub" in editions:
-        _epub(job)
-    if "archive" in editions:
-        _archive(job, epub_built="epub" in editions)
-    if "deposit" in editions:
-        _deposit(job)
+    try:
+        if "pdf" in editions:
+            _print(job, keep_html)
+        if "epub" in editions:
+            _epub(job)
+        if "archive" in editions:
+            _archive(job, epub_built="epub" in editions)
+        if "deposit" in editions:
+            _deposit(job)
+    except ManuscriptError as exc:  # a stage that collected its own: paths as the author gave them
+        shown = Diagnostics(manuscript)
+        shown.adopt(exc.diagnostics)
+        raise ManuscriptError(shown.items) from None
     _record_and_report(job, manuscript)
     return job.result
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from publish.manuscript import templates as templating
+from publish.manuscript.photos import plain
 from publish.model.diagnostics import Diagnostic, Diagnostics, Severity
 from publish.model.document import Photo, Publication
 from publish.model.editions import OutputFiles
@@ -128,7 +129,7 @@ def photo_thumbnail(photo: Photo, width: int = PHOTO_WIDTH) -> bytes:
 def _preview(path: Path, width: int) -> bytes:
     with Image.open(path) as source:
         source.draft("RGB", (width, width))  # a JPEG decodes at 1/2…1/8 scale: ten times faster
-        image = ImageOps.exif_transpose(source)
+        image = plain(ImageOps.exif_transpose(source))  # a 16-bit grey photo too (manuscript/photos.py)
         image.thumbnail((width, width * 2))
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")

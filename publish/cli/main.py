@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 import signal
 import sys
 import time
@@ -381,11 +382,21 @@ def new(ctx: click.Context, folder: Path, title: str, language: str, author: str
         ctx.exit(status)
     for path in written:
         click.echo(f"created {path}")
-    steps = ((f"publish preview {folder} --watch", "see it laid out, refreshed as you save"),
-             (f"publish check {folder}", "find problems before printing"),
-             (f"publish all {folder}", "build the print and e-book editions"))
+    # The editions go beside the new folder, named after it: without -o they would land in ./output,
+    # wherever the author happens to stand (and -o inside the manuscript is refused).
+    shown, editions = shlex.quote(str(folder)), shlex.quote(str(_beside(folder, "-output")))
+    steps = ((f"publish preview {shown} -o {editions} --watch", "see it laid out, refreshed as you save"),
+             (f"publish check {shown} -o {editions}", "find problems before printing"),
+             (f"publish all {shown} -o {editions}", "build the print and e-book editions"))
     width = max(len(command) for command, _ in steps)
     click.echo("Next:\n" + "\n".join(f"  {command.ljust(width)}   {what}" for command, what in steps))
+
+
+def _beside(folder: Path, suffix: str) -> Path:
+    """A sibling of `folder` named after it, written as the author wrote the folder."""
+    if folder.name in ("", ".."):  # "." or "..": name the sibling after the folder they stand for
+        return folder / ".." / f"{folder.resolve().name}{suffix}"
+    return folder.with_name(folder.name + suffix)
 
 
 @main.command()

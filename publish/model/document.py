@@ -180,6 +180,7 @@ class Figure:
     photo: Photo
     id: str
     line: int | None = None
+    column: int | None = None  # of the photo's path in its text's ![](…), for preflight's findings
 
 
 @dataclass(frozen=True)

@@ -165,16 +165,26 @@ def _name_files(bag: bagit.Bag, path: Path, error: bagit.BagValidationError) -> 
                 check()
             except bagit.BagValidationError as deeper:
                 details.extend(deeper.details or [])
-    problems: list[str] = []
+    # One line per file: bagit reports a missing file once as missing and again for every checksum
+    # it could not compute, and an altered file once per algorithm.
+    missing = {d.path for d in details if isinstance(d, bagit.FileMissing)}
+    mismatches: dict[str, list[bagit.ChecksumMismatch]] = {}
+    problems: set[str] = set()
     for detail in details:
         where = path / detail.path
         if isinstance(detail, bagit.ChecksumMismatch):
-            problems.append(f"{where}: altered ({detail.algorithm} is {detail.found}, "
-                            f"the manifest says {detail.expected})")
+            if detail.path not in missing:
+                mismatches.setdefault(detail.path, []).append(detail)
         elif isinstance(detail, bagit.FileMissing):
-            problems.append(f"{where}: missing (listed in the manifest)")
+            problems.add(f"{where}: missing (listed in the manifest)")
         elif isinstance(detail, bagit.UnexpectedFile):
-            problems.append(f"{where}: unexpected (not listed in any manifest)")
+            problems.add(f"{where}: unexpected (not listed in any manifest)")
         else:
-            problems.append(f"{where}: {detail}")
-    return sorted(set(problems)) or [f"{path}: {error}"]
+            problems.add(f"{where}: {detail}")
+    for name, found in mismatches.items():
+        first, *others = sorted(found, key=lambda d: d.algorithm)
+        also = f"; {' and '.join(d.algorithm for d in others)} differ{'s' if len(others) == 1 else ''} too" \
+            if others else ""
+        problems.add(f"{path / name}: altered ({first.algorithm} is {first.found}, "
+                     f"the manifest says {first.expected}{also})")
+    return sorted(problems) or [f"{path}: {error}"]

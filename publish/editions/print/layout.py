@@ -188,7 +188,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
             if parts is not None:
                 refused: list[str] = []
                 for part in (parts.front, *parts.texts):
-                    diags.items.extend(part.diagnostics)
+                    diags.adopt(part.diagnostics)  # each part's paths as the author gave the manuscript
                     refused += [url for url in part.refused if url not in refused]
                     for name, placements in part.placements.items():
                         if name in reports:
@@ -289,7 +289,7 @@ def print_pages_for_epub(publication: Publication, styles: Styles, created: str,
     A problem that only stops the print edition (a photo too coarse to print) must not stop the
     e-book: it becomes a warning, and the EPUB goes without print page numbers.
     """
-    scratch = Diagnostics(publication.root)
+    scratch = Diagnostics(diags.root)
     try:
         layout = lay_out(publication, styles, created, scratch)
     except ManuscriptError as exc:

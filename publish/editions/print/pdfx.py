@@ -21,6 +21,7 @@ import pikepdf
 from PIL import Image, ImageCms
 
 from publish.editions.deterministic import Claims, Description, srgb_profile, stable_image_names, write_description
+from publish.manuscript.photos import fitting_profile
 
 MM = 72 / 25.4
 ICC_DIR = "icc"
@@ -268,7 +269,7 @@ class _Walk:
         """The photo's own ICC profile when its JPEG carries one, else sRGB (what untagged RGB means)."""
         if image.get("/Filter") == "/DCTDecode":
             with Image.open(io.BytesIO(image.read_raw_bytes())) as picture:
-                icc = picture.info.get("icc_profile")
+                icc = fitting_profile(picture)  # never a CMYK profile on RGB pixels
             if icc:
                 return _icc_stream(self.pdf, icc, 3)
         if self.srgb is None:

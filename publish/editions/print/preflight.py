@@ -19,7 +19,8 @@ from PIL import Image, ImageCms
 
 from publish.editions.print.pdfx import OutputCondition
 from publish.engine.boxes import PlacedImage, placed_images
-from publish.model.diagnostics import Diagnostics
+from publish.manuscript.photos import fitting_profile, plain
+from publish.model.diagnostics import Diagnostics, printable
 from publish.model.document import Article, Figure, Photo, Publication
 
 WANTED_PPI = 300
@@ -45,7 +46,7 @@ class PhotoReport:
                           + (f" showing {kept[0]:.0%} of it" if kept and kept[0] < 0.995 else "")
                           for ppi, w, h, *kept in self.placements)
         alpha = ", transparent" if self.transparency else ""
-        return f"{self.name}: {self.mode} ({self.profile}){alpha}; {sizes or 'not placed'}; {self.action}"
+        return f"{printable(self.name)}: {self.mode} ({self.profile}){alpha}; {sizes or 'not placed'}; {self.action}"
 
 
 def _has_transparency(image: Image.Image) -> bool:
@@ -99,10 +100,14 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
     for photo in publication.photos:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            image = Image.open(photo.path)  # the header only: pixels are decoded when converted
-        icc = image.info.get("icc_profile")
+            master = Image.open(photo.path)  # the header only: pixels are decoded when converted
+        # A profile for other colours than the pixels' is ignored (the loader warned), a 16-bit photo
+        # read in 8 bits (manuscript/photos.py); either way the layout gets a derived copy, never the master.
+        icc = fitting_profile(master)
+        image = plain(master)
+        must_copy = image is not master or icc != master.info.get("icc_profile")
         transparent = _has_transparency(image)
-        report = PhotoReport(photo.name, image.mode, _profile_name(icc, image.mode), transparent,
+        report = PhotoReport(photo.name, master.mode, _profile_name(icc, image.mode), transparent,
                              "placed as it is")
         reports[photo.name] = report
         where = (photo.path, None)
@@ -112,11 +117,12 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
                               "so it is flattened onto white paper",
                               "use PDF/X-4 (standard = \"pdf/x-4\") to keep the transparency")
             if image.mode in ("L", "LA"):
-                if image.mode == "LA":
+                if image.mode == "LA" or must_copy:
                     target = workdir / _derived_name(photo, ".png")
-                    _flatten(image).save(target, "PNG")
+                    (_flatten(image) if image.mode == "LA" else image).save(target, "PNG", icc_profile=icc)
                     derived[photo.path] = target
-                report.action = "grey, printed on black ink"
+                report.action = "grey, printed on black ink" + (f", {_copied(master, image)} in a derived copy"
+                                                                if must_copy else "")
                 continue
             if image.mode == "CMYK":
                 report.action = "already CMYK: placed as it is"
@@ -149,7 +155,7 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
         drop_alpha = image.mode in ("RGBA", "LA", "PA") and not transparent
         # A PNG's profile is lost when WeasyPrint embeds it, so its colours are moved into sRGB first.
         to_srgb = bool(icc) and photo.format != "JPEG" and image.mode in ("RGB", "RGBA", "P", "PA")
-        if drop_alpha or to_srgb:
+        if drop_alpha or to_srgb or (must_copy and image.mode != "CMYK"):
             adapted = _opaque(image) if drop_alpha else image
             if to_srgb:
                 mode = "RGBA" if adapted.mode in ("RGBA", "PA") else "RGB"
@@ -157,14 +163,30 @@ def prepare(publication: Publication, standard: str, condition: OutputCondition,
                     _source_profile(icc), ImageCms.createProfile("sRGB"), mode, mode,
                     renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC))
             target = workdir / _derived_name(photo, ".png")
-            adapted.save(target, "PNG", **({"icc_profile": icc} if icc and not to_srgb else {}))
+            # Pillow writes the master's own profile unless told otherwise: a profile for other colours must go.
+            adapted.save(target, "PNG", icc_profile=icc if icc and not to_srgb else None)
             derived[photo.path] = target
             done = [("opaque alpha channel dropped" if drop_alpha else ""),
-                    ("converted to sRGB" if to_srgb else "")]
+                    ("converted to sRGB" if to_srgb else ""),
+                    (_copied(master, image) if must_copy else "")]
             report.action = ", ".join(d for d in done if d) + ", in a derived copy"
+        elif image.mode == "CMYK":
+            report.action = "CMYK, placed as it is"
         elif image.mode != "L":
             report.action = "RGB with its ICC profile" if icc else "RGB, tagged as sRGB"
     return derived, reports
+
+
+def _copied(master: Image.Image, image: Image.Image) -> str:
+    """What the derived copy changed of a master the layout could not take as it is."""
+    if image is master:
+        return "its colour profile left out"
+    return f"{_MODE_NAMES.get(master.mode, master.mode)} read as 8-bit {_MODE_NAMES.get(image.mode, image.mode)}"
+
+
+_MODE_NAMES = {"I;16": "16-bit grey", "I;16B": "16-bit grey", "I;16L": "16-bit grey", "I": "32-bit grey",
+               "F": "floating-point grey", "1": "black-and-white", "L": "grey", "LA": "grey with alpha",
+               "RGBA": "RGB with alpha"}
 
 
 def _opaque(image: Image.Image) -> Image.Image:
@@ -234,6 +256,7 @@ def check_resolution(publication: Publication, document: object, reports: dict[s
             ppi, width_mm, height_mm = shown.ppi, shown.width_mm, shown.height_mm
             shown_ppi = round(ppi)
             where = (publication.root / article.source, figure.line)
+            column = figure.column
             size = f"{width_mm:.0f} × {height_mm:.0f} mm"
             needed = round(photo.width_px * WANTED_PPI / ppi)
             entry = f"its entry in {_captions_of(photo)}"
@@ -243,11 +266,11 @@ def check_resolution(publication: Publication, document: object, reports: dict[s
                             f"use an original at least {needed} px wide, place it smaller, or accept "
                             f"it with min_ppi = {shown_ppi} in {entry}" if shown_ppi >= MIN_ACCEPTABLE_PPI
                             else f"use an original at least {needed} px wide: below "
-                            f"{MIN_ACCEPTABLE_PPI} ppi no min_ppi accepts it")
+                            f"{MIN_ACCEPTABLE_PPI} ppi no min_ppi accepts it", column)
             elif shown_ppi < WANTED_PPI:
                 diags.warning(*where, f"photo '{photo.name}' prints at {shown_ppi} ppi ({size}); "
                               f"print wants {WANTED_PPI} ppi",
-                              f"an original about {needed} px wide would print sharp")
+                              f"an original about {needed} px wide would print sharp", column)
 
 
 def _check_crop(publication: Publication, figure: Figure, article: Article, shown: Visible,
