@@ -25,6 +25,7 @@ from publish.editions.print.preflight import PhotoReport, check_resolution, prep
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
+from publish.engine.justify import install as install_justification
 from publish.engine.pages import Unsplittable
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
@@ -187,6 +188,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)
+        install_justification()  # shrinkable word spaces, no ladders of hyphens (engine/justify.py)
         document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config)
         check_resolution(publication, document, reports, diags)
