@@ -13,6 +13,7 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from publish.manuscript.typography import PLACEHOLDERS, bind_units, quotes_for, set_quotes
 from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
 from publish.model.text import slugify
 
@@ -29,21 +30,6 @@ _LONG_WORD = re.compile(
     r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
-# Quotation marks by language, as the typographer's smart quotes need them.
-QUOTES = {
-    "en": "“”‘’",
-    "de": "„“‚‘",
-    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
-    "es": "«»“”",
-    "it": "«»“”",
-    "nl": "“”‘’",
-    "pt": "«»“”",
-    "ru": "«»„“",
-    "ja": "「」『』",
-    "zh": "“”‘’",
-    "km": "«»“”",
-}
-
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {
     "paragraph": "p", "blockquote": "blockquote", "bullet_list": "ul", "ordered_list": "ol",
@@ -53,8 +39,10 @@ _BLOCK_TAGS = {
 _INLINE_TAGS = {"em": "em", "strong": "strong", "s": "s", "span": "span"}
 
 
-def make_parser(language: str) -> MarkdownIt:
-    quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+def make_parser(language: str, by_element: bool = True) -> MarkdownIt:
+    """`by_element`: quotation marks come out as placeholders, which the reader sets by the language
+    of the element they stand in (manuscript/typography.py); else as the marks of `language`."""
+    quotes = list(PLACEHOLDERS) if by_element else list(quotes_for(language))
     md = MarkdownIt("commonmark", {"typographer": True, "html": True, "quotes": quotes})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
@@ -135,9 +123,11 @@ class Reader:
         self.offset = line_offset
         self.result = ParsedText()
         self._heading_ids: set[str] = set()
+        self._langs = [language]  # the language in effect, innermost last: it sets the quotation marks
+        self._by_element = not any(p in source for p in PLACEHOLDERS)
 
     def read(self, source: str) -> ParsedText:
-        md = make_parser(self.language)
+        md = make_parser(self.language, self._by_element)
         env: dict = {}
         tree = SyntaxTreeNode(md.parse(source, env))
         lost = env.get("too_deep", [])
@@ -234,6 +224,24 @@ class Reader:
     # Blocks ---------------------------------------------------------------------
 
     def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | None:
+        self._langs.append(self._own_language(node))
+        try:
+            return self._block_in_language(node, parent_line)
+        finally:
+            self._langs.pop()
+
+    def _own_language(self, node: SyntaxTreeNode) -> str:
+        """The node's {lang=…}, when it is a valid tag, or the language around it."""
+        lang = str(self._given(node).get("lang") or "")
+        return lang if _LANGUAGE.match(lang) else self._langs[-1]
+
+    def _text(self, text: str) -> Text:
+        """Text as set: quotation marks of the language in effect, numbers bound to their units."""
+        if self._by_element:
+            text = set_quotes(text, self._langs[-1])
+        return Text(bind_units(text))
+
+    def _block_in_language(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | None:
         line = self._line(node, parent_line)
         kind = node.type
         if kind == "heading":
@@ -396,7 +404,7 @@ class Reader:
             kind = child.type
             if kind == "text":
                 self._check_text(child.content, line)
-                out.append(Text(child.content))
+                out.append(self._text(child.content))
             elif kind == "softbreak":
                 out.append(Text("\n"))
             elif kind == "hardbreak":
@@ -405,9 +413,17 @@ class Reader:
                 out.append(Element("code", self._attrs(self._given(child), line), (Text(child.content),)))
             elif kind in _INLINE_TAGS:
                 attrs = self._attrs(self._given(child), line)
-                out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
+                self._langs.append(self._own_language(child))
+                try:
+                    out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
+                finally:
+                    self._langs.pop()
             elif kind == "link":
-                out.append(self._link(child, line))
+                self._langs.append(self._own_language(child))
+                try:
+                    out.append(self._link(child, line))
+                finally:
+                    self._langs.pop()
             elif kind == "image":
                 src = str(child.attrs.get("src", ""))
                 self._problem(self._find_line(src, line),

@@ -14,6 +14,7 @@ from publish.manuscript import templates as templating
 from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
 from publish.model.text import direction
 from publish.render.styles import Styles
+from publish.render.tables import table_class
 
 VOID = {"br", "hr", "img"}
 INLINE = {"a", "abbr", "b", "br", "cite", "code", "em", "i", "q", "s", "small", "span", "strong", "sub", "sup"}
@@ -139,7 +140,10 @@ class Renderer:
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
             inner = Markup("").join(self.node(c) for c in node.children)
-            return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            element = Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            if node.tag == "table" and (width := table_class(node)):  # room for a wide table (render/tables.py)
+                return Markup(f'<div class="{width}">') + element + Markup("</div>")
+            return element
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
         if isinstance(node, Aside):

@@ -22,6 +22,7 @@ from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
+from publish.editions.print.tablefit import check_tables
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
@@ -192,6 +193,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config)
         check_resolution(publication, document, reports, diags)
+        check_tables(publication, document, diags)
         diags.raise_if_errors()
     except BaseException:
         workdir.cleanup()

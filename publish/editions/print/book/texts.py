@@ -36,6 +36,7 @@ from publish.editions.print.book.pagination import Board, Place, places
 from publish.editions.print.book.partcache import PartResult
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution
+from publish.editions.print.tablefit import check_tables
 from publish.engine.actualtext import actual_text
 from publish.engine.boxes import marked_state_setters, running_elements_used
 from publish.engine.fetcher import GateFetcher
@@ -113,6 +114,7 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
     diags = Diagnostics(setting.publication.root)
     reports = copy.deepcopy(setting.reports)
     check_resolution(setting.publication, _Pages(pages), reports, diags)
+    check_tables(setting.publication, _Pages(pages), diags)
     starts = page_starts(_Pages(pages), [str(i) for i in range(len(pages))])
     anchors: dict[str, int] = {}
     for i, page in enumerate(pages):  # an element's anchor is on every page it spans: the first counts
