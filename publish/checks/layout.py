@@ -1129,8 +1129,8 @@ def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], body:
                     th: Thresholds) -> list[Finding]:
     """Single lines of body text parted from their paragraph at a column break (notes, captions and
     other smaller text keep their own rules)."""
-    seq = [ln for page in pages for ln in page.lines
-           if frames_of.get(id(ln)) is not None and _is_body(ln, body, th)]
+    seq = [ln for page in pages for ln in page.lines  # right-to-left lines: their line end is on the left
+           if frames_of.get(id(ln)) is not None and _is_body(ln, body, th) and not ln.rtl]
     if len(seq) < 2:
         return []
     pitches = Counter()

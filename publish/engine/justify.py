@@ -13,6 +13,11 @@ a designer sets in styles/ (print.css):
   fit whose spaces end nearer their natural width wins ("best fit", line by line). `0` turns it off.
 - `--hyphenate-limit-lines: 2`: at most this many hyphenated line ends in a row (explicit hyphens
   count too); the next line is set without automatic hyphenation. `no-limit` turns it off.
+- `--text-justify: inter-character`: a justified line is filled by spacing every character a little,
+  as Japanese and Chinese are set (their lines have no word spaces to stretch); WeasyPrint does not
+  read CSS Text's `text-justify`.
+
+Text that keeps its spaces as written (`white-space: pre-wrap`, as code is set) is not stretched.
 
 A line that takes the narrower spaces is laid out as a text box whose word-spacing is that much
 smaller; WeasyPrint's own justification then stretches it to the measure, and its other boxes on the
@@ -26,6 +31,7 @@ from typing import Any
 
 SHRINK = "__word_space_shrink"            # --word-space-shrink, as WeasyPrint stores custom properties
 LIMIT_LINES = "__hyphenate_limit_lines"   # --hyphenate-limit-lines
+TEXT_JUSTIFY = "__text_justify"           # --text-justify: inter-character (CSS Text's text-justify)
 _HYPHENS = ("-", "\u2010", "\u00ad")      # line ends that read as hyphenated, besides hyphenate-character
 _CONSIDER = 0.5  # a line stretched less than this share of a space is left as first-fit made it
 _HYPHEN_COST = 0.15  # a narrower fit that adds a hyphen must beat the first fit by this much more
@@ -71,16 +77,20 @@ def install() -> None:
         return found
 
     def justify(context: Any, line: Any, extra_width: float) -> None:
-        shrunk = _shrunk_boxes(context, line)
-        if not shrunk:
+        if _inter_character(line.style) and _spread_characters(context, line, extra_width):
+            return
+        shrunk, kept = _special_boxes(context, line)
+        if not shrunk and not kept:
             justify_line(context, line, extra_width)
             return
-        spaces = inline.count_expandable_spaces(line)
-        if not spaces:
+        spaces = inline.count_expandable_spaces(line) - sum(inline.count_expandable_spaces(b) for b in kept)
+        if spaces <= 0:
             return
-        # The same final word space across the line: boxes fitted with narrower spaces get that much more.
+        # The same final word space across the line: boxes fitted with narrower spaces get that much more,
+        # text that keeps its spaces as written (code: white-space pre-wrap) gets none.
         common = (extra_width + sum(delta * inline.count_expandable_spaces(b) for b, delta in shrunk.items())) / spaces
-        _respace(context, line, common, dict((id(b), d) for b, d in shrunk.items()), 0.0)
+        shares = {id(b): common - delta for b, delta in shrunk.items()} | {id(b): 0.0 for b in kept}
+        _respace(context, line, common, shares, 0.0)
 
     def lines(context: Any, box: Any, position_y: Any, bottom_space: Any, skip_stack: Any, containing_block: Any,
               absolute_boxes: Any, fixed_boxes: Any, first_letter_style: Any, first_line_style: Any) -> Any:
@@ -184,37 +194,38 @@ def _mark_shrunk(context: Any, box: Any, by: float) -> None:
     context.__dict__.setdefault("publish_shrunk", {})[id(box.style)] = by
 
 
-def _shrunk_boxes(context: Any, line: Any) -> dict[Any, float]:
-    """The line's text boxes fitted with narrower spaces, with how much narrower."""
-    marks = getattr(context, "publish_shrunk", None)
-    if not marks:
-        return {}
-    found: dict[Any, float] = {}
+def _special_boxes(context: Any, line: Any) -> tuple[dict[Any, float], list[Any]]:
+    """The line's text boxes fitted with narrower spaces (with how much narrower), and those whose
+    spaces are kept as written (white-space pre, pre-wrap, nowrap: code), which justification leaves."""
+    marks = getattr(context, "publish_shrunk", None) or {}
+    shrunk: dict[Any, float] = {}
+    kept: list[Any] = []
     stack = [line]
     while stack:
         box = stack.pop()
-        children = getattr(box, "children", None)
-        if children is not None and not hasattr(box, "text"):
-            stack.extend(children)
-        elif id(box.style) in marks and hasattr(box, "text"):
-            found[box] = -marks[id(box.style)]
-    return found
+        if not hasattr(box, "text"):
+            stack.extend(getattr(box, "children", None) or ())
+        elif box.style["white_space"] not in ("normal", "pre-line"):
+            kept.append(box)
+        elif id(box.style) in marks:
+            shrunk[box] = -marks[id(box.style)]
+    return shrunk, kept
 
 
-def _respace(context: Any, box: Any, common: float, deltas: dict[int, float], x_advance: float) -> float:
-    """WeasyPrint's add_word_spacing, with each box's own share: `common` less what its style already took."""
+def _respace(context: Any, box: Any, common: float, shares: dict[int, float], x_advance: float) -> float:
+    """WeasyPrint's add_word_spacing, with each box's own share (`common` unless `shares` says otherwise)."""
     import weasyprint.layout.inline as inline
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.TextBox):
-        return inline.add_word_spacing(context, box, common - deltas.get(id(box), 0.0), x_advance)
+        return inline.add_word_spacing(context, box, shares.get(id(box), common), x_advance)
     if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
         box.position_x += x_advance
         before = x_advance
         children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
         for child in children:
             if child.is_in_normal_flow():
-                x_advance = _respace(context, child, common, deltas, x_advance)
+                x_advance = _respace(context, child, common, shares, x_advance)
         box.width += x_advance - before
         return x_advance
     box.translate(x_advance, 0)
@@ -401,3 +412,58 @@ def _set_width(context: Any, box: Any) -> float:
     width = line_size(line, box.style)[0]
     layout.deactivate()
     return width
+
+
+def _inter_character(style: Any) -> bool:
+    tokens = _tokens(style[TEXT_JUSTIFY])
+    return len(tokens) == 1 and tokens[0].type == "ident" and tokens[0].lower_value == "inter-character"
+
+
+def _spread_characters(context: Any, line: Any, extra_width: float) -> bool:
+    """Fills the line by letter-spacing every character of its text alike (the last one's trailing
+    space hangs past the measure); False when the line holds anything but plain text."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.text.line_break import create_layout
+
+    texts: list[Any] = []
+    stack = [line]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.TextBox):
+            texts.append(box)
+        elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            stack.extend(c for c in box.children if c.is_in_normal_flow())
+        else:
+            return False  # an image or inline block on the line: leave it to word spacing
+    count = sum(len(t.text) for t in texts)
+    if count < 2 or extra_width <= 0:
+        return False
+    if any(t.style["letter_spacing"] not in ("normal", 0) for t in texts):
+        return False  # a designer's own letter-spacing is not changed
+    spacing = extra_width / (count - 1)
+    restyled = {}
+    for text in texts:
+        copy = _restyled(context, text, "letter_spacing", spacing)
+        restyled[id(text)] = copy.style
+
+    def spread(box: Any, x_advance: float, last: list[Any]) -> float:
+        if isinstance(box, boxes.TextBox):
+            box.position_x += x_advance
+            box.style = restyled[id(box)]
+            layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=0)
+            layout.deactivate()
+            box.pango_layout = layout
+            grown = spacing * (len(box.text) - (1 if box is last[0] else 0))
+            box.width += grown
+            return x_advance + grown
+        box.position_x += x_advance
+        before = x_advance
+        children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
+        for child in children:
+            if child.is_in_normal_flow():
+                x_advance = spread(child, x_advance, last)
+        box.width += x_advance - before
+        return x_advance
+
+    spread(line, 0.0, [_last_text(line)])
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -11,6 +12,7 @@ from jinja2 import select_autoescape
 from markupsafe import Markup, escape
 
 from publish.manuscript import templates as templating
+from publish.manuscript.markdown import plain_text
 from publish.model.document import Article, Aside, Element, Figure, Footnote, Node, NoteRef, Photo, Publication, Text
 from publish.model.text import direction
 from publish.render.styles import Styles
@@ -32,6 +34,10 @@ _INITIAL = re.compile(r"^[\"'“‘«(\[]*\w")
 # Rohingya, Adlam: letters join their neighbours, so a letter set apart would break its word's shape.
 _JOINING = ((0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF), (0x1800, 0x18AF), (0x10D00, 0x10D3F),
             (0x1E900, 0x1E95F))
+# Khmer, Thai, Lao, Myanmar: a letter carries stacked marks above and subscripts below, so a cluster
+# set three lines deep reaches into the lines around it (and these scripts do not set drop caps).
+_STACKING = ((0x1780, 0x17FF), (0x19E0, 0x19FF), (0x0E00, 0x0EFF), (0x1000, 0x109F), (0xA9E0, 0xA9FF),
+             (0xAA60, 0xAA7F))
 
 
 def with_initial(block: Node) -> Node:
@@ -46,12 +52,39 @@ def with_initial(block: Node) -> Node:
         return block
     text = block.children[0].text
     match = _INITIAL.match(text)
-    if not match or any(low <= ord(match.group(0)[-1]) <= high for low, high in _JOINING):
+    if not match or any(low <= ord(match.group(0)[-1]) <= high for low, high in (*_JOINING, *_STACKING)):
         return block
     start = match.end() - 1
     end = start + len(next(iter(CharacterBreaker(text[start:start + 32], "en"))))
     initial = Element("span", (("class", "initial"),), (Text(text[:end]),))
     return replace(block, children=(initial, Text(text[end:]), *block.children[1:]))
+
+
+# The drop cap stands beside three lines: a paragraph that cannot fill two (about a line of the widest
+# measure: 45em, some 90 letters or 45 Chinese characters) is too short to carry it, as are the kicker,
+# dateline or any other paragraph the author gave a class of its own.
+INITIAL_MIN_EM = 45.0
+INITIAL_SEARCH = 6  # blocks looked through for the opening paragraph: the initial opens the text
+
+
+def place_initial(blocks: list[Node]) -> list[Node]:
+    """The blocks, with the drop cap on the text's opening paragraph: the first plain paragraph long
+    enough to carry it, after any kicker, dateline, heading or photo. None if there is none near the top."""
+    for index, block in enumerate(blocks[:INITIAL_SEARCH]):
+        if not (isinstance(block, Element) and block.tag == "p") or block.attr("class"):
+            continue
+        if _ems(plain_text(block.children)) < INITIAL_MIN_EM:
+            continue
+        marked = with_initial(block)
+        if marked is not block:
+            marked = replace(marked, attrs=(*marked.attrs, ("class", "opening")))
+        return [*blocks[:index], marked, *blocks[index + 1:]]
+    return blocks
+
+
+def _ems(text: str) -> float:
+    """About how wide a text sets: wide (East Asian) characters an em, others half of one."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
 
 
 def dir_attr(language: str, within: str = "") -> Markup:
@@ -114,7 +147,7 @@ class Renderer:
         blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
         blocks = blocks[1:] if article.lead else blocks
         if blocks and self.edition == "print":
-            blocks[0] = with_initial(blocks[0])
+            blocks = place_initial(blocks)
         return Markup("").join(self.node(n) for n in blocks)
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:

@@ -26,8 +26,8 @@ from publish.editions.print.tablefit import check_tables
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
-from publish.engine.justify import install as install_justification
 from publish.engine.pages import Unsplittable
+from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
@@ -189,7 +189,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)
-        install_justification()  # shrinkable word spaces, no ladders of hyphens (engine/justify.py)
+        install_typesetting()  # shrinkable word spaces, no hyphen ladders, RTL column rules (engine/typesetting.py)
         document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config)
         check_resolution(publication, document, reports, diags)

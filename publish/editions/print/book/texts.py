@@ -41,8 +41,8 @@ from publish.engine.actualtext import actual_text
 from publish.engine.boxes import marked_state_setters, running_elements_used
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
-from publish.engine.justify import install as install_justification
 from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
+from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Publication
@@ -95,7 +95,7 @@ def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]
     sheets = list(_process["sheets"])
     if extra:
         sheets.append(CSS(string=extra, font_config=_process["font_config"]))
-    install_justification()  # shrinkable word spaces, no ladders of hyphens (engine/justify.py)
+    install_typesetting()  # shrinkable word spaces, no hyphen ladders, RTL column rules (engine/typesetting.py)
     with hooked(hook):
         document = HTML(string=html, base_url=setting.base_url, url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=_process["font_config"])
