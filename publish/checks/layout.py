@@ -870,6 +870,8 @@ def _broken_words(pages: list[Page], frames_of: dict[int, Frame | None], th: Thr
             pass
         elif joined in vocabulary and not (ha in vocabulary and tb in vocabulary):
             evidence = "whole elsewhere"
+        elif alone and a.font != b.font:
+            continue  # a heading of one word over the text (a drop cap after it takes the next line's letter)
         elif alone:
             frame = frames_of.get(id(a))
             if frame is not None and abs(a.x1 - frame.right) <= th.edge_tolerance_pt:

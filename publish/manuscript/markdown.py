@@ -13,7 +13,14 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from publish.manuscript.typography import PLACEHOLDERS, bind_units, quotes_for, set_quotes
+from publish.manuscript.typography import (
+    PLACEHOLDERS,
+    URL_CLASS,
+    addresses,
+    bind_units,
+    quotes_for,
+    set_quotes,
+)
 from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
 from publish.model.text import slugify
 
@@ -404,7 +411,9 @@ class Reader:
             kind = child.type
             if kind == "text":
                 self._check_text(child.content, line)
-                out.append(self._text(child.content))
+                for address, piece in addresses(child.content):  # a web or e-mail address is never hyphenated
+                    out.append(Element("span", (("class", URL_CLASS),), (self._text(piece),)) if address
+                               else self._text(piece))
             elif kind == "softbreak":
                 out.append(Text("\n"))
             elif kind == "hardbreak":

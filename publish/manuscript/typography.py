@@ -10,6 +10,8 @@ e-book and the archive all get the same characters.
 - A number and the unit, percent sign or currency the author wrote after (or before) it with a space
   are joined by a narrow no-break space (U+202F, the thin space of SI and of French typography), so
   "−61 %" or "4.5 km" is never parted at a line end and the space is not stretched in justified text.
+- A web or e-mail address written in the text is marked (span.url) so that it is never hyphenated:
+  a hyphen put into an address changes the address a reader copies.
 """
 
 from __future__ import annotations
@@ -113,3 +115,22 @@ def bind_units(text: str) -> str:
         return text
     text = _AFTER.sub(lambda m: f"{m.group(1)}{NNBSP}{m.group(2)}", text)
     return _BEFORE.sub(lambda m: f"{m.group(1)}{NNBSP}", text)
+
+
+URL_CLASS = "url"
+_ADDRESS = re.compile(r"(?:\b(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]}»”’]"
+                      r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b)")
+
+
+def addresses(text: str) -> list[tuple[bool, str]]:
+    """The text in pieces, each (is it a web or e-mail address, the piece)."""
+    pieces: list[tuple[bool, str]] = []
+    start = 0
+    for match in _ADDRESS.finditer(text):
+        if match.start() > start:
+            pieces.append((False, text[start:match.start()]))
+        pieces.append((True, match.group()))
+        start = match.end()
+    if start < len(text):
+        pieces.append((False, text[start:]))
+    return pieces or [(False, text)]
