@@ -261,3 +261,15 @@ def test_a_table_too_wide_for_the_page_is_refused_at_its_line(tmp_path: Path) ->
     line = MINIMAL_TEXT.count("\n") + 2
     assert f"feature.md:{line}: error: a table" in run.stderr and "does not fit" in run.stderr
     assert "split it into two tables" in run.stderr
+
+
+def test_no_line_of_one_word_when_the_rest_fits_but_for_its_trailing_space() -> None:
+    """WeasyPrint 70 set "har- / bour / board's returns…": the rest of the text box before the code
+    fitted the line but for its trailing space, and it fell back to the first word."""
+    text = ("Readers who write code may like to know that the harbour board’s returns were digitised in 2019 "
+            "as a single file, <code>returns_1884-1987.csv</code>, with one row per ship.")
+    document = render(f'<p style="width: 92.5mm">{text}</p>', ":root { --word-space-shrink: 0; }",
+                      width_mm=230, height_mm=300)
+    lines = [line_text(line).strip() for line in line_boxes(document)]
+    assert lines[0].endswith("har\u2010"), lines  # the case arises only after this hyphenation
+    assert all(" " in line for line in lines[:-1]), lines

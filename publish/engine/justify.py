@@ -65,6 +65,9 @@ def install() -> None:
         found = split_text_box(context, box, available_width, skip, is_line_start)
         if available_width is None or found[0] is None or found[1] is None or found[2]:
             return found  # a measure, the whole text fits, or a preserved line break: not a justified line end
+        found = _unless_one_word(context, box, available_width, skip, is_line_start, found, split_text_box)
+        if found[1] is None:
+            return found
         cap = getattr(context, "publish_cap", None)
         if cap is not None and cap == (key, skip, found[1]):  # this line again, one piece shorter
             shorter = split_text_box(context, box, _set_width(context, found[0]) - 0.01, skip, is_line_start)
@@ -121,6 +124,22 @@ def install() -> None:
     inline.split_text_box = split
     inline.justify_line = justify
     block.iter_line_boxes = lines
+
+
+def _unless_one_word(context: Any, box: Any, width: float, skip: Any, is_line_start: bool, found: Any,
+                     split_text_box: Any) -> Any:
+    """WeasyPrint 70 sets a line of one word when the rest of a text box fits but for its trailing space
+    (Pango says it fits, WeasyPrint's width with the space says not, and it falls back to the first word:
+    "har- / bour / board's returns…"). The box is laid out again with room for that space, which hangs
+    past the measure as trailing spaces do."""
+    rest = box.text.encode()[skip or 0:].decode()
+    if not rest.endswith(" ") or " " in found[0].text.strip() or " " not in rest.strip() \
+            or box.style["white_space"] not in ("normal", "pre-line"):
+        return found
+    trailing = len(rest) - len(rest.rstrip(" "))
+    whole = split_text_box(context, box, width + 1.05 * trailing * _space_width(context, box.style), skip,
+                           is_line_start)
+    return whole if whole[0] is not None and whole[1] is None else found
 
 
 def _best_fit(context: Any, box: Any, width: float, skip: Any, is_line_start: bool, first: Any,
