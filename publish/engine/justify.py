@@ -35,7 +35,7 @@ TEXT_JUSTIFY = "__text_justify"           # --text-justify: inter-character (CSS
 _HYPHENS = ("-", "\u2010", "\u00ad")      # line ends that read as hyphenated, besides hyphenate-character
 _CONSIDER = 0.5  # a line stretched less than this share of a space is left as first-fit made it
 _HYPHEN_COST = 0.15  # a narrower fit that adds a hyphen must beat the first fit by this much more
-_LOOSE = 0.8  # a line whose spaces stretch more than this (of a space) has the line above it tried shorter
+_LOOSE = 1.0  # a line whose spaces stretch more than this (of a space) has the line above it tried shorter
 
 
 def available() -> bool:
@@ -60,21 +60,31 @@ def install() -> None:
 
     def split(context: Any, box: Any, available_width: Any, skip: Any, is_line_start: bool = True) -> Any:
         key = id(box)
-        if getattr(context, "publish_no_hyphens", False) and box.style["hyphens"] == "auto":
+        no_hyphens = getattr(context, "publish_no_hyphens", False)
+        if no_hyphens and box.style["hyphens"] == "auto":
             box = _restyled(context, box, "hyphens", "manual")
+        cap = getattr(context, "publish_cap", None)
+        shrink = _shrink(box.style) if available_width is not None and cap is None else 0.0
+        # Columns and pages are laid out again and again: a line's fit, once chosen, is remembered.
+        memo = context.__dict__.setdefault("publish_fits", {})
+        fit = (key, skip, available_width, is_line_start, no_hyphens)
+        if shrink and memo.get(fit):
+            found = _narrow_fit(context, box, available_width, skip, is_line_start, shrink, split_text_box)
+            context.publish_line_end = (key, skip, found[1])
+            return found
         found = split_text_box(context, box, available_width, skip, is_line_start)
         if available_width is None or found[0] is None or found[1] is None or found[2]:
             return found  # a measure, the whole text fits, or a preserved line break: not a justified line end
         found = _unless_one_word(context, box, available_width, skip, is_line_start, found, split_text_box)
         if found[1] is None:
             return found
-        cap = getattr(context, "publish_cap", None)
         if cap is not None and cap == (key, skip, found[1]):  # this line again, one piece shorter
             shorter = split_text_box(context, box, _set_width(context, found[0]) - 0.01, skip, is_line_start)
             found = shorter if shorter[0] is not None else found
-        elif _shrink(box.style):
-            found = _best_fit(context, box, available_width, skip, is_line_start, found, _shrink(box.style),
-                              split_text_box)
+        elif shrink and fit not in memo:
+            chosen = _best_fit(context, box, available_width, skip, is_line_start, found, shrink, split_text_box)
+            memo[fit] = chosen is not found
+            found = chosen
         if found[1] is not None and not found[2]:
             context.publish_line_end = (key, skip, found[1])
         return found
@@ -155,8 +165,9 @@ def _best_fit(context: Any, box: Any, width: float, skip: Any, is_line_start: bo
     stretch = (width - new_box.width) / spaces / space  # share of a space each gap grows by
     if stretch <= _CONSIDER:
         return first
-    narrow = _restyled(context, box, "word_spacing", box.style["word_spacing"] - shrink * space)
-    second = split_text_box(context, narrow, width, skip, is_line_start)
+    if not _more_could_fit(context, box, first, width - new_box.width + shrink * space * (spaces + 1)):
+        return first  # the next word, or its first syllable, is wider than narrower spaces make room for
+    second = _narrow_fit(context, box, width, skip, is_line_start, shrink, split_text_box, mark=False)
     other = second[0]
     if other is None or second[1] is None or second[2] or second[1] <= first[1]:
         return first  # it takes no more text, or all of it (a last line is not stretched back)
@@ -170,6 +181,38 @@ def _best_fit(context: Any, box: Any, width: float, skip: Any, is_line_start: bo
         return first
     _mark_shrunk(context, other, shrink * space)
     return second
+
+
+def _narrow_fit(context: Any, box: Any, width: float, skip: Any, is_line_start: bool, shrink: float,
+                split_text_box: Any, mark: bool = True) -> Any:
+    """The box fitted with its word spaces `shrink` (a share of the space) narrower."""
+    by = shrink * _space_width(context, box.style)
+    found = split_text_box(context, _restyled(context, box, "word_spacing", box.style["word_spacing"] - by),
+                           width, skip, is_line_start)
+    if mark and found[0] is not None:
+        _mark_shrunk(context, found[0], by)
+    return found
+
+
+def _more_could_fit(context: Any, box: Any, first: Any, room: float) -> bool:
+    """Whether the least the next line could give up (its first word, or that word's first letters and a
+    hyphen where it may be hyphenated) fits in `room`: one short layout instead of a whole second fit."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    if _hyphenated(first[0]):
+        return True  # the word goes on: a later break in it may fit
+    word = box.text.encode()[first[1]:].decode().lstrip(" ").split(" ", 1)[0]
+    if not word:
+        return False
+    style = box.style
+    total, left, _ = style["hyphenate_limit_chars"]
+    if style["hyphens"] == "auto" and not getattr(context, "publish_no_hyphens", False) and len(word) >= total:
+        word = word[:left] + style["hyphenate_character"]
+    layout = create_layout(word, style, context, None, 0)
+    line, _ = layout.get_first_line()
+    needed = line_size(line, style)[0]
+    layout.deactivate()
+    return needed <= room
 
 
 def _spaces(text: str) -> int:
@@ -348,6 +391,7 @@ def _paragraph(context: Any, box: Any, position_y: Any, bottom_space: Any, skip_
         handle_leader(context, line, containing_block)
         return _Line(start, line, resume_at, absolutes, fixed, context.publish_line_end, shapes)
 
+    redone = context.__dict__.setdefault("publish_redone", {})
     held: _Line | None = None
     start: tuple[Any, ...] | None = (skip_stack, position_y, box.text_indent, first_letter_style, first_line_style, 0)
     while start is not None:
@@ -356,7 +400,11 @@ def _paragraph(context: Any, box: Any, position_y: Any, bottom_space: Any, skip_
             break
         if held is not None and not held.redone and made.resume_at is not None and _quiet(held, made, context) \
                 and _deviation(context, made.line) > _LOOSE:
-            held, made = _better_pair(context, held, made, make, limit)
+            tried = (id(box), repr(held.start[0]), held.start[1], held.start[2], held.start[5])
+            if redone.get(tried) is not False:  # a pair once found better as it was is not tried again
+                before = held
+                held, made = _better_pair(context, held, made, make, limit)
+                redone[tried] = held is not before
         if held is not None:
             absolute_boxes.extend(held.absolutes)
             fixed_boxes.extend(held.fixed)
@@ -386,10 +434,11 @@ def _better_pair(context: Any, held: _Line, made: _Line, make: Any, limit: int |
     if shorter is None or shorter.resume_at is None or shorter.resume_at == held.resume_at:
         return held, made
     shorter.redone = True
+    now = _cost(context, held) + _cost(context, made)
+    if _cost(context, shorter) >= now:
+        return held, made  # worse before the line after it is even laid out
     following = make(shorter.after(limit))
-    if following is None:
-        return held, made
-    if _cost(context, shorter) + _cost(context, following) < _cost(context, held) + _cost(context, made):
+    if following is not None and _cost(context, shorter) + _cost(context, following) < now:
         return shorter, following
     return held, made
 
