@@ -18,8 +18,8 @@ from fontTools.ttLib import TTFont
 
 from publish.engine import boxes, columns, justify, typesetting
 from publish.manuscript.markdown import plain_text, read_markdown
-from publish.manuscript.typography import NNBSP, bind_units, quotes_for
 from publish.model.document import Element, Text
+from publish.model.typography import NNBSP, bind_units, quotes_for
 from publish.render.html import place_initial
 from publish.render.tables import DENSE, WIDE, table_class
 

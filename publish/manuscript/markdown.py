@@ -13,7 +13,9 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from publish.manuscript.typography import (
+from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
+from publish.model.text import slugify
+from publish.model.typography import (
     PLACEHOLDERS,
     URL_CLASS,
     addresses,
@@ -21,8 +23,6 @@ from publish.manuscript.typography import (
     quotes_for,
     set_quotes,
 )
-from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
-from publish.model.text import slugify
 
 ASIDE_KINDS = ("pullquote", "sidebar")
 ALLOWED_ATTRS = {"id", "class", "lang", "dir"}
@@ -48,7 +48,7 @@ _INLINE_TAGS = {"em": "em", "strong": "strong", "s": "s", "span": "span"}
 
 def make_parser(language: str, by_element: bool = True) -> MarkdownIt:
     """`by_element`: quotation marks come out as placeholders, which the reader sets by the language
-    of the element they stand in (manuscript/typography.py); else as the marks of `language`."""
+    of the element they stand in (model/typography.py); else as the marks of `language`."""
     quotes = list(PLACEHOLDERS) if by_element else list(quotes_for(language))
     md = MarkdownIt("commonmark", {"typographer": True, "html": True, "quotes": quotes})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
