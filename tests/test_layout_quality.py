@@ -33,6 +33,7 @@ TARGETS = {
 LOOSE_SHARE = 0.05
 
 LOOSE = "justified lines stretched past 2.25× their natural word space"
+
 # (manuscript, trim or None, target) -> the defect seen on the pages (see FINDINGS.md)
 KNOWN: dict[tuple[str, str | None, str], str] = {
     ("bundled", None, "loose-lines"): f"21 % {LOOSE}",
@@ -58,6 +59,15 @@ KNOWN: dict[tuple[str, str | None, str], str] = {
     ("every-option", "letter", "loose-lines"): f"6.7 % {LOOSE}",
     ("every-option", "royal", "loose-lines"): f"27 % {LOOSE} (two 62 mm columns on royal)",
     ("every-option", "royal", "broken-words"): "table header and figures cut without hyphens in a 62 mm column",
+    ("feature", None, "overlaps"): "p. 2: body text set on the footnote rule and over the note",
+    ("photo-essay", None, "sparse-pages"): "p. 3: a portrait and four lines, 80 % of the page empty",
+    # One column on B5, royal and 170 mm (--column-min, so that justified lines hold): an inline photo is
+    # set the full measure, and when it does not fit below the text it moves on, leaving the page above
+    # it part empty (the page-composition half of issue 14: photo sizing, sparse pages).
+    ("anthology", None, "sparse-pages"): "p. 5: the Japanese text's photo moved on, the opener 27 % filled",
+    ("every-option", None, "sparse-pages"): "p. 4: a photo moved on under its heading, the page 27 % filled",
+    ("every-option", "B5", "sparse-pages"): "a photo moved on, leaving the page above it part empty",
+    ("every-option", "royal", "sparse-pages"): "p. 4: a photo moved on, the page 32 % filled",
 }
 
 CASES = [(name, None) for name in ("bundled", *CORPUS)] + [("every-option", trim) for trim in TRIM_PRESETS]

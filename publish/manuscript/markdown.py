@@ -16,6 +16,14 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
 from publish.model.text import slugify
+from publish.model.typography import (
+    PLACEHOLDERS,
+    URL_CLASS,
+    addresses,
+    bind_units,
+    quotes_for,
+    set_quotes,
+)
 
 ASIDE_KINDS = ("pullquote", "sidebar")
 # Several photos in one figure: a pair side by side, a grid in rows (manuscript/figures.py).
@@ -33,21 +41,6 @@ _LONG_WORD = re.compile(
     r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
-# Quotation marks by language, as the typographer's smart quotes need them.
-QUOTES = {
-    "en": "“”‘’",
-    "de": "„“‚‘",
-    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
-    "es": "«»“”",
-    "it": "«»“”",
-    "nl": "“”‘’",
-    "pt": "«»“”",
-    "ru": "«»„“",
-    "ja": "「」『』",
-    "zh": "“”‘’",
-    "km": "«»“”",
-}
-
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {
     "paragraph": "p", "blockquote": "blockquote", "bullet_list": "ul", "ordered_list": "ol",
@@ -57,8 +50,10 @@ _BLOCK_TAGS = {
 _INLINE_TAGS = {"em": "em", "strong": "strong", "s": "s", "span": "span"}
 
 
-def make_parser(language: str) -> MarkdownIt:
-    quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+def make_parser(language: str, by_element: bool = True) -> MarkdownIt:
+    """`by_element`: quotation marks come out as placeholders, which the reader sets by the language
+    of the element they stand in (model/typography.py); else as the marks of `language`."""
+    quotes = list(PLACEHOLDERS) if by_element else list(quotes_for(language))
     md = MarkdownIt("commonmark", {"typographer": True, "html": True, "quotes": quotes})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin).use(deflist_plugin)
@@ -153,9 +148,11 @@ class Reader:
         self.offset = line_offset
         self.result = ParsedText()
         self._heading_ids: set[str] = set()
+        self._langs = [language]  # the language in effect, innermost last: it sets the quotation marks
+        self._by_element = not any(p in source for p in PLACEHOLDERS)
 
     def read(self, source: str) -> ParsedText:
-        md = make_parser(self.language)
+        md = make_parser(self.language, self._by_element)
         env: dict = {}
         tree = SyntaxTreeNode(md.parse(source, env))
         lost = env.get("too_deep", [])
@@ -267,6 +264,24 @@ class Reader:
     # Blocks ---------------------------------------------------------------------
 
     def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | GroupRef | None:
+        self._langs.append(self._own_language(node))
+        try:
+            return self._block_in_language(node, parent_line)
+        finally:
+            self._langs.pop()
+
+    def _own_language(self, node: SyntaxTreeNode) -> str:
+        """The node's {lang=…}, when it is a valid tag, or the language around it."""
+        lang = str(self._given(node).get("lang") or "")
+        return lang if _LANGUAGE.match(lang) else self._langs[-1]
+
+    def _text(self, text: str) -> Text:
+        """Text as set: quotation marks of the language in effect, numbers bound to their units."""
+        if self._by_element:
+            text = set_quotes(text, self._langs[-1])
+        return Text(bind_units(text))
+
+    def _block_in_language(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | GroupRef | None:
         line = self._line(node, parent_line)
         kind = node.type
         if kind == "heading":
@@ -493,7 +508,9 @@ class Reader:
             kind = child.type
             if kind == "text":
                 self._check_text(child.content, line)
-                out.append(Text(child.content))
+                for address, piece in addresses(child.content):  # a web or e-mail address is never hyphenated
+                    out.append(Element("span", (("class", URL_CLASS),), (self._text(piece),)) if address
+                               else self._text(piece))
             elif kind == "softbreak":
                 out.append(Text("\n"))
             elif kind == "hardbreak":
@@ -502,9 +519,17 @@ class Reader:
                 out.append(Element("code", self._attrs(self._given(child), line), (Text(child.content),)))
             elif kind in _INLINE_TAGS:
                 attrs = self._attrs(self._given(child), line)
-                out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
+                self._langs.append(self._own_language(child))
+                try:
+                    out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
+                finally:
+                    self._langs.pop()
             elif kind == "link":
-                out.append(self._link(child, line))
+                self._langs.append(self._own_language(child))
+                try:
+                    out.append(self._link(child, line))
+                finally:
+                    self._langs.pop()
             elif kind == "image":
                 src = str(child.attrs.get("src", ""))
                 found, column = self._find(src, line)

@@ -24,12 +24,14 @@ from publish.editions.print.book.texts import BookParts, Setting, book_starts, l
 from publish.editions.print.composition import Composer, compose, report, words_per_column
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
+from publish.editions.print.tablefit import check_tables
 from publish.editions.print.transparency import transparencies
 from publish.engine.actualtext import actual_text
 from publish.engine.columns import notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
+from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
@@ -202,6 +204,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)
+        install_typesetting()  # shrinkable word spaces, no hyphen ladders, RTL column rules (engine/typesetting.py)
 
         def render(markup: str) -> object:
             with notes_below_columns():  # columns after a pull quote keep clear of the notes (engine/columns.py)
@@ -213,6 +216,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         html = composer.html
         report(publication, composer.problems, diags)
         check_resolution(publication, document, reports, diags)
+        check_tables(publication, document, diags)
         diags.raise_if_errors()
     except BaseException:
         workdir.cleanup()

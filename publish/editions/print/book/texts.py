@@ -37,12 +37,14 @@ from publish.editions.print.book.partcache import PartResult
 from publish.editions.print.composition import Composer, report, words_per_column
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution
+from publish.editions.print.tablefit import check_tables
 from publish.engine.actualtext import actual_text
 from publish.engine.boxes import marked_state_setters, running_elements_used
 from publish.engine.columns import notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
+from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Publication
@@ -116,6 +118,7 @@ def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]
     sheets = list(_process["sheets"])
     if extra:
         sheets.append(CSS(string=extra, font_config=_process["font_config"]))
+    install_typesetting()  # shrinkable word spaces, no hyphen ladders, RTL column rules (engine/typesetting.py)
     with hooked(hook), notes_below_columns():  # columns after a pull quote keep clear of the notes
         document = HTML(string=html, base_url=setting.base_url, url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=_process["font_config"])
@@ -134,6 +137,7 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
     diags = Diagnostics(setting.publication.root)
     reports = copy.deepcopy(setting.reports)
     check_resolution(setting.publication, _Pages(pages), reports, diags)
+    check_tables(setting.publication, _Pages(pages), diags)
     if composer is not None:
         report(setting.publication, composer.problems, diags)
     starts = page_starts(_Pages(pages), [str(i) for i in range(len(pages))])
