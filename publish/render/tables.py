@@ -11,7 +11,7 @@ column, at the label face's average advances) and names the table's class:
   with tighter cells.
 
 The estimate errs wide. A table that still does not fit its measure once laid out is reported at
-its line (editions/print/tables.py).
+its line (editions/print/tablefit.py).
 """
 
 from __future__ import annotations
