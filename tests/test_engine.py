@@ -8,6 +8,7 @@ resolution going unchecked.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,27 @@ def test_font_configuration_hooks_exist() -> None:
     configuration = fonts.font_configuration()
     assert isinstance(configuration, FontConfiguration) and hasattr(configuration, "_config")
     assert fonts.configuration_files(configuration) == [str(fonts.CONFIG_FILE)]
+
+
+def test_a_forked_worker_leaves_its_parents_font_files() -> None:
+    """engine/fonts.py: WeasyPrint keeps a stylesheet's @font-face files in FontConfiguration._folder and
+    removes it when the configuration is collected; a forked worker dropping its copy must not remove
+    the parent's (the front matter of a book then found empty faces)."""
+    import gc
+
+    from weasyprint import CSS
+
+    from publish.engine import fonts
+
+    font = Path(__file__).resolve().parent.parent / "publish" / "styles" / "fonts" / "NotoSansMono-Regular.ttf"
+    configuration = fonts.font_configuration()
+    CSS(string=f'@font-face {{ font-family: "Probe"; src: url("{font.as_uri()}") }}', font_config=configuration)
+    folder = configuration._folder
+    assert folder is not None and any(Path(folder).iterdir()), "FontConfiguration no longer keeps _folder"
+    pid = os.fork()
+    if pid == 0:  # the worker: drops its copy, as book/texts.py's _start does
+        del configuration
+        gc.collect()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert any(Path(folder).iterdir()), "a forked child removed its parent's font files"

@@ -24,6 +24,7 @@ import functools
 import io
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +51,26 @@ def font_configuration() -> FontConfiguration:
     with _lock, _private_environment():
         configuration = FontConfiguration()
     check_private(configuration)
+    _configurations.add(configuration)
     return configuration
+
+
+# WeasyPrint writes a stylesheet's @font-face files into its configuration's own temporary folder
+# (`_folder`) and removes the folder when the configuration is collected. A forked worker holds a copy
+# of every configuration its parent had: when the worker drops one, it removed the parent's font files,
+# and the parent's next layout found empty faces (a crash writing the PDF: the book's front matter,
+# laid out after the workers started, when its shape came from the part cache).
+_configurations: weakref.WeakSet[FontConfiguration] = weakref.WeakSet()
+
+
+def _leave_the_parents_font_files() -> None:
+    """In a forked child: its copies of the parent's configurations no longer own their folders."""
+    for configuration in list(_configurations):
+        configuration._folder = None
+    _configurations.clear()
+
+
+os.register_at_fork(after_in_child=_leave_the_parents_font_files)
 
 
 @contextlib.contextmanager
