@@ -232,16 +232,41 @@ def test_a_pull_quote_is_set_away_from_the_sentence_it_repeats(tmp_path: Path, t
 
 
 def _drop_caps(pdf: Path, page_index: int) -> list[tuple[str, int]]:
-    """Single letters printed at least twice the body size on a page (drop caps), each with the number
-    of body lines set beside it."""
+    """Single glyphs drawn at least twice the body's size on a page (drop caps, measured where they are
+    drawn: engine/actualtext.py gives a drop cap's text with its word's, so the glyph's own text object
+    holds one character or none), each with the first letter of the line it opens and the number of
+    body lines set beside it."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_raw
+
     pages, _ = read_pages(pdf)
     body = statistics.median(line.size for page in pages for line in page.lines)
     lines = pages[page_index].lines
+    document = pdfium.PdfDocument(str(pdf))
+    drawn = []
+    try:
+        page = document[page_index]
+        text_page = page.get_textpage()
+        for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
+            size = ctypes.c_float()
+            pdfium_raw.FPDFTextObj_GetFontSize(obj.raw, size)
+            length = pdfium_raw.FPDFTextObj_GetText(obj.raw, text_page.raw, None, 0)
+            buffer = ctypes.create_string_buffer(length)
+            pdfium_raw.FPDFTextObj_GetText(obj.raw, text_page.raw,
+                                           ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), length)
+            own = buffer.raw.decode("utf-16-le", "replace").rstrip("\x00").strip()
+            if size.value > 2 * body and len(own) <= 1:
+                drawn.append(obj.get_bounds())
+    finally:
+        document.close()
     found = []
-    for cap in (line for line in lines if len(line.text) == 1 and line.size > 2 * body):
-        beside = [line for line in lines if abs(line.size - body) < 0.2 * body and line.x0 > cap.x1
-                  and cap.bottom - 0.5 * body <= line.base <= cap.top]
-        found.append((cap.text, len(beside)))
+    for _left, bottom, right, top in drawn:
+        beside = [line for line in lines if abs(line.size - body) < 0.2 * body and line.x0 > right
+                  and bottom - 0.5 * body <= line.base <= top]
+        letter = max(beside, key=lambda line: line.base).text[:1] if beside else "?"
+        found.append((letter, len(beside)))
     return found
 
 

@@ -174,8 +174,8 @@ def test_preflight_holds_a_spread_and_a_full_page_photo_to_their_size(tmp_path: 
                                     "photos/delta.jpg": {"size": (1800, 600)}})
     run = run_publish("pdf", str(root), "-o", str(tmp_path / "out"), "--jobs", "1")
     assert run.returncode == 2, run.stderr
-    assert re.search(r"feature\.md:7: error: photo 'photos/dam\.jpg' prints at \d+ ppi \(174 × 232 mm\)", run.stderr)
-    assert re.search(r"feature\.md:11: error: photo 'photos/delta\.jpg' prints at 50 ppi \(\d+ × 303 mm\)", run.stderr)
+    assert re.search(r"feature\.md:7:\d+: error: photo 'photos/dam\.jpg' prints at \d+ ppi \(174 × 232 mm\)", run.stderr)
+    assert re.search(r"feature\.md:11:\d+: error: photo 'photos/delta\.jpg' prints at 50 ppi \(\d+ × 303 mm\)", run.stderr)
 
 
 # Figure ids and links ----------------------------------------------------------------------------

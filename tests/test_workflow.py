@@ -468,8 +468,8 @@ def test_command_reference_is_current() -> None:
 
 def test_styling_guide_names_hooks_the_editions_really_have() -> None:
     guide = (REPO / "docs" / "styling.md").read_text(encoding="utf-8")
-    sources = [*(REPO / "publish" / "styles" / "templates").glob("*"), REPO / "publish" / "render" / "html.py",
-               REPO / "publish" / "manuscript" / "markdown.py"]  # the renderer marks .initial, Markdown .align-*
+    sources = [*(REPO / "publish" / "styles" / "templates").glob("*"), *(REPO / "publish" / "render").glob("*.py"),
+               REPO / "publish" / "manuscript" / "markdown.py"]  # the renderer marks .initial, .table-wide, Markdown .align-*
     templates = "".join(p.read_text(encoding="utf-8") for p in sources)
     classes = set(re.findall(r"`\.([a-z][a-z0-9-]+)`", guide))
     assert len(classes) >= 15

@@ -229,14 +229,16 @@ def feature(folder: Path, title: str, language: str, author: str, date: str) -> 
 
 ESSAY_FILE = "essay.md"
 # The essay's stand-ins: name → (pixels, caption, placement), in the shapes a photo essay mixes, each
-# 300 ppi where the square page puts it (the opener and the spread run 3 mm into the bleed).
+# 300 ppi where the square page puts it (the opener and the spread run 3 mm into the bleed), and each
+# in the proportions of its place, so that print crops none of them (the opener fills a 256 mm square,
+# the spread 506 × 256 mm).
 ESSAY_PHOTOS: dict[str, tuple[tuple[int, int], str, str]] = {
-    "opening.jpg": ((4560, 3040), "The opening photo runs into the bleed, facing the title.", "opener"),
+    "opening.jpg": ((3040, 3040), "The opening photo runs into the bleed, facing the title.", "opener"),
     "portrait.jpg": ((2400, 3200), "A portrait: its caption stands beside it when the page leaves room.", ""),
     "landscape.jpg": ((3600, 2400), "A landscape, as large as the page takes it, its caption under it.", ""),
     "left.jpg": ((2400, 3000), "", ""),
     "right.jpg": ((3000, 2400), "", ""),
-    "across.jpg": ((9120, 3040), "A spread: one photo across two facing pages.", "spread"),
+    "across.jpg": ((6010, 3040), "A spread: one photo across two facing pages.", "spread"),
 }
 
 
