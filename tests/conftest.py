@@ -103,7 +103,7 @@ def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPat
     """After each test, every archive PDF built since (by the test or its fixtures, by the CLI or the API)
     passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/validators.py)."""
     yield
-    from validators import archive_problems
+    from helpers.validators import archive_problems
 
     fresh: dict[str, Path] = {}
     for folder, _dirs, files in os.walk(tmp_path_factory.getbasetemp()):

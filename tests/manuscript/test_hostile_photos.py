@@ -24,7 +24,7 @@ from PIL import Image, ImageCms
 
 from publish.manuscript.photos import PLAIN_MODES, fitting_profile, plain, plain_copy, profile_space
 
-STYLES = Path(__file__).resolve().parent.parent / "publish" / "styles"
+STYLES = Path(__file__).resolve().parents[2] / "publish" / "styles"
 CMYK_PROFILE = (STYLES / "icc" / "FOGRA39-coated.icc").read_bytes()
 SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 

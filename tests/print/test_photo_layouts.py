@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import epubcheck_messages, run_publish, write_manuscript
-from layout_fixtures import (
+from helpers.layout_fixtures import (
     LANDSCAPE,
     PANORAMA,
     PORTRAIT,

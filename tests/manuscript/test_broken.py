@@ -19,7 +19,7 @@ from conftest import epubcheck_messages, make_photo
 from publish.cli.main import main
 from publish.runtime.output import LOCK_NAME
 
-BROKEN = Path(__file__).resolve().parent / "broken"
+BROKEN = Path(__file__).resolve().parents[1] / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expected.txt").is_file())
 # What an author already has in the output folder: a failed build must leave it byte for byte.
 PREVIOUS = {

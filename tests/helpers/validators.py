@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pikepdf
 
-RUNNER = Path(__file__).resolve().parent / "verapdf" / "VeraPDF.java"
+RUNNER = Path(__file__).resolve().parent.parent / "verapdf" / "VeraPDF.java"
 
 
 def verapdf_jar() -> Path:

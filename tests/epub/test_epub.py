@@ -411,7 +411,7 @@ def test_fonts_are_embedded_subset_and_declared(varied: Varied) -> None:
     assert all(kind in ("font/ttf", "font/otf") for kind in fonts.values())
     assert "fonts/NotoSerif-Regular.ttf" in fonts and "fonts/NotoSerifCJKjp-Regular.otf" in fonts  # ja span
     assert not any("Khmer" in name for name in fonts)  # no Khmer text, no Khmer face
-    fonts = Path(__file__).resolve().parent.parent / "publish" / "styles" / "fonts"
+    fonts = Path(__file__).resolve().parents[2] / "publish" / "styles" / "fonts"
     full = (fonts / "NotoSerif-Regular.ttf").stat().st_size
     assert len(book.files[book.opf_dir + "fonts/NotoSerif-Regular.ttf"]) < full / 4
     assert re.search(r"html\s*\{[^}]*font-family", css)  # generic fallbacks stay in the stacks
@@ -421,7 +421,7 @@ def test_script_faces_follow_the_text() -> None:
     css = '@font-face { font-family: "Latin"; src: url("fonts/NotoSerif-Regular.ttf"); }\n' \
           '@font-face { font-family: "Khmer"; src: url("fonts/NotoSerifKhmer-Regular.ttf"); }\n' \
           'body { font-family: "Latin", "Khmer", serif; }\n:lang(km) { font-family: "Khmer", serif; }\n'
-    base = Path(__file__).resolve().parent.parent / "publish" / "styles"  # the default styles
+    base = Path(__file__).resolve().parents[2] / "publish" / "styles"  # the default styles
     sheets, gate = [Sheet("fonts.css", base / "fonts.css", css)], Gate(base)
     assert primary_families(css) == {"Latin"}
     _, latin_only = subset_stylesheet(sheets, gate, set("Hello"))

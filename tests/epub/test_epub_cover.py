@@ -19,7 +19,7 @@ from publish.render.styles import Styles
 COVERS = ARTEFACTS / "epub-covers"
 THUMBNAIL = 200  # px wide: a store's or a library shelf's thumbnail
 TITLE_PT = 34  # epub-cover.css's title size at --cover-scale 1
-DISPLAY_BOLD = Path(__file__).resolve().parent.parent / "publish" / "styles" / "fonts" / "NotoSerifDisplay-Bold.ttf"
+DISPLAY_BOLD = Path(__file__).resolve().parents[2] / "publish" / "styles" / "fonts" / "NotoSerifDisplay-Bold.ttf"
 
 NAMES = ("Ada Writer", "Sokha Chan", "Hiroshi Tanaka-Yamamoto", "Maria Fernanda de la Cruz",
          "Bartholomew Okonkwo-Smith", "Chantrea Sok", "Yuki Watanabe", "Pierre-Alexandre Dubois-Lefèvre")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import tinycss2
 from bs4 import BeautifulSoup
-from chromium import Browser
+from helpers.chromium import Browser
 from conftest import (
     ARTEFACTS,
     MINIMAL_CAPTIONS,

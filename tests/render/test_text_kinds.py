@@ -15,7 +15,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from conftest import epubcheck_messages, run_publish, write_manuscript
-from layout_fixtures import SYMBOLS, Built, build, epub_css, epub_doc, page_texts, technical, vertical
+from helpers.layout_fixtures import SYMBOLS, Built, build, epub_css, epub_doc, page_texts, technical, vertical
 from lxml import etree
 
 from publish.manuscript.containment import Gate
@@ -24,7 +24,7 @@ from publish.model.diagnostics import ManuscriptError
 from publish.render.fonts import Sheet, code_families, subset_stylesheet
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-STYLES = Path(__file__).resolve().parent.parent / "publish" / "styles"
+STYLES = Path(__file__).resolve().parents[2] / "publish" / "styles"
 
 
 @pytest.fixture(scope="module")

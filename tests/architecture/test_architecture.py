@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "publish"
+PACKAGE = Path(__file__).resolve().parents[2] / "publish"
 # WeasyPrint's public API: what any stage may import; everything else of WeasyPrint lives in publish/engine.
 WEASYPRINT_PUBLIC = {"weasyprint"}
 MAX_MODULES = 12
