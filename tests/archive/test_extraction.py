@@ -19,8 +19,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from conftest import BUNDLED, BundledBuild, run_publish, write_manuscript
-from test_more_scripts import SAMPLES
-from test_scripts import LONG_KHMER
+from helpers.scripts import LONG_KHMER, SAMPLES
 
 from publish.manuscript.loader import load
 from publish.manuscript.markdown import plain_text

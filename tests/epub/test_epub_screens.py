@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import tinycss2
 from bs4 import BeautifulSoup
-from helpers.chromium import Browser
 from conftest import (
     ARTEFACTS,
     MINIMAL_CAPTIONS,
@@ -27,6 +26,7 @@ from conftest import (
     run_publish,
     write_manuscript,
 )
+from helpers.chromium import Browser
 
 FONT_FACE_RECORD = "USAGE CSS-028"  # EPUBCheck's record of each @font-face declaration (see test_epub.py)
 WIDTHS = {"phone": 390, "tablet": 820}

@@ -338,7 +338,8 @@ def test_the_book_is_laid_out_text_by_text(book: Built) -> None:
 
 def test_text_by_text_the_book_is_the_book_one_layout_gives(tmp_path: Path) -> None:
     """Part pages, their blank versos, roman folios, the nested outline: the same laid out apart as whole."""
-    from test_chapters_redteam import _assert_same, _both_ways
+    from helpers.books import assert_same as _assert_same
+    from helpers.books import both_ways as _both_ways
 
     parts, whole = _both_ways(write_book(tmp_path / "book"))
     _assert_same(parts, whole)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
-import pypdfium2 as pdfium
 import pytest
 from conftest import run_publish, write_manuscript
-from test_print import CAPTIONS, THREE_TEXTS_TOML, text
+from helpers.books import CAPTIONS, THREE_TEXTS_TOML, text
+from helpers.books import pdf_facts as _pdf_facts
 
 from publish.editions.print.book.pagination import Place, places
 from publish.editions.print.layout import lay_out, write_pdf
@@ -61,30 +61,6 @@ def four_texts(root: Path) -> Path:
     }, photos={"photos/opener.jpg": {"size": (1800, 2500)},
                "photos/logo.png": {"size": (900, 600), "mode": "RGBA", "fmt": "PNG"}})
     return root
-
-
-def _pdf_facts(path: Path) -> dict[str, object]:
-    """What a reader of the PDF meets: pages, their words, labels, bookmarks, destinations, links."""
-    with pikepdf.open(path) as pdf:
-        index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
-        outline: list[tuple[int, str, int]] = []
-        with pdf.open_outline() as tree:
-            def walk(items: list, depth: int) -> None:
-                for item in items:
-                    outline.append((depth, str(item.title), index[item.destination[0].objgen]))
-                    walk(item.children, depth + 1)
-            walk(tree.root, 0)
-        dests = {name: index[value[0].objgen] for name, value in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
-        links = [(i, str(annot.get("/Dest", "")), str(annot.get("/A", {}).get("/URI", "")))
-                 for i, page in enumerate(pdf.pages) for annot in page.obj.get("/Annots", [])
-                 if annot.get("/Subtype") == "/Link"]
-        labels = repr(pdf.Root.get("/PageLabels"))
-        boxes = [(tuple(float(v) for v in page.TrimBox), tuple(float(v) for v in page.BleedBox)) for page in pdf.pages]
-    document = pdfium.PdfDocument(str(path))
-    words = [document[i].get_textpage().get_text_range().split() for i in range(len(document))]
-    document.close()
-    return {"pages": len(words), "words": words, "labels": labels, "outline": outline, "dests": dests,
-            "links": links, "boxes": boxes}
 
 
 @pytest.fixture(scope="module")

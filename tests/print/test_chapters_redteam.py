@@ -13,53 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_manuscript
-from test_chapters import _pdf_facts
-from test_print import PARAGRAPH, text
-
-from publish.editions.print.layout import lay_out, write_pdf
-from publish.manuscript.loader import load
-from publish.model.diagnostics import Diagnostics
-from publish.render.styles import Styles
-
-CREATED = "2020-09-13T12:26:40Z"
-
-
-def _toml(names: list[str]) -> str:
-    listed = ", ".join(f'"{name}"' for name in names)
-    return (f'title = "Red Team Book"\nlanguage = "en"\ndate = 2020-05-01\ntexts = [{listed}]\n\n'
-            '[[contributors]]\nname = "Ada Writer"\nrole = "author"\n\n[print]\ntrim = "A5"\nbleed = "3mm"\n')
-
-
-def _book(root: Path, texts: dict[str, str], css: str = "") -> Path:
-    files: dict[str, str | bytes | None] = {"publication.toml": _toml(list(texts)), "feature.md": None,
-                                            "photos/captions.toml": None}
-    files.update(texts)
-    if css:
-        files["styles/print.css"] = css
-    return write_manuscript(root, files, photos={"photos/harbour.jpg": None})
-
-
-def _both_ways(root: Path, text_by_text: bool = True) -> tuple[dict, dict]:
-    """The book as publish lays it out (`text_by_text`: or else whole, having found why) and whole."""
-    publication, _ = load(root)
-    styles = Styles.for_manuscript(root)
-    made = {}
-    for name, options in (("parts", {"jobs": 1}), ("whole", {"whole": True})):
-        layout = lay_out(publication, styles, CREATED, Diagnostics(root), **options)
-        if name == "parts":
-            assert (layout.parts is not None) == text_by_text
-        target = root.parent / f"{name}.pdf"
-        write_pdf(layout, publication, target)
-        made[name] = _pdf_facts(target)
-    return made["parts"], made["whole"]
-
-
-def _assert_same(parts: dict, whole: dict) -> None:
-    for fact in ("pages", "labels", "outline", "dests", "links", "boxes"):
-        assert parts[fact] == whole[fact], fact
-    for number, (mine, theirs) in enumerate(zip(parts["words"], whole["words"], strict=True), start=1):
-        assert mine == theirs, f"page {number}"
+from helpers.books import PARAGRAPH, text
+from helpers.books import assert_same as _assert_same
+from helpers.books import book as _book
+from helpers.books import both_ways as _both_ways
 
 
 def _notes_at_end(title: str, notes: int = 8) -> str:

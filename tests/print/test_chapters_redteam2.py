@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_chapters import _pdf_facts
-from test_chapters_redteam import CREATED, _assert_same, _book
-from test_print import text
+from helpers.books import CREATED, text
+from helpers.books import assert_same as _assert_same
+from helpers.books import book as _book
+from helpers.books import pdf_facts as _pdf_facts
 
 from publish.editions.print.layout import lay_out, write_pdf
 from publish.manuscript.loader import load

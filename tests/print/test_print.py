@@ -9,6 +9,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import REPO, BundledBuild, render_pages, run_publish, write_manuscript
+from helpers.books import CAPTIONS, THREE_TEXTS_TOML, text
 from PIL import Image
 
 MM = 72 / 25.4
@@ -165,63 +166,6 @@ def test_bundled_pages_as_pictures(bundled: BundledBuild) -> None:
 
 
 # A book of three texts: A5, 5 mm bleed, marks, PDF/X-1a from the command line -----------------
-
-
-THREE_TEXTS_TOML = """\
-title = "Three Texts"
-language = "en"
-date = 2020-05-01
-publisher = "Test Press"
-edition = "First edition"
-texts = ["one.md", "two.md", "three.md"]
-
-[[contributors]]
-name = "Ada Writer"
-role = "author"
-
-[print]
-trim = "A5"
-bleed = "5mm"
-marks = true
-"""
-
-PARAGRAPH = ("Relations between the two nations continue to deepen politically, economically and "
-             "culturally, and the numbers tell a story of steady growth in investment and aid. ") * 3
-
-
-def text(title: str, paragraphs: int, lead: str = "", notes: bool = False, photo: str = "") -> str:
-    body = f'+++\ntitle = "{title}"\nbyline = "by Ada Writer"\n+++\n\n'
-    if lead:
-        body += f"![]({lead})\n\n"
-    for index in range(paragraphs):
-        note = f"[^n{index}]" if notes and index < 2 else ""
-        body += PARAGRAPH + note + "\n\n"
-        if index == 2:
-            body += "## A section heading\n\n"
-        if index == min(4, paragraphs - 2) and photo:
-            body += f"![]({photo})\n\n"
-    if notes:
-        body += "[^n0]: A note at the foot of the page.\n\n[^n1]: Another note.\n"
-    return body
-
-
-CAPTIONS = """\
-["harbour.jpg"]
-caption = "Boats in the harbour."
-credit = "Test Photographer"
-alt = "Boats."
-
-["opener.jpg"]
-caption = "The river at dawn."
-credit = "Opener Photographer"
-alt = "A river."
-placement = "opener"
-
-["logo.png"]
-caption = "A transparent graphic."
-credit = "Studio"
-alt = "A logo."
-"""
 
 
 def three_texts(root: Path) -> Path:

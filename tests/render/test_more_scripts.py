@@ -11,6 +11,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from conftest import epubcheck_messages, run_publish, write_manuscript
+from helpers.scripts import SAMPLES
 from lxml import etree
 
 from publish.manuscript.loader import load
@@ -253,14 +254,6 @@ def test_hindi_builds_both_editions_with_devanagari_text_extractable(hindi):
 
 
 # Every bundled script --------------------------------------------------------------------------
-
-
-SAMPLES = {
-    "ar": "السلام عليكم", "fa": "کتاب‌های فارسی", "ur": "اردو زبان میں ہے", "he": "שלום עולם", "yi": "ייִדיש",
-    "hi": "नमस्ते दुनिया", "mr": "मराठी भाषा", "ne": "नेपाली भाषा", "bn": "বাংলা ভাষা", "gu": "ગુજરાતી ભાષા",
-    "ta": "தமிழ் மொழி", "si": "සිංහල භාෂාව", "th": "ภาษาไทย", "lo": "ພາສາລາວ", "my": "မြန်မာဘာသာ",
-    "hy": "Հայերեն լեզու", "ka": "ქართული ენა", "am": "ሰላም ለዓለም",
-}
 
 
 def test_every_bundled_script_passes_the_glyph_check_tagged_or_not(tmp_path):

@@ -10,6 +10,7 @@ import zipfile
 import pikepdf
 import pypdfium2 as pdfium
 from conftest import BUNDLED, epubcheck_messages, run_publish, write_manuscript
+from helpers.scripts import LONG_KHMER
 from lxml import etree
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import BlockBox, LineBox, TextBox
@@ -27,8 +28,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Kinsoku: characters no line may start with (closing punctuation, small kana, iteration marks).
 NO_LINE_START = set("、。，．・：；？！ー）」』】〕〉》"
                     "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々ゝゞヽヾ")
-LONG_KHMER = ("ទំនាក់ទំនងរវាងកម្ពុជានិងជប៉ុនបានរីកចម្រើនតាំងពីប្រទេសទាំងពីរបានបង្កើតទំនាក់ទំនងការទូតនៅឆ្នាំ"
-              "១៩៥៣ស្ពានអ្នកលឿងគឺជាស្ពានដ៏វែងបំផុតនៅកម្ពុជាដែលសាងសង់ដោយជំនួយពីប្រទេសជប៉ុន")
 
 
 def translations() -> dict[str, dict[str, str]]:
