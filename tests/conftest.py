@@ -101,7 +101,7 @@ _VERDICTS: dict[str, list[str]] = {}  # sha256 → problems (a bag's copy is the
 @pytest.fixture(autouse=True)
 def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPathFactory) -> object:
     """After each test, every archive PDF built since (by the test or its fixtures, by the CLI or the API)
-    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/validators.py)."""
+    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/helpers/validators.py)."""
     yield
     from helpers.validators import archive_problems
 
@@ -194,6 +194,21 @@ class BundledBuild:
     stdout: str
 
 
+# Tests that need a whole edition built are `slow`; `pytest -m "not slow"` is the edit loop's quick subset.
+# Whatever uses the session's builds of the bundled feature or of the fixture corpus is one of them,
+# marked here so a new test of a built edition cannot slip into the quick subset; the others are marked
+# in their modules (pytestmark, or @pytest.mark.slow on the test).
+BUILDS_AN_EDITION = frozenset({"bundled", "corpus_pdf"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Runs before -m deselects, so the marks given here count."""
+    for item in items:
+        if BUILDS_AN_EDITION & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def bundled(tmp_path_factory: pytest.TempPathFactory) -> BundledBuild:
     """The bundled feature built once per test session with the real CLI, shared by every test."""
@@ -280,7 +295,7 @@ def corpus_pdf(tmp_path_factory: pytest.TempPathFactory):
     return build
 
 
-# Hostile manuscripts (tests/test_hostile_*.py) ----------------------------------------------------
+# Hostile manuscripts (tests/manuscript/test_hostile_*.py) -------------------------------------------
 
 
 def cli(*args: str) -> Run:
@@ -293,6 +308,28 @@ def cli(*args: str) -> Run:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+# What a refusal "at once" means, without a clock: the input is refused before anything is laid out.
+NO_LAYOUT_ENV = {"PYTHONPATH": os.pathsep.join(
+    filter(None, [str(REPO / "tests" / "helpers" / "no_layout"), os.environ.get("PYTHONPATH")]))}
+
+
+@pytest.fixture
+def no_layout(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """WeasyPrint's layout made to fail in this process (and the workers it forks); returns the list of
+    layouts asked for, which a test of an input refused before layout expects empty. For a subprocess,
+    run it with NO_LAYOUT_ENV (tests/helpers/no_layout/sitecustomize.py)."""
+    import weasyprint.document
+
+    asked: list[str] = []
+
+    def refused(html: object, *args: object, **kwargs: object) -> None:
+        asked.append(str(getattr(html, "base_url", html)))
+        raise AssertionError("WeasyPrint was asked to lay a document out: this input must be refused before layout")
+
+    monkeypatch.setattr(weasyprint.document, "layout_document", refused)
+    return asked
 
 
 def diagnostics_of(stderr: str) -> list[str]:

@@ -23,6 +23,8 @@ from publish.editions.archive.pdfa import level_a_gaps, manuscript_sources, pdfu
 from publish.manuscript.loader import load
 from publish.model.editions import make_edition
 
+pytestmark = pytest.mark.slow  # builds archive editions and bags (veraPDF checks each)
+
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 SLUG = "a-small-feature"
 TOML = """\

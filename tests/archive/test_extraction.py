@@ -3,7 +3,7 @@
 pdfium (pypdfium2) and, where installed, poppler's pdftotext read the print and archive PDFs of the
 bundled feature: its hyphenated words, letter-spaced running head, drop cap and Khmer title come back
 as the words they are; every glyph of every bundled script maps to Unicode (outloud's TXT-003 and
-TXT-005 on the print PDF; the archive PDFs pass every validator in tests/validators.py); addresses
+TXT-005 on the print PDF; the archive PDFs pass every validator in tests/helpers/validators.py); addresses
 written out in the text are links in both PDFs.
 """
 
@@ -24,6 +24,8 @@ from helpers.scripts import LONG_KHMER, SAMPLES
 from publish.manuscript.loader import load
 from publish.manuscript.markdown import plain_text
 from publish.model.document import Aside, Element
+
+pytestmark = pytest.mark.slow  # reads the built print and archive PDFs of whole manuscripts
 
 SLUG = "a-small-feature"  # the minimal manuscript's publication title
 THAI = "ความสัมพันธ์ระหว่างไทยกับญี่ปุ่นมีมายาวนาน และทั้งสองประเทศร่วมมือกันในด้านเศรษฐกิจ การศึกษา และวัฒนธรรม"
@@ -144,7 +146,7 @@ def every_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_glyph_of_every_script_maps_to_unicode_in_print(every_script: Path) -> None:
-    """outloud's text rules on the print PDF (the archive passes all of them, tests/validators.py)."""
+    """outloud's text rules on the print PDF (the archive passes all of them, tests/helpers/validators.py)."""
     import outloud
 
     pdf = every_script / f"{SLUG}.pdf"

@@ -67,6 +67,7 @@ def _japanese_subset() -> bytes:
     return output.getvalue()
 
 
+@pytest.mark.slow  # recompiles the bundled fonts (seconds)
 @pytest.mark.parametrize("rewrite", [cid_keyed_by_glyph_id, recompiled_by_glyph_id])
 def test_cid_keyed_cff_is_keyed_by_glyph_id_with_the_same_outlines_and_bytes(monkeypatch, rewrite) -> None:
     """In place (publish/cffcharset.py) or recompiled by fontTools: the same font, CIDs equal to glyph ids."""

@@ -63,6 +63,7 @@ def test_isbns_are_hyphenated_by_the_agencys_ranges() -> None:
     assert hyphenated("9784101010014") == "978-4-10-101001-4"  # Japan: a two-digit registrant
 
 
+@pytest.mark.slow  # builds every edition and the deposit
 def test_each_edition_carries_and_prints_its_own_identifier(built: Path) -> None:
     expected = {"pdf": "urn:isbn:9781566199094", "epub": "urn:isbn:9784101010014"}
     record = json.loads((built / f"{SLUG}.build.json").read_text(encoding="utf-8"))
@@ -101,6 +102,7 @@ def test_each_edition_carries_and_prints_its_own_identifier(built: Path) -> None
     assert "978-1-56619-909-4" not in imprint
 
 
+@pytest.mark.slow  # builds every edition and the deposit
 def test_the_deposits_records_name_the_same_identifiers(built: Path) -> None:
     record = json.loads((built / f"{SLUG}.build.json").read_text(encoding="utf-8"))
     identifiers = {o["identifier"] for o in record["outputs"] if "identifier" in o}

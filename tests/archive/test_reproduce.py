@@ -12,6 +12,8 @@ from conftest import run_publish, write_manuscript
 
 from publish.runtime.toolchain import versions
 
+pytestmark = pytest.mark.slow  # builds deposits and rebuilds them from the bag
+
 SLUG = "a-small-feature"
 EDITIONS = [f"data/editions/{SLUG}.pdf", f"data/editions/{SLUG}.epub", f"data/editions/{SLUG}.archive.pdf"]
 

@@ -27,6 +27,8 @@ from publish.cli.preview import REFRESH_SCRIPT, Preview
 from publish.cli.previewguard import CONTENT_SECURITY_POLICY
 from publish.render.styles import DEFAULT_STYLES
 
+pytestmark = pytest.mark.slow  # one preview server on a built manuscript, and Chromium
+
 SECRET = "TOP-SECRET-preview-41d2"
 OWN_CSS = ".preview-bar { border-bottom: 3px solid teal; } /* MANUSCRIPT-PREVIEW-CSS */\n"
 SLUG = "a-small-feature"

@@ -45,6 +45,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 # publish new ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a manuscript in every edition
 def test_new_scaffolds_a_manuscript_that_builds_at_once(tmp_path: Path) -> None:
     folder = tmp_path / "my-feature"
     code, out, err = invoke("new", str(folder), "--title", "Harbour Lights", "--author", "Ada Writer")
@@ -145,6 +146,7 @@ def test_check_runs_the_photo_preflight_of_the_print_build(tmp_path: Path,
     assert "checked: photo preflight" in out and "checked: glyph coverage" in out
 
 
+@pytest.mark.slow  # builds a manuscript in every edition
 def test_check_validates_built_editions_as_a_subprocess(built: tuple[Path, Path]) -> None:
     manuscript, output = built
     assert manuscript.parent == output.parent
@@ -161,6 +163,7 @@ def test_check_validates_built_editions_as_a_subprocess(built: tuple[Path, Path]
     assert "W3C EPUBCheck found no errors and no warnings" in report or "Java is not installed" in report
 
 
+@pytest.mark.slow  # builds a manuscript in every edition, veraPDF on its archive
 def test_check_says_when_epubcheck_cannot_run_and_finds_a_damaged_pdf(
         built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     manuscript, output = built
@@ -176,6 +179,7 @@ def test_check_says_when_epubcheck_cannot_run_and_finds_a_damaged_pdf(
     assert f"{damaged}/{SLUG}.pdf: error:" in out
 
 
+@pytest.mark.slow  # uses the module's build of a manuscript in every edition (veraPDF on its archive)
 def test_check_finds_a_pdf_that_breaks_its_pdfx_promise(built: tuple[Path, Path], tmp_path: Path) -> None:
     manuscript, output = built
     altered = tmp_path / "output"
@@ -193,6 +197,7 @@ def test_check_finds_a_pdf_that_breaks_its_pdfx_promise(built: tuple[Path, Path]
             f"{manuscript}/publication.toml asks for 3 mm of bleed") in out
 
 
+@pytest.mark.slow  # uses the module's build of a manuscript in every edition (veraPDF on its archive)
 def test_check_still_validates_the_editions_of_a_manuscript_that_does_not_load(
         built: tuple[Path, Path], tmp_path: Path) -> None:
     manuscript, output = built
@@ -214,6 +219,7 @@ def test_an_output_folder_inside_the_manuscript_is_refused(tmp_path: Path) -> No
     assert not (manuscript / "output").exists()
 
 
+@pytest.mark.slow  # builds a manuscript in every edition
 def test_check_after_a_build_finds_nothing_stale_until_the_manuscript_changes(tmp_path: Path) -> None:
     manuscript = write_manuscript(tmp_path / "feature")
     output = tmp_path / "output"
@@ -242,6 +248,7 @@ def test_a_bug_in_check_is_reported_as_ours_not_the_authors(tmp_path: Path,
 # The build report ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # uses the module's build of a manuscript in every edition (veraPDF on its archive)
 def test_build_writes_a_report_linked_from_the_summary(built: tuple[Path, Path]) -> None:
     _, output = built
     report_file = output / f"{SLUG}.report.html"
@@ -256,6 +263,7 @@ def test_build_writes_a_report_linked_from_the_summary(built: tuple[Path, Path])
     assert 'alt="The photo photos/harbour.jpg"' in html
 
 
+@pytest.mark.slow  # builds a manuscript and its report
 def test_report_shows_a_preflight_finding_with_its_photo(tmp_path: Path) -> None:
     manuscript = write_manuscript(tmp_path / "feature", photos={"photos/harbour.jpg": {"size": (800, 533)}})
     output = tmp_path / "output"
@@ -282,6 +290,7 @@ def fetch(url: str) -> tuple[int, str, bytes]:
         return exc.code, exc.headers["Content-Type"], exc.read()
 
 
+@pytest.mark.slow  # builds a manuscript in every edition
 def test_preview_serves_pages_and_chapters_and_rebuilds_on_change(tmp_path: Path) -> None:
     from publish.cli.preview import Preview
 
@@ -338,6 +347,7 @@ def test_preview_serves_pages_and_chapters_and_rebuilds_on_change(tmp_path: Path
         urllib.request.urlopen(url + "version", timeout=5)
 
 
+@pytest.mark.slow  # builds a manuscript in every edition
 def test_preview_reads_the_manuscript_and_draws_pages_once_per_build(built: tuple[Path, Path],
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests read what the last build left: no manuscript file read, no PDF opened again, no page drawn twice."""
@@ -408,6 +418,7 @@ def test_preview_watches_with_watchfiles_and_ignores_its_own_output(tmp_path: Pa
     assert manuscript in paths and options["stop_event"] is preview.stopping
 
 
+@pytest.mark.slow  # the preview in Chromium
 def test_preview_command_as_a_subprocess_and_in_chromium(built: tuple[Path, Path]) -> None:
     manuscript, output = built
     process = subprocess.Popen([sys.executable, "-m", "publish", "preview", str(manuscript), "-o", str(output),

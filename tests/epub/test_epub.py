@@ -231,10 +231,12 @@ def _check(path: Path) -> None:
     assert all("style.css" in m for m in messages)  # font-face records come from our one stylesheet
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_bundled_epub_passes_epubcheck_with_usage(bundled: BundledBuild) -> None:
     _check(bundled.epub)
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_fixture_epubs_pass_epubcheck(varied: Varied, covered: Varied) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -284,6 +286,7 @@ def test_accessibility_metadata_claims_what_the_content_has(bundled: BundledBuil
     assert refines == ["pagination"]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_every_image_has_alt_text_and_the_cover_is_declared(bundled: BundledBuild, varied: Varied) -> None:
     for path in (bundled.epub, varied.epub):
         book = open_book(path)
@@ -298,6 +301,7 @@ def test_every_image_has_alt_text_and_the_cover_is_declared(bundled: BundledBuil
         assert cover_img.get("role") == "doc-cover"
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_languages_notes_and_headings_are_marked(varied: Varied) -> None:
     book = open_book(varied.epub)
     one = book.doc("one.xhtml")
@@ -315,6 +319,7 @@ def test_languages_notes_and_headings_are_marked(varied: Varied) -> None:
 # 3. Print page equivalents -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 @pytest.mark.parametrize("which", ["bundled", "varied"])
 def test_page_list_cites_the_print_pages(which: str, bundled: BundledBuild, varied: Varied) -> None:
     """Labels are the PDF's own, for every page that holds text; each link lands on that page's text."""
@@ -361,6 +366,7 @@ def test_markers_never_split_a_word() -> None:
 # 4. Cover ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_generated_cover_comes_from_the_templates(varied: Varied) -> None:
     book = open_book(varied.epub)
     cover = next(i for i in book.manifest() if "cover-image" in (i.get("properties") or ""))
@@ -371,6 +377,7 @@ def test_generated_cover_comes_from_the_templates(varied: Varied) -> None:
         assert bottom.convert("L").getextrema()[0] < 80  # dark title type on the light panel
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_manuscript_cover_is_used_and_derived_for_screens(covered: Varied) -> None:
     book = open_book(covered.epub)
     cover = next(i for i in book.manifest() if "cover-image" in (i.get("properties") or ""))
@@ -385,6 +392,7 @@ def test_manuscript_cover_is_used_and_derived_for_screens(covered: Varied) -> No
 # 5. Images for screens, 6. fonts, 7. navigation, size ------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_screen_images_are_srgb_downscaled_and_stripped(varied: Varied) -> None:
     book = open_book(varied.epub)
     kinds = {}
@@ -402,6 +410,7 @@ def test_screen_images_are_srgb_downscaled_and_stripped(varied: Varied) -> None:
     assert _masters(varied.root) == varied.masters  # print masters untouched
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_fonts_are_embedded_subset_and_declared(varied: Varied) -> None:
     book = open_book(varied.epub)
     css = book.files[book.opf_dir + "style.css"].decode()
@@ -447,6 +456,7 @@ def test_ncx_and_cli_size(bundled: BundledBuild) -> None:
 # 8. A second, independent reader ----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_epub_opens_and_reads_in_spine_order(varied: Varied) -> None:
     book = open_book(varied.epub)
     assert book.files["mimetype"] == b"application/epub+zip"
@@ -460,6 +470,7 @@ def test_epub_opens_and_reads_in_spine_order(varied: Varied) -> None:
         position = flat.index(expected, position) + len(expected)
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_epub_alone_survives_a_print_only_problem(tmp_path: Path) -> None:
     """A photo too coarse to print stops `publish pdf`, not the e-book: no page numbers, no claim of them."""
     root = write_manuscript(tmp_path / "ms", photos={"photos/harbour.jpg": {"size": (300, 200)}})

@@ -85,6 +85,7 @@ def _luminance(rgb: tuple[int, int, int]) -> float:
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
+@pytest.mark.slow  # lays out a cover for each of many titles
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_every_word_of_any_title_shows(case: str, tmp_path: Path) -> None:
     """Title, subtitle, byline and publisher all on the cover's one page, the text above the publisher."""
@@ -99,6 +100,7 @@ def test_every_word_of_any_title_shows(case: str, tmp_path: Path) -> None:
         assert fit.scale == 1 and fit.photo_mm < 150
 
 
+@pytest.mark.slow  # lays out a cover for each of many titles
 def test_the_title_reads_on_a_thumbnail(tmp_path: Path) -> None:
     """At 200 px wide a title of some length keeps a cap height of 6 px or more, dark on light (≥ 4.5:1)."""
     for case in ("long", "bundled"):
@@ -109,6 +111,7 @@ def test_the_title_reads_on_a_thumbnail(tmp_path: Path) -> None:
     assert cap_height_px(fit) >= 10  # the bundled feature's short title is set larger
 
 
+@pytest.mark.slow  # lays out a cover for each of many titles
 def test_a_stand_in_shows_whole_with_its_label() -> None:
     """The bundled lead photo is a stand-in: the cover shows it uncropped, in its own proportion, so both
     lines of its label (yellow STAND-IN IMAGE and the white line naming the original) on the drawing's

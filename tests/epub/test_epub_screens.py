@@ -28,6 +28,8 @@ from conftest import (
 )
 from helpers.chromium import Browser
 
+pytestmark = pytest.mark.slow  # builds e-books and opens them in Chromium
+
 FONT_FACE_RECORD = "USAGE CSS-028"  # EPUBCheck's record of each @font-face declaration (see test_epub.py)
 WIDTHS = {"phone": 390, "tablet": 820}
 SCREENS = ARTEFACTS / "epub-screens"

@@ -54,6 +54,7 @@ def invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_build_succeeds_with_the_network_disabled(tmp_path: Path, network: NetworkGuard) -> None:
     root = write_manuscript(tmp_path / "m", {"feature.md": MINIMAL_TEXT + LINKS})
     code, output = invoke("all", str(root), "-o", str(tmp_path / "out"))
@@ -73,6 +74,7 @@ def _unshare() -> list[str]:
     return []
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 @pytest.mark.skipif(not _unshare(), reason="unshare -n is not available here")
 def test_build_succeeds_in_a_process_without_a_network(tmp_path: Path) -> None:
     root = write_manuscript(tmp_path / "m", {"feature.md": MINIMAL_TEXT + LINKS})
@@ -185,6 +187,7 @@ def _start_build(root: Path, output: Path, note: str) -> subprocess.Popen:
 pytestmark_proc = pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 @pytestmark_proc
 def test_a_second_build_is_told_and_ctrl_c_leaves_the_edition(edition: tuple[Path, Path, bytes]) -> None:
     root, output, before = edition
@@ -207,6 +210,7 @@ def test_a_second_build_is_told_and_ctrl_c_leaves_the_edition(edition: tuple[Pat
     assert not list(output.glob(".*.part")) and not list(output.glob(".publish-staging-*"))
 
 
+@pytest.mark.slow  # builds an edition, then kills a second build mid-render
 @pytestmark_proc
 def test_a_build_killed_mid_render_leaves_the_edition_byte_identical(edition: tuple[Path, Path, bytes]) -> None:
     root, output, before = edition

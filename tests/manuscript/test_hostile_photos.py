@@ -120,6 +120,7 @@ def test_16_bit_grey_keeps_its_tones_in_8_bits() -> None:
     assert [plain(wide).getpixel((x, 0)) for x in range(3)] == [0, 127, 255]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_a_16_bit_grey_photo_builds_every_edition(tmp_path: Path) -> None:
     """The whole set is replaced, and the photo is drawn (not black) on the EPUB's generated cover."""
     import zipfile
@@ -211,6 +212,7 @@ def test_a_photo_no_text_places_is_said_once(tmp_path: Path) -> None:
     assert [d.message for d in found] == ["caption for 'harbour.jpg', but no text uses that photo"]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_preflight_findings_of_a_book_name_each_text_as_the_author_gave_it(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Texts laid out side by side report from worker processes: they printed absolute paths, and both

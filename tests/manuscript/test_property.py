@@ -10,9 +10,7 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -131,7 +129,7 @@ def check_diagnostics(error: ManuscriptError, root: Path) -> None:
         assert "Traceback" not in diagnostic.format()
 
 
-@settings(max_examples=25, deadline=timedelta(seconds=20), derandomize=True, database=None,
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(meta=any_metadata, body=any_bodies, captions=st.booleans())
 def test_random_manuscripts_load_and_render_or_yield_diagnostics(meta: dict, body: str, captions: bool) -> None:
@@ -164,9 +162,10 @@ def test_random_manuscripts_load_and_render_or_yield_diagnostics(meta: dict, bod
 
 
 BUILT: list[Path] = []  # EPUBs of the examples that built, for EPUBCheck (about 3 s each)
-CHECKED_AT_MOST = 1  # tests/test_broken.py checks another, with markup in its metadata
+CHECKED_AT_MOST = 1  # tests/manuscript/test_broken.py checks another, with markup in its metadata
 
 
+@pytest.mark.slow  # each example built in every edition, EPUBCheck on one
 @settings(max_examples=3, deadline=None, derandomize=True, database=None, phases=(Phase.explicit, Phase.generate),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(meta=clean_metadata, body=clean_bodies, captions=st.booleans())
@@ -178,12 +177,10 @@ def test_random_manuscripts_build_or_yield_diagnostics(meta: dict, body: str, ca
 
     parent = tmp_path_factory.mktemp("random")
     root = write(parent / "m", meta, body, captions)
-    started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "publish", "all", str(root), "-o", str(parent / "out")],
                           capture_output=True, text=True, timeout=240)
     assert "Traceback" not in done.stdout + done.stderr
     assert done.returncode in (0, 2), done.stderr
-    assert time.monotonic() - started < 240
     event(f"exit {done.returncode}")
     if done.returncode == 2:
         assert re.search(r": error: ", done.stderr), done.stderr

@@ -93,6 +93,7 @@ def test_what_only_looks_like_a_reference_is_none(tmp_path: Path, css: str) -> N
     load(root)  # raises ManuscriptError on any diagnostic
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_a_font_url_in_a_comment_embeds_nothing(tmp_path: Path, outside: Path) -> None:
     """The issue's case: the EPUB's font discovery took the url() of a comment and embedded that font."""
     css = ('@font-face {\n  font-family: "Outside";\n  /* src: url("' + str(outside / "OutsideFont.ttf") + '"); */\n'
@@ -117,6 +118,7 @@ def test_a_font_source_that_is_not_a_font_is_a_diagnostic(tmp_path: Path, target
     assert "internal error" not in output
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_a_manuscript_font_is_found_beside_its_own_stylesheet(tmp_path: Path) -> None:
     """A font of the manuscript's styles/ is read from there (it was looked for in publish's styles/)."""
     css = '@font-face { font-family: "House Serif"; src: url("fonts/House.ttf"); }\n' \

@@ -124,6 +124,7 @@ INCLUDES = {
 }
 
 
+@pytest.mark.slow  # the whole command on each attack (seconds each)
 @pytest.mark.parametrize("attack", [*PYTHON_INTERNALS.values(), *RESOURCES.values(), *MISTAKES.values(),
                                     *INCLUDES.values()],
                          ids=[*PYTHON_INTERNALS, *RESOURCES, *MISTAKES, *INCLUDES])
@@ -134,6 +135,7 @@ def test_an_attack_in_a_template_is_one_diagnostic_at_its_line(tmp_path: Path, o
     assert_refused(root, tmp_path / "out", outside, "styles/templates/article.html:2", "template: ")
 
 
+@pytest.mark.slow  # the whole command on each attack (seconds each)
 @pytest.mark.parametrize("name", ["print.html", "components.html", "epub-page.xhtml", "epub-nav.xhtml",
                                   "epub-cover.html", "report.html", "preview.html"])
 def test_every_template_of_every_edition_and_page_is_sandboxed(tmp_path: Path, outside: dict[str, Path],
@@ -201,6 +203,7 @@ def test_the_loader_refuses_a_symlink_even_when_the_manuscript_check_is_skipped(
         StylesLoader(template_folders(styles)).get_source(environment(styles), "article.html")
 
 
+@pytest.mark.slow  # the whole command on each attack (seconds each)
 def test_a_template_using_what_the_defaults_use_still_builds(tmp_path: Path) -> None:
     """The sandbox takes nothing a designer needs: macros, loops, filters, namespaces, the model's values."""
     own = """\

@@ -15,6 +15,8 @@ from conftest import MINIMAL_TEXT, epubcheck_messages, make_photo, run_publish, 
 from publish.editions.archive.pdfa import pdfua_gaps
 from publish.model.text import slugify
 
+pytestmark = pytest.mark.slow  # one shared build of a multi-text book, every edition
+
 CHAPTER = """\
 +++
 title = "Chapter {n}: On things"

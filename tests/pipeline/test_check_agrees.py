@@ -13,6 +13,8 @@ from conftest import MINIMAL_TOML, run_publish, write_manuscript
 from publish.checks.command import NEEDS_A_BUILD
 from publish.model.diagnostics import Diagnostic, Severity
 
+pytestmark = pytest.mark.slow  # builds each mistaken manuscript to compare with check
+
 X1A = MINIMAL_TOML + '\n[print]\nstandard = "pdf/x-1a"\n'
 PNG_WITH_ALPHA = {"mode": "RGBA", "fmt": "PNG", "size": (2400, 1600)}
 CAPTION_PNG = '["harbour.png"]\ncaption = "A chart."\nalt = "A gradient on a transparent ground."\n'

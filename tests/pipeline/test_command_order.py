@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import make_decoy_fonts, run_publish, user_machine, write_manuscript
 
+pytestmark = pytest.mark.slow  # every edition command in several orders
+
 EPOCH = {"SOURCE_DATE_EPOCH": "1588291200"}
 SLUG = "a-small-feature"
 

@@ -21,6 +21,8 @@ from fontTools.ttLib import TTFont
 
 from publish.render.styles import DEFAULT_STYLES
 
+pytestmark = pytest.mark.slow  # builds every edition with and without decoy fonts
+
 FONTS = DEFAULT_STYLES / "fonts"
 LATIN = "The bridge across the Mekong: a small feature in three scripts, with Bold and Italic 0123456789."
 KHMER = "ស្ពានអ្នកលឿង ទំនាក់ទំនងរវាងកម្ពុជានិងជប៉ុន"

@@ -59,6 +59,7 @@ def _wait_for(condition, process: subprocess.Popen, what: str, seconds: float = 
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 @LINUX
 def test_kill_9_with_workers_running_leaves_no_worker_no_lock_and_the_next_build_works(tmp_path: Path) -> None:
     root = _book(tmp_path / "m")
@@ -125,6 +126,7 @@ def test_a_full_disk_is_exit_2_and_leaves_the_old_editions(tmp_path: Path, small
     assert not [name for name in os.listdir(output) if name.startswith(STAGING_PREFIX)]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 @LINUX
 def test_ctrl_c_after_the_pdf_was_written_leaves_the_old_set(tmp_path: Path) -> None:
     root = write_manuscript(tmp_path / "m")

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, REPO, run_publish
 
+pytestmark = pytest.mark.slow  # builds a wheel, installs it in a fresh venv, builds with it
+
 EPOCH = {"SOURCE_DATE_EPOCH": "1526256000"}
 
 

@@ -19,6 +19,8 @@ import publish.build.pipeline as pipeline
 from publish.build.cache import CACHE_DIR
 from publish.build.pipeline import BuildResult, build
 
+pytestmark = pytest.mark.slow  # cached and uncached builds, a Dask catalogue
+
 EPOCH = {"SOURCE_DATE_EPOCH": "1526256000"}
 
 

@@ -206,6 +206,7 @@ def test_cli_usage_error_exits_2() -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_small_manuscript_builds_both_editions(tmp_path: Path) -> None:
     root = write_manuscript(tmp_path / "ms")
     run = run_publish("all", str(root), "-o", str(tmp_path / "out"))
@@ -269,6 +270,7 @@ def test_bundled_epub_is_clean_and_described(bundled: BundledBuild) -> None:
         assert expected in texts
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_editions_do_not_depend_on_the_working_directory(tmp_path: Path, bundled: BundledBuild) -> None:
     """Built from another folder, with a copy of the manuscript, the EPUB is the same bytes."""
     copy = tmp_path / "elsewhere" / "manuscript"
@@ -278,6 +280,7 @@ def test_editions_do_not_depend_on_the_working_directory(tmp_path: Path, bundled
     assert (tmp_path / "out" / "ties-that-bind.epub").read_bytes() == bundled.epub.read_bytes()
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_notes_number_from_one_in_each_text_in_both_editions(tmp_path: Path) -> None:
     root = write_manuscript(tmp_path / "ms", {
         "feature.md": None, "photos/captions.toml": None,
@@ -306,6 +309,7 @@ role = "author"
 """
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_a_long_title_is_cut_to_one_line_for_the_running_heads(tmp_path: Path) -> None:
     long = "The Extraordinarily Long and Winding Title of a Feature About Sixty-Five Years of Relations"
     root = write_manuscript(tmp_path / "ms", {"publication.toml": MINIMAL_TOML.replace("A Small Feature", long)})

@@ -50,6 +50,7 @@ def _normal(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
+@pytest.mark.slow  # builds a manuscript
 def test_every_library_a_build_imports_is_listed_or_known_to_shape_nothing(tmp_path: Path) -> None:
     """A new dependency that reaches the build without being in the toolchain fails here, by name."""
     manuscript = write_manuscript(tmp_path / "ms", photos={"photos/harbour.jpg": {"size": (600, 400), "dpi": 72}})
@@ -105,6 +106,7 @@ def test_system_versions_are_those_of_the_libraries_weasyprint_loads() -> None:
     assert facts["qpdf"][0] == facts["qpdf"][1]
 
 
+@pytest.mark.slow  # builds a manuscript
 @pytest.mark.parametrize("faked", ["harfbuzz", "pango", "fontconfig", "pyphen", "icu4py", "tinyhtml5", "qpdf"])
 def test_a_new_version_of_any_listed_tool_makes_the_next_build_a_real_one(tmp_path: Path, monkeypatch, faked):
     manuscript = write_manuscript(tmp_path / "ms")

@@ -27,6 +27,8 @@ from publish.model import credits
 from publish.model.diagnostics import ManuscriptError
 from publish.render.labels import numeral
 
+pytestmark = pytest.mark.slow  # builds whole books in every edition
+
 EPOCH = {"SOURCE_DATE_EPOCH": "1600000000"}
 PARAGRAPH = ("The river runs brown after the rains, and the ferry waits at the landing while the "
              "drivers argue about the price of the crossing. On the far bank the market opens early; "

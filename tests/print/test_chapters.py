@@ -80,18 +80,21 @@ def book_both_ways(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
     return made["parts"], made["whole"], parts
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_the_book_was_laid_out_text_by_text(book_both_ways: tuple[dict, dict, object]) -> None:
     parts = book_both_ways[2]
     assert parts is not None and len(parts.texts) == 4
     assert parts.places[1].first % 2 == 1  # the text led by a full-page photo starts on a verso
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 @pytest.mark.parametrize("fact", ["pages", "labels", "outline", "dests", "links", "boxes"])
 def test_text_by_text_matches_one_layout(book_both_ways: tuple[dict, dict, object], fact: str) -> None:
     parts, whole, _ = book_both_ways
     assert parts[fact] == whole[fact]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_every_page_has_the_same_words_and_folios(book_both_ways: tuple[dict, dict, object]) -> None:
     parts, whole, _ = book_both_ways
     for number, (mine, theirs) in enumerate(zip(parts["words"], whole["words"], strict=True), start=1):
@@ -100,6 +103,7 @@ def test_every_page_has_the_same_words_and_folios(book_both_ways: tuple[dict, di
     assert "The first text" in contents and "pointing back" in contents
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_links_between_texts_survive(book_both_ways: tuple[dict, dict, object]) -> None:
     parts, _, _ = book_both_ways
     targets = {dest for _, dest, _ in parts["links"]}
@@ -110,6 +114,7 @@ def test_links_between_texts_survive(book_both_ways: tuple[dict, dict, object]) 
     assert starts["one"] < starts["three"] < starts["four"]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_any_number_of_processes_and_any_folder_give_the_same_bytes(tmp_path: Path) -> None:
     built = {}
     for jobs, folder in (("1", tmp_path / "book"), ("3", tmp_path / "elsewhere" / "deeper" / "book")):
@@ -121,6 +126,7 @@ def test_any_number_of_processes_and_any_folder_give_the_same_bytes(tmp_path: Pa
     assert built["1"] == built["3"]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_styles_that_print_page_numbers_inside_texts_lay_the_book_out_whole(tmp_path: Path) -> None:
     """target-counter() inside a text needs the book's page numbers while laying it out."""
     root = four_texts(tmp_path / "book")
@@ -162,6 +168,7 @@ def _build(root: Path, output: Path) -> bytes:
     return (output / "three-texts.pdf").read_bytes()
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_an_edit_lays_out_again_only_the_texts_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
     root = four_texts(tmp_path / "book")
@@ -234,6 +241,7 @@ def _structure(path: Path) -> dict[str, object]:
     return {"kinds": kinds, "orphans": orphans, "files": files, "nested links": nested_links}
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
@@ -266,6 +274,7 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
     assert made["parts"][1]["nested links"] == 0 and made["parts"][1]["kinds"].count("/Link") >= 4
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Print and archive parts are written differently; a build of both keeps both for the next."""
     from publish.build.pipeline import build as cached_build
@@ -288,6 +297,7 @@ def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest
         assert seen == []  # answered from the build cache
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_a_weasyprint_without_the_hooks_lays_the_book_out_whole(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """If WeasyPrint keeps its pages' state differently one day, publish still builds the book, in one layout."""
@@ -306,6 +316,7 @@ def test_a_weasyprint_without_the_hooks_lays_the_book_out_whole(tmp_path: Path,
         layout.close()
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_the_archive_numbers_its_pages_as_print_does(tmp_path: Path) -> None:
     """A citation of 'p. 3' finds the same page in the library's copy as in the printed book."""
     root = four_texts(tmp_path / "book")
@@ -317,6 +328,7 @@ def test_the_archive_numbers_its_pages_as_print_does(tmp_path: Path) -> None:
     assert archived["pages"] == printed["pages"] and archived["outline"] == printed["outline"]
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_each_font_subset_has_its_own_name(book_both_ways: tuple[dict, dict, object]) -> None:
     """Parts subset the same font differently; a RIP caching fonts by name must not mix them up."""
     import hashlib

@@ -18,6 +18,8 @@ from helpers.books import assert_same as _assert_same
 from helpers.books import book as _book
 from helpers.books import both_ways as _both_ways
 
+pytestmark = pytest.mark.slow  # lays books out text by text and whole
+
 
 def _notes_at_end(title: str, notes: int = 8) -> str:
     """A text ending in short paragraphs, each with a long note: the last notes overflow to another page."""

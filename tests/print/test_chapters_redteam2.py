@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers.books import CREATED, text
 from helpers.books import assert_same as _assert_same
 from helpers.books import book as _book
@@ -20,6 +21,8 @@ from publish.editions.print.layout import lay_out, write_pdf
 from publish.manuscript.loader import load
 from publish.model.diagnostics import Diagnostics
 from publish.render.styles import Styles
+
+pytestmark = pytest.mark.slow  # lays books out text by text and whole
 
 
 def _as_published_and_whole(root: Path) -> tuple[dict, dict]:

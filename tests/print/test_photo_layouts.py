@@ -1,6 +1,6 @@
 """Photo layouts (issue 15): full-page, spread, pair and grid figures, figure ids and links, photo essays.
 
-Two fixture manuscripts (tests/layout_fixtures.py) are built once each with the real command: a
+Two fixture manuscripts (tests/helpers/layout_fixtures.py) are built once each with the real command: a
 two-text feature on A4 with a pair, a grid, a full-page photo and a spread, linked from both texts,
 and a photo essay on a 250 mm square page. The print PDF is read back (image positions from pdfium,
 boxes, labels and links from pikepdf), the EPUB is checked with EPUBCheck and read as XHTML.
@@ -33,6 +33,8 @@ from publish.manuscript.loader import load
 from publish.manuscript.scaffold import CAPTIONS_FILE, KINDS
 from publish.model.diagnostics import ManuscriptError
 from publish.render.photolayout import row_sizes
+
+pytestmark = pytest.mark.slow  # builds fixture manuscripts in every edition
 
 MM = 72 / 25.4
 XHTML = "{http://www.w3.org/1999/xhtml}"

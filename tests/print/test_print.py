@@ -12,6 +12,8 @@ from conftest import REPO, BundledBuild, render_pages, run_publish, write_manusc
 from helpers.books import CAPTIONS, THREE_TEXTS_TOML, text
 from PIL import Image
 
+pytestmark = pytest.mark.slow  # builds print editions of whole manuscripts
+
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
 

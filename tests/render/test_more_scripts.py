@@ -152,6 +152,7 @@ def test_direction_follows_the_language_or_its_script_subtag():
 # An Arabic publication ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_arabic_pdf_has_the_text_as_written_set_right_to_left(arabic):
     pdf, _ = arabic
     pages = _pdf_text(pdf)
@@ -182,6 +183,7 @@ def test_arabic_pdf_has_the_text_as_written_set_right_to_left(arabic):
         document.close()
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_arabic_archive_list_items_hold_a_label_and_a_body(arabic):
     """PDF/UA (veraPDF 7.2-20): an LI holds Lbl and LBody only; the item's paragraph goes in its LBody."""
     pdf, _ = arabic
@@ -198,6 +200,7 @@ def test_arabic_archive_list_items_hold_a_label_and_a_body(arabic):
     assert len(items) == 2 and all(kinds == ["/Lbl", "/LBody"] for kinds in items), items
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_arabic_epub_reads_right_to_left(arabic):
     _, epub = arabic
     documents, opf, fonts = _epub(epub)
@@ -225,6 +228,7 @@ def test_print_html_of_a_mixed_publication_says_each_direction(tmp_path):
     assert '<span lang="en" dir="ltr">Friendship Bridge</span>' in html
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_arabic_epub_passes_epubcheck(arabic):
     _, epub = arabic
     messages = [m for m in epubcheck_messages(epub) if not m.startswith(("INFO", "USAGE CSS-028"))]
@@ -234,6 +238,7 @@ def test_arabic_epub_passes_epubcheck(arabic):
 # A Hindi publication ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_hindi_builds_both_editions_with_devanagari_text_extractable(hindi):
     pdf, epub = hindi
     pages = _pdf_text(pdf)

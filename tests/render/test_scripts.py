@@ -9,6 +9,7 @@ import zipfile
 
 import pikepdf
 import pypdfium2 as pdfium
+import pytest
 from conftest import BUNDLED, epubcheck_messages, run_publish, write_manuscript
 from helpers.scripts import LONG_KHMER
 from lxml import etree
@@ -68,6 +69,7 @@ def test_other_scripts_are_left_as_written():
 # Glyph coverage ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_script_without_a_font_fails_with_the_character_and_the_stack(tmp_path):
     root = write_manuscript(tmp_path / "ms", {"feature.md": (
         "+++\ntitle = \"A Small Feature\"\n+++\n\nThe first paragraph.\n\n![](photos/harbour.jpg)\n\n"
@@ -88,6 +90,7 @@ def test_script_without_a_font_fails_with_the_character_and_the_stack(tmp_path):
     assert not list((tmp_path / "out").glob("*.pdf")) and not list((tmp_path / "out").glob("*.epub"))
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_font_stacks_are_read_from_the_styles(tmp_path):
     """A designer who drops the Japanese face from the label stack is told, before anything renders."""
     root = write_manuscript(tmp_path / "ms", {
@@ -103,6 +106,7 @@ def test_font_stacks_are_read_from_the_styles(tmp_path):
 # Line breaking ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_long_khmer_paragraph_breaks_into_lines_that_fit_a_narrow_column(tmp_path):
     root = write_manuscript(tmp_path / "ms", {
         "feature.md": ("+++\ntitle = \"A Small Feature\"\n+++\n\nThe first paragraph.\n\n"
@@ -208,11 +212,13 @@ def test_epub_title_page_and_caption_carry_tagged_strings(bundled):
     assert names == {"ja": JAPANESE_BRIDGE, "km": KHMER_BRIDGE}
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_epubcheck_stays_clean(bundled):
     serious = [m for m in epubcheck_messages(bundled.epub) if not m.startswith(("USAGE", "INFO"))]
     assert serious == []
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_tagged_archive_pdf_marks_the_language_of_structure_elements(tmp_path):
     root = write_manuscript(tmp_path / "ms", {"feature.md": (
         "+++\ntitle = \"A Small Feature\"\n+++\n\nThe first paragraph.\n\n![](photos/harbour.jpg)\n\n"

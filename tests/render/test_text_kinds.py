@@ -1,6 +1,6 @@
 """Text kinds (issue 15): definition lists, code in a bundled mono face, mathematical symbols, vertical Japanese.
 
-Two fixture manuscripts (tests/layout_fixtures.py) are built once each with the real command: a
+Two fixture manuscripts (tests/helpers/layout_fixtures.py) are built once each with the real command: a
 technical note on A5 (definition lists, inline code, a code block with over-long lines, the symbols
 of engineering prose) and a Japanese text whose front matter asks for vertical writing.
 """
@@ -22,6 +22,8 @@ from publish.manuscript.containment import Gate
 from publish.manuscript.loader import load
 from publish.model.diagnostics import ManuscriptError
 from publish.render.fonts import Sheet, code_families, subset_stylesheet
+
+pytestmark = pytest.mark.slow  # builds fixture manuscripts in every edition
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 STYLES = Path(__file__).resolve().parents[2] / "publish" / "styles"

@@ -2,7 +2,7 @@
 
 The WeasyPrint-level tests lay out snippets with the real stylesheets of publish/styles and the
 typesetting hooks of publish/engine, and read the laid-out boxes; the others read the model the
-Markdown reader and the renderer make. tests/test_layout_quality.py measures the fixture books.
+Markdown reader and the renderer make. tests/print/test_layout_quality.py measures the fixture books.
 """
 
 from __future__ import annotations
@@ -253,6 +253,7 @@ def test_the_drop_cap_goes_on_the_first_real_paragraph() -> None:
     assert epub[2].attr("class") == "opening" and epub[2].children == opening.children
 
 
+@pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_a_table_too_wide_for_the_page_is_refused_at_its_line(tmp_path: Path) -> None:
     header = "| " + " | ".join(f"Measurement{i}" for i in range(22)) + " |\n"
     rule = "|" + "---|" * 22 + "\n"
