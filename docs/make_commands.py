@@ -1,6 +1,6 @@
 """Writes docs/commands.md from the Click commands themselves, so the reference never drifts.
 
-Run `python docs/make_commands.py` after changing a command; tests/test_workflow.py fails while the
+Run `python docs/make_commands.py` after changing a command; tests/cli/test_workflow.py fails while the
 committed file differs from what this script generates.
 """
 

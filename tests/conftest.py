@@ -101,11 +101,11 @@ _VERDICTS: dict[str, list[str]] = {}  # sha256 → problems (a bag's copy is the
 @pytest.fixture(autouse=True)
 def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPathFactory) -> object:
     """After each test, every archive PDF built since (by the test or its fixtures, by the CLI or the API)
-    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/validators.py),
-    and our own check of its link tags (tests/link_tags.py)."""
+    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/helpers/validators.py),
+    and our own check of its link tags (tests/helpers/link_tags.py)."""
     yield
-    from link_tags import link_tag_problems
-    from validators import archive_problems
+    from helpers.link_tags import link_tag_problems
+    from helpers.validators import archive_problems
 
     fresh: dict[str, Path] = {}
     for folder, _dirs, files in os.walk(tmp_path_factory.getbasetemp()):
@@ -125,7 +125,7 @@ def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPat
         for digest, path in fresh.items():
             _VERDICTS[digest] = [p for p in problems + ours if p.startswith(f"{path.name}:")]
         failures = (["validators we did not write:", *problems] if problems else []) + \
-            (["our check of link tags (tests/link_tags.py):", *ours] if ours else [])
+            (["our check of link tags (tests/helpers/link_tags.py):", *ours] if ours else [])
         if failures:
             pytest.fail("archive PDFs fail " + "\n".join(failures), pytrace=False)
 
@@ -197,6 +197,21 @@ class BundledBuild:
     pdf: Path
     epub: Path
     stdout: str
+
+
+# Tests that need a whole edition built are `slow`; `pytest -m "not slow"` is the edit loop's quick subset.
+# Whatever uses the session's builds of the bundled feature or of the fixture corpus is one of them,
+# marked here so a new test of a built edition cannot slip into the quick subset; the others are marked
+# in their modules (pytestmark, or @pytest.mark.slow on the test).
+BUILDS_AN_EDITION = frozenset({"bundled", "corpus_pdf"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Runs before -m deselects, so the marks given here count."""
+    for item in items:
+        if BUILDS_AN_EDITION & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -285,7 +300,7 @@ def corpus_pdf(tmp_path_factory: pytest.TempPathFactory):
     return build
 
 
-# Hostile manuscripts (tests/test_hostile_*.py) ----------------------------------------------------
+# Hostile manuscripts (tests/manuscript/test_hostile_*.py) -------------------------------------------
 
 
 def cli(*args: str) -> Run:
@@ -298,6 +313,28 @@ def cli(*args: str) -> Run:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+# What a refusal "at once" means, without a clock: the input is refused before anything is laid out.
+NO_LAYOUT_ENV = {"PYTHONPATH": os.pathsep.join(
+    filter(None, [str(REPO / "tests" / "helpers" / "no_layout"), os.environ.get("PYTHONPATH")]))}
+
+
+@pytest.fixture
+def no_layout(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """WeasyPrint's layout made to fail in this process (and the workers it forks); returns the list of
+    layouts asked for, which a test of an input refused before layout expects empty. For a subprocess,
+    run it with NO_LAYOUT_ENV (tests/helpers/no_layout/sitecustomize.py)."""
+    import weasyprint.document
+
+    asked: list[str] = []
+
+    def refused(html: object, *args: object, **kwargs: object) -> None:
+        asked.append(str(getattr(html, "base_url", html)))
+        raise AssertionError("WeasyPrint was asked to lay a document out: this input must be refused before layout")
+
+    monkeypatch.setattr(weasyprint.document, "layout_document", refused)
+    return asked
 
 
 def diagnostics_of(stderr: str) -> list[str]:

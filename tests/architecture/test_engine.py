@@ -1,0 +1,161 @@
+"""The WeasyPrint adapter (publish/engine): each shape it relies on, checked against the installed WeasyPrint.
+
+Why: these hooks read WeasyPrint's internals. When a release changes one, the test for that hook
+fails here, naming it, instead of the book silently being laid out whole (slower) or a photo's
+resolution going unchecked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from conftest import make_photo
+from weasyprint import HTML
+
+from publish.engine import actualtext, boxes, pages
+from publish.engine.progress import PAGE_MAKER, page_of
+
+
+def _render(html: str, base: Path | None = None):
+    return HTML(string=html, base_url=str(base) + "/" if base else None).render()
+
+
+def test_page_hook_targets_exist() -> None:
+    """engine/pages.py wraps the page maker and the margin-box maker and reads running strings."""
+    import weasyprint.layout as layout
+    from weasyprint.layout import LayoutContext
+
+    assert callable(layout.make_all_pages), "weasyprint.layout.make_all_pages is gone"
+    assert callable(layout.make_margin_boxes), "weasyprint.layout.make_margin_boxes is gone"
+    assert callable(LayoutContext.get_string_or_element_for), "LayoutContext.get_string_or_element_for is gone"
+    assert pages.available()
+
+
+def test_page_hook_reads_the_page_counter_and_the_laid_out_pages() -> None:
+    """The hook sees every laid-out page and reads the page counter from the page maker's state."""
+    seen: list[tuple[int, int]] = []
+
+    def hook(context, page, state):  # noqa: ANN001, ANN202 - WeasyPrint's own objects
+        seen.append((context.current_page, pages._counter(context, context.current_page - 1)))
+        assert len(context.publish_pages) == 3, "make_all_pages' pages are not kept on the context"
+        return state
+
+    html = ('<style>@page { size: 100mm 100mm } @page fresh { counter-reset: page 7 }'
+            ' div { break-after: page } .two { page: fresh }</style>'
+            '<div>one</div><div class="two">two</div><div>three</div>')
+    with pages.hooked(hook):
+        _render(html)
+    assert [number for number, _ in seen] == [1, 2, 3]
+    assert [counter for _, counter in seen] == [1, 7, 8], "page_maker[i + 1][3][1]['page'] moved"
+
+
+def test_box_walker_sees_text_images_and_absolutely_placed_boxes(tmp_path: Path) -> None:
+    make_photo(tmp_path / "p.jpg", size=(600, 400))
+    document = _render('<style>@page { size: 100mm 100mm } img { width: 60px; height: 40px }</style>'
+                       '<p id="a">Some text</p><figure id="f"><img src="p.jpg" alt=""></figure>'
+                       '<figure id="g" style="position: absolute; top: 0"><img src="p.jpg" alt=""></figure>',
+                       tmp_path)
+    page = document.pages[0]
+    root = boxes.page_root(page)
+    assert type(root).__name__ == "PageBox", "Page._page_box no longer holds the page box"
+    assert any(boxes.tag(box) == "p" for box in boxes.descendants(root))
+    flow = list(boxes.reading_flow(page))
+    assert (("a",), "Some text") in flow
+    placed = {image.figure_id: image for image in boxes.placed_images(page, {"f", "g"})}
+    assert set(placed) == {"f", "g"}, "absolutely placed figures (AbsolutePlaceholder._box) are not reached"
+    assert placed["f"].pixels == (600, 400) and placed["f"].box == (60.0, 40.0)
+    assert placed["f"].fit == "fill"
+
+
+def test_boxes_outside_the_reading_flow_keep_their_names() -> None:
+    import weasyprint.formatting_structure.boxes as weasy_boxes
+
+    for name in boxes.OUTSIDE_FLOW:
+        assert hasattr(weasy_boxes, name), f"WeasyPrint has no {name} box any more"
+    assert hasattr(weasy_boxes, "ReplacedBox")
+
+
+def test_marked_pieces_that_set_page_state_are_found() -> None:
+    document = _render('<style>@page { size: 100mm 100mm } h1 { string-set: head content() }</style>'
+                       '<section data-m="0"><p>plain</p></section><section data-m="1"><h1>Title</h1></section>')
+    assert boxes.marked_state_setters(document.pages, "data-m") == {1}
+
+
+def test_actual_text_patch_targets_exist() -> None:
+    import weasyprint.draw.text as weasy_text
+    import weasyprint.pdf.tags as weasy_tags
+
+    assert callable(weasy_text.draw_first_line), "weasyprint.draw.text.draw_first_line is gone"
+    assert callable(weasy_tags._build_box_tree), "weasyprint.pdf.tags._build_box_tree is gone"
+    with actualtext.actual_text():
+        assert weasy_text.draw_first_line is not actualtext.actual_text  # patched inside the block
+
+
+def test_layout_progress_is_logged_by_the_page_maker_with_the_page_number() -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("weasyprint.progress")
+    handler, saved = Keep(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        _render('<style>@page { size: 100mm 100mm } div { break-after: page }</style><div>1</div><div>2</div>')
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
+    assert [page_of(r) for r in records if page_of(r) is not None] == [1, 2], \
+        f"no progress record from {PAGE_MAKER} with the page number as its argument"
+
+
+@pytest.mark.parametrize("func, args", [("make_all_pages", (3,)), ("make_all_pages", ("3",)), ("draw", (3,))])
+def test_progress_records_are_read_as_data(func: str, args: tuple) -> None:
+    record = logging.LogRecord("weasyprint.progress", logging.INFO, "page.py", 1, "Page %s", args, None, func)
+    assert page_of(record) == (3 if func == PAGE_MAKER and isinstance(args[0], int) else None)
+
+
+def test_font_configuration_hooks_exist() -> None:
+    """engine/fonts.py: FontConfiguration keeps its FcConfig in `_config` and loads it with
+    FcInitLoadConfigAndFonts (which reads FONTCONFIG_FILE); fonts are cut by Font.subset (with the
+    font's file_content, index, missing and family), and pdf/fonts.py opens fonts through its
+    module-level TTFont."""
+    import weasyprint.pdf.fonts as weasy_pdf_fonts
+    from weasyprint.text.fonts import FontConfiguration
+
+    from publish.engine import fonts
+
+    assert weasy_pdf_fonts.Font.subset is fonts._subset_with_fonttools
+    assert weasy_pdf_fonts.TTFont.keywords == {"recalcTimestamp": False}
+    configuration = fonts.font_configuration()
+    assert isinstance(configuration, FontConfiguration) and hasattr(configuration, "_config")
+    assert fonts.configuration_files(configuration) == [str(fonts.CONFIG_FILE)]
+
+
+def test_a_forked_worker_leaves_its_parents_font_files() -> None:
+    """engine/fonts.py: WeasyPrint keeps a stylesheet's @font-face files in FontConfiguration._folder and
+    removes it when the configuration is collected; a forked worker dropping its copy must not remove
+    the parent's (the front matter of a book then found empty faces)."""
+    import gc
+
+    from weasyprint import CSS
+
+    from publish.engine import fonts
+
+    font = Path(__file__).resolve().parents[2] / "publish" / "styles" / "fonts" / "NotoSansMono-Regular.ttf"
+    configuration = fonts.font_configuration()
+    CSS(string=f'@font-face {{ font-family: "Probe"; src: url("{font.as_uri()}") }}', font_config=configuration)
+    folder = configuration._folder
+    assert folder is not None and any(Path(folder).iterdir()), "FontConfiguration no longer keeps _folder"
+    pid = os.fork()
+    if pid == 0:  # the worker: drops its copy, as book/texts.py's _start does
+        del configuration
+        gc.collect()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert any(Path(folder).iterdir()), "a forked child removed its parent's font files"
