@@ -19,13 +19,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import tinycss2
-from fontTools.ttLib import TTFont
 
 from publish.manuscript.containment import Gate, Refused
+from publish.manuscript.fontfiles import FontProblem, font_cmap
 from publish.model.diagnostics import Diagnostic, Diagnostics
 from publish.model.document import Aside, Element, Figure, FigureGroup, Node, Photo, Publication, Text
 from publish.render.styles import Styles
@@ -167,20 +166,16 @@ def _families(tokens: list, variables: dict[str, list], depth: int = 0) -> tuple
     return tuple(names)
 
 
-@lru_cache(maxsize=64)
-def _cmap(path: Path, mtime: float) -> frozenset[int]:
-    font = TTFont(str(path), lazy=True, fontNumber=0)
+def _cmap(path: Path) -> frozenset[int]:
+    """What the font draws, cached by its bytes (manuscript/fontfiles.py); a file that is no font draws nothing."""
     try:
-        return frozenset((font.getBestCmap() or {}).keys())
-    finally:
-        font.close()
+        return font_cmap(path)
+    except (FontProblem, OSError):  # the loader reports it at its @font-face
+        return frozenset()
 
 
 def family_coverage(styles: FontStyles, family: str) -> frozenset[int]:
-    codes: set[int] = set()
-    for path in styles.families.get(family.lower(), []):
-        codes |= _cmap(path, path.stat().st_mtime)
-    return frozenset(codes)
+    return frozenset().union(*(_cmap(path) for path in styles.families.get(family.lower(), [])))
 
 
 # Walking the manuscript's displayed text ------------------------------------------------------

@@ -22,6 +22,7 @@ from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
+from publish.engine import footnotes
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
@@ -184,6 +185,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
                     front_matter_pages=parts.front_matter_pages)
                 return PrintLayout(None, html, tuple(refused), created, prepress_settings, reports, workdir,
                                    parts)
+        footnotes.install()
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)

@@ -36,6 +36,7 @@ from publish.editions.print.book.pagination import Board, Place, places
 from publish.editions.print.book.partcache import PartResult
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution
+from publish.engine import footnotes
 from publish.engine.actualtext import actual_text
 from publish.engine.boxes import marked_state_setters, running_elements_used
 from publish.engine.fetcher import GateFetcher
@@ -78,6 +79,7 @@ def _start(setting: Setting, board: Board, parent: int | None) -> None:
     Workers come from runtime.jobs.pool: they leave Ctrl-C to the command, which stops the others
     through the board and reports the interruption once, and they die with it.
     """
+    footnotes.install()
     gate = Gate(*setting.roots)
     fetcher = GateFetcher(gate)
     font_config = font_configuration()
@@ -152,9 +154,11 @@ def lay_out_text(index: int, html: str) -> PartResult:
         raise
 
 
-def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, FolioHook, list[str]]:
+def _lay_out_front(cut: Split, targets: dict[str, int] | None) -> tuple[Any, FolioHook, list[str]]:
+    """The front matter with the contents' numbers (`targets`), or, None, its first pass to measure it."""
     hook = FolioHook("front", lambda shape: 0, text=False)
-    document, refused = _render(cut.front_html(targets), hook, front_css(targets))
+    html = cut.front_html({}, first_only=True) if targets is None else cut.front_html(targets)
+    document, refused = _render(html, hook, front_css(targets or {}))
     return document, hook, refused
 
 
@@ -233,10 +237,11 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         _start(setting, board, None)
         # The front matter first: its length places the texts, and what in it the texts need (the
         # strings of the running heads) is all of it they are laid out with.
-        front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared, kind) if shared else ""
+        front_key = partcache.part_key(cut.front_html({}, first_only=True), setting.workdir, "front", shared,
+                                       kind) if shared else ""
         front_found = partcache.load_front(front_key) if front_key else None
         if front_found is None:
-            document, hook, _ = _lay_out_front(cut, {})
+            document, hook, _ = _lay_out_front(cut, None)
             if hook.first < 0:
                 raise Unsplittable("the front matter hides where the texts begin")
             front_found = _front_shape(hook), _carriers(document.pages[:hook.first], hook.context, len(cut.front))
