@@ -195,6 +195,39 @@ bleed = "3mm"
     return folder
 
 
+def make_notes_book(folder: Path, paragraphs: int = 60, notes_per_paragraph: int = 0, one_paragraph: int = 0,
+                    seed: int = 7) -> Path:
+    """One text of `paragraphs` paragraphs with that many notes in each (0: none), for the cost of notes.
+
+    `one_paragraph`: a last paragraph holding that many note calls, the input that once ran for minutes.
+    The paragraphs are the same whatever the notes, so a page with notes compares with one without.
+    """
+    rng = random.Random(seed)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "publication.toml").write_text(
+        'title = "Notes"\nlanguage = "en"\ndate = "2018"\ntexts = ["notes.md"]\n\n[[contributors]]\n'
+        'name = "Benchmark Generator"\nrole = "author"\n\n[print]\ntrim = "A5"\n', encoding="utf-8")
+    out = ["+++", 'title = "The cost of notes"', "+++", ""]
+    notes: list[str] = []
+    for _ in range(paragraphs):
+        body = paragraph(rng, 120)
+        text_rng = random.Random(rng.random())  # the notes' own words never shift the paragraphs'
+        for _ in range(notes_per_paragraph):
+            notes.append(f"[^n{len(notes) + 1}]: {sentence(text_rng, 8, 20)}")
+            body += f" A remark follows here[^n{len(notes)}] and the sentence goes on."
+        out += [body, ""]
+    if one_paragraph:
+        body = ["One paragraph calls many notes."]
+        for _ in range(one_paragraph):
+            notes.append(f"[^n{len(notes) + 1}]: {sentence(rng, 3, 6)}")
+            body.append(f"word[^n{len(notes)}]")
+        out += [" ".join(body), ""]
+    (folder / "notes.md").write_text("\n".join(out + notes) + "\n", encoding="utf-8")
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
