@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import subprocess
 import sys
@@ -91,6 +92,37 @@ def write_manuscript(root: Path, files: dict[str, str | bytes | None] | None = N
         if spec is not None and not (root / name).exists():
             make_photo(root / name, **spec)
     return root
+
+
+_VALIDATED: dict[tuple[Path, int, int], str] = {}  # archive PDFs seen: (path, size, mtime) → sha256
+_VERDICTS: dict[str, list[str]] = {}  # sha256 → problems (a bag's copy is the same file)
+
+
+@pytest.fixture(autouse=True)
+def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """After each test, every archive PDF built since (by the test or its fixtures, by the CLI or the API)
+    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/validators.py)."""
+    yield
+    from validators import archive_problems
+
+    fresh: dict[str, Path] = {}
+    for folder, _dirs, files in os.walk(tmp_path_factory.getbasetemp()):
+        for name in files:
+            if not name.endswith(".archive.pdf"):
+                continue
+            path = Path(folder) / name
+            stat = path.stat()
+            key = (path, stat.st_size, stat.st_mtime_ns)
+            if key not in _VALIDATED:
+                _VALIDATED[key] = digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                if digest not in _VERDICTS:
+                    fresh.setdefault(digest, path)
+    if fresh:
+        problems = archive_problems(list(fresh.values()))
+        for digest, path in fresh.items():
+            _VERDICTS[digest] = [p for p in problems if p.startswith(f"{path.name}:")]
+        if problems:
+            pytest.fail("archive PDFs fail validators we did not write:\n" + "\n".join(problems), pytrace=False)
 
 
 @dataclass

@@ -230,12 +230,16 @@ def _structure(path: Path) -> dict[str, object]:
     with pikepdf.open(path) as pdf:
         root = pdf.Root.StructTreeRoot
         kinds: list[str] = []
+        nested_links = 0  # PDF/UA: one Link element per link
 
         def walk(node: object) -> None:
+            nonlocal nested_links
             if isinstance(node, pikepdf.Dictionary) and "/S" in node:
                 kinds.append(str(node.S))
                 kids = node.get("/K")
                 for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                    nested_links += str(node.S) == "/Link" and isinstance(kid, pikepdf.Dictionary) \
+                        and str(kid.get("/S")) == "/Link"
                     walk(kid)
 
         walk(root.K[0] if isinstance(root.K, pikepdf.Array) else root.K)
@@ -251,7 +255,7 @@ def _structure(path: Path) -> dict[str, object]:
             for annotation in page.obj.get("/Annots", []):
                 orphans += "/StructParent" in annotation and parents.get(int(annotation.StructParent)) is None
         files = [(str(spec.F), str(spec.AFRelationship)) for spec in pdf.Root.AF]
-    return {"kinds": kinds, "orphans": orphans, "files": files}
+    return {"kinds": kinds, "orphans": orphans, "files": files, "nested links": nested_links}
 
 
 def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
@@ -283,6 +287,7 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
         assert made["parts"][0][fact] == made["whole"][0][fact], fact
     assert made["parts"][1] == made["whole"][1]
     assert made["parts"][1]["orphans"] == 0 and made["parts"][1]["kinds"].count("/H1") >= 4
+    assert made["parts"][1]["nested links"] == 0 and made["parts"][1]["kinds"].count("/Link") >= 4
 
 
 def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

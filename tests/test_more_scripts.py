@@ -182,6 +182,22 @@ def test_arabic_pdf_has_the_text_as_written_set_right_to_left(arabic):
         document.close()
 
 
+def test_arabic_archive_list_items_hold_a_label_and_a_body(arabic):
+    """PDF/UA (veraPDF 7.2-20): an LI holds Lbl and LBody only; the item's paragraph goes in its LBody."""
+    pdf, _ = arabic
+    with pikepdf.open(pdf.with_name(pdf.stem + ".archive.pdf")) as archive:
+        items, stack = [], [archive.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            kids = node.get("/K")
+            kids = [k for k in (kids if isinstance(kids, pikepdf.Array) else [kids])
+                    if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            if str(node.get("/S")) == "/LI":
+                items.append([str(k.S) for k in kids])
+            stack.extend(kids)
+    assert len(items) == 2 and all(kinds == ["/Lbl", "/LBody"] for kinds in items), items
+
+
 def test_arabic_epub_reads_right_to_left(arabic):
     _, epub = arabic
     documents, opf, fonts = _epub(epub)

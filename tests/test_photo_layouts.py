@@ -316,7 +316,7 @@ def test_a_photo_essay_epub_is_clean_and_shows_photos_whole(essay: Built) -> Non
 
 
 def test_new_photo_essay_builds_at_once(tmp_path: Path) -> None:
-    assert list(KINDS) == ["feature", "photo-essay"] and CAPTIONS_FILE == "captions.toml"
+    assert {"feature", "photo-essay"} <= set(KINDS) and CAPTIONS_FILE == "captions.toml"
     folder = tmp_path / "essay"
     run = run_publish("new", str(folder), "--kind", "photo-essay", "--title", "Salt Roads", "--author", "Ben Lens")
     assert run.returncode == 0, run.stderr

@@ -204,9 +204,7 @@ def _print(job: _Job, keep_html: bool) -> None:
 
     stage("laying out the print edition")
     layout = lay_out(job.publication, job.styles, job.created, job.diags, job.standard)  # preflight: may refuse
-    for url in layout.refused:  # a template or stylesheet reached out; the gate fetched nothing
-        job.diags.error(job.publication.root / "styles", None, f"the layout asked for '{url}', which was refused",
-                        "builds are offline and read only the manuscript folder and styles/")
+    refusals(job.diags, job.publication, layout.refused)
     job.diags.raise_if_errors()
     job.pages = print_pages(layout)
     job.result.preflight = [report.format() for report in layout.reports.values()]
@@ -217,6 +215,13 @@ def _print(job: _Job, keep_html: bool) -> None:
     page_count = layout.page_count
     write_pdf(layout, job.publication, job.staged.pdf)
     job.add("pdf", page_count)
+
+
+def refusals(diags: Diagnostics, publication: Publication, refused: tuple[str, ...]) -> None:
+    """What a template or stylesheet asked the layout to fetch and the gate refused (it fetched nothing)."""
+    for url in refused:
+        diags.error(publication.root / "styles", None, f"the layout asked for '{url}', which was refused",
+                    "builds are offline and read only the manuscript folder and styles/")
 
 
 def _epub(job: _Job) -> None:

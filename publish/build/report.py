@@ -165,7 +165,7 @@ def epub_parts(epub_path: Path) -> list[tuple[str, str]]:
 
 def template_environment(styles: Styles) -> templating.ManuscriptSandbox:
     """Templates for pages about the editions (report, preview): styles/ with the manuscript's own first,
-    sandboxed like the editions' (publish/templating.py)."""
+    sandboxed like the editions' (manuscript/templates.py)."""
     return templating.environment(styles, autoescape=select_autoescape(default=True), trim_blocks=True,
                                   lstrip_blocks=True)
 

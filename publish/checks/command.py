@@ -1,9 +1,11 @@
 """`publish check`: everything knowable without printing, gathered from the checks the build already has.
 
 The manuscript is read by the loader (every diagnostic it collects), then the build's own checks run
-on the loaded publication (glyph coverage, photo preflight on the laid-out pages), and the editions
-already in the output folder are validated: the EPUB with W3C EPUBCheck, the PDF with pikepdf.
-Nothing here re-implements a build check: it calls them, so `check` and the build never disagree.
+on the loaded publication (glyph coverage, templates, photo preflight on the laid-out pages, what the
+layout was refused; for PDF/X-1a the pages are written to a scratch file, as only written pages show
+transparency), and the editions already in the output folder are validated: the EPUB with W3C
+EPUBCheck, the PDF with pikepdf. Nothing here re-implements a build check: it calls them, so `check`
+and the build never disagree. What only a build decides is listed as not checked (NEEDS_A_BUILD).
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ import contextlib
 import json
 import shutil
 import subprocess
+import tempfile
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publish.build.pipeline import refusals
 from publish.build.templatecheck import template_diagnostics
-from publish.editions.print.layout import lay_out
+from publish.editions.print.layout import lay_out, write_pdf
 from publish.manuscript.loader import load
 from publish.manuscript.schema import METADATA_FILE
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity
@@ -32,6 +36,13 @@ from publish.runtime.clock import build_date
 from publish.runtime.folders import list_folder
 
 EPUBCHECK_TIMEOUT = 300
+# What the build decides only while it writes an edition, so `check` says it did not check it.
+NEEDS_A_BUILD = {
+    "pdf/x-4": "the PDF/X-4 conversion of the written pages (a gradient it cannot turn into CMYK stops "
+               "`publish pdf`; check writes no pages for PDF/X-4)",
+    "archive": "the archive edition's PDF/A-3 and PDF/UA-1 claims (decided as `publish archive` writes it; "
+               "its report says which it makes and why)",
+}
 # EPUBCheck severities as ours; USAGE and INFO are advice for EPUB authors, not problems of the edition.
 _EPUBCHECK_SEVERITY = {"FATAL": Severity.ERROR, "ERROR": Severity.ERROR, "WARNING": Severity.WARNING}
 
@@ -133,6 +144,7 @@ def check(manuscript: Path, output: Path | None = None, epubcheck: bool = True) 
         result.add(template_diagnostics(publication, styles))
         if styles.override is not None and (styles.override / "templates").exists():
             result.ran.append("the manuscript's templates (rendered for every edition, the report and the preview)")
+        result.skipped.append(NEEDS_A_BUILD["archive"])
     if output is not None:
         check_editions(result, output, publication, epubcheck)
     return result
@@ -144,6 +156,7 @@ def preflight(publication: Publication, styles: Styles, result: CheckResult) -> 
 
     diags = Diagnostics(result.manuscript)  # paths shown as the author gave the manuscript
     created = build_date(publication.metadata.date).strftime("%Y-%m-%dT%H:%M:%SZ")
+    standard = publication.metadata.print.standard
     try:
         layout = lay_out(publication, styles, created, diags)
     except ManuscriptError as exc:
@@ -151,9 +164,21 @@ def preflight(publication: Publication, styles: Styles, result: CheckResult) -> 
         result.ran.append("photo preflight (resolution at placed size, colour mode, transparency)")
         return []
     try:
+        refusals(diags, publication, layout.refused)
         result.add(diags.items)
         result.ran.append("photo preflight (resolution at placed size, colour mode, transparency)")
-        return [report.format() for report in layout.reports.values()]
+        lines = [report.format() for report in layout.reports.values()]
+        if standard == "pdf/x-1a" and not diags.errors:  # as the build: pages are written after preflight
+            with tempfile.TemporaryDirectory(prefix="publish-check-") as scratch:
+                try:
+                    write_pdf(layout, publication, Path(scratch) / "print.pdf")
+                except ManuscriptError as exc:
+                    result.add(exc.diagnostics)
+            result.ran.append("PDF/X-1a on the written pages: no transparency, only CMYK and grey "
+                              "(written to a scratch file)")
+        elif standard in NEEDS_A_BUILD:
+            result.skipped.append(NEEDS_A_BUILD[standard])
+        return lines
     finally:
         layout.close()
 

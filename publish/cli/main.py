@@ -310,15 +310,20 @@ def check(ctx: click.Context, manuscript: Path, output: Path, fmt: str, no_epubc
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--title", default="Untitled", show_default=True, help="The publication's title.")
 @click.option("--language", default="en", show_default=True, help="BCP 47 tag of its main language.")
-@click.option("--author", default="The Author", show_default=True, help="The author's name.")
+@click.option("--author", default="The Author", show_default=True,
+              help="The author's name (an anthology's editor, a photo essay's photographer).")
 @click.option("--kind", default="feature", show_default=True, type=click.Choice(list(SCAFFOLD_KINDS)),
-              help="feature: one text with a lead photo; photo-essay: a page per photo on a square page.")
+              help="feature: one text with a lead photo; photo-essay: a page per photo on a square page; "
+                   "book: front matter, parts, numbered chapters, back matter; anthology: an editor and "
+                   "texts by several authors, one translated.")
 @click.pass_context
 def new(ctx: click.Context, folder: Path, title: str, language: str, author: str, kind: str) -> None:
     """Create a new manuscript folder that builds at once.
 
     FOLDER must not exist yet (or be empty). It receives publication.toml with every key
-    explained, its text, and stand-in photos with their captions entries.
+    explained and the texts of the kind asked for: a text with stand-in photos and their
+    captions entries (feature, photo-essay), the front matter, parts, chapters and back matter
+    of a book, or an anthology's introduction and contributed texts, each kind of text explained.
     """
     from publish.manuscript.scaffold import ScaffoldError, scaffold
 

@@ -5,7 +5,7 @@ escapes (`url(\\2e\\2e/x)` is `../x`), so what it finds is not what a layout eng
 system loads. Here the stylesheet is tokenised as CSS is: comments are gone, escapes decoded, and
 every reference at any depth is found: `url()`, `url("…")`, `src("…")`, `@import "…"`, the strings of
 `image-set()` and `image()`, in any rule or at-rule. `@namespace` URLs are names, not files, and are
-skipped. The loader vets each reference through the gate (publish/resources.py); the EPUB's font
+skipped. The loader vets each reference through the gate (manuscript/containment.py); the EPUB's font
 discovery reads `@font-face` rules from here.
 """
 

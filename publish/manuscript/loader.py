@@ -12,16 +12,20 @@ from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
     METADATA_FILE,
     Key,
+    boolean,
     check_table,
     integer,
+    kind,
     language,
     nonempty_text,
     one_of,
+    read_contributors,
     read_metadata,
     text,
 )
 from publish.manuscript.segment import segment_publication
 from publish.manuscript.tomlfile import TomlDocument, TomlSyntaxError, parse
+from publish.model.arrangement import arrange
 from publish.model.diagnostics import Diagnostics, ManuscriptError, did_you_mean
 from publish.model.document import (
     PLACEMENTS,
@@ -38,6 +42,7 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.structure import kind_name, kind_of
 from publish.model.text import slugify
 from publish.runtime.folders import list_folder
 
@@ -53,6 +58,8 @@ FRONT_MATTER = (
     Key("byline", text, doc='As printed, e.g. "by David Hutt".'),
     Key("lang", language, doc="Language of this text when it differs from the publication's."),
     Key("id", nonempty_text, doc="Slug used for file names and anchors."),
+    Key("kind", kind, doc="What the text is in the book: chapter (default), part, foreword, appendix…"),
+    Key("contributors", lambda v: v, doc="[[contributors]] tables: the text's authors, translators, photographers."),
     Key("writing", one_of("horizontal", "vertical"),
         doc='"vertical" for Japanese set top to bottom (the e-book; print sets it horizontally).'),
 )
@@ -62,6 +69,7 @@ CAPTION = (
     Key("credit", text, doc="Photographer or agency."),
     Key("placement", one_of(*PLACEMENTS), doc="inline, wide, opener, full-page or spread."),
     Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
+    Key("stand_in", boolean, doc="true while the file stands in for the photo: credits say whose photo it replaces."),
 )
 
 
@@ -117,6 +125,8 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                                 photos, seen_ids, links, diags, referenced)
         if article is not None:
             articles.append(article)
+    articles = arrange(articles, metadata, diags, meta_path, doc.line_of(("texts",)),
+                       isinstance(doc.data.get("texts"), list))
 
     for path, href, line in links:
         if not href.startswith("#"):
@@ -240,6 +250,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         return None
     front_src, body, offset = _split_front_matter(source)
     front: dict = {}
+    contributors: tuple = ()
     writing_line: int | None = None
     if front_src is None and source.split("\n", 1)[0].strip() == "+++":  # else printed as text
         diags.error(path, 1, "the front matter opened with +++ is never closed",
@@ -253,6 +264,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         else:
             front_doc.lines = {k: v + 1 for k, v in front_doc.lines.items()}
             front = check_table(front_doc, (), front_doc.data, FRONT_MATTER, path, diags)
+            contributors = read_contributors(front_doc, path, diags)
             writing_line = front_doc.line_of(("writing",))
 
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
@@ -284,12 +296,22 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
             blocks.append(block)
 
     title = front.get("title", "")
+    text_kind = front.get("kind", "chapter")
     headings = list(parsed.headings)
     if not title and blocks and isinstance(blocks[0], Element) and blocks[0].tag == "h1":
         title = headings.pop(0).text
         blocks.pop(0)
     if not title:
-        if only_text:
+        # Front and back matter may go without: a dedication's title is never printed, and an
+        # "Acknowledgements" page is headed by the name of its kind, in the book's language.
+        named = kind_name(text_kind, lang or metadata.language)
+        if not kind_of(text_kind).titled:
+            named = named or kind_name(text_kind, "en")
+        if text_kind == "part":
+            pass  # "Part One" alone, when the book numbers its parts (model/arrangement.py checks)
+        elif named and text_kind != "chapter":
+            title = named
+        elif only_text:
             title = metadata.title
         else:
             diags.error(path, 1, "the text has no title",
@@ -311,7 +333,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         id=article_id, source=rel, title=title, subtitle=front.get("subtitle", ""),
         standfirst=front.get("standfirst", ""), byline=front.get("byline", ""),
         language=lang, blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
-        headings=tuple(headings), writing=writing,
+        headings=tuple(headings), kind=text_kind, contributors=contributors, writing=writing,
     )
 
 
@@ -406,6 +428,7 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
         height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
         min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
         caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
+        stand_in=values.get("stand_in", False),
     )
 
 
@@ -547,7 +570,7 @@ def _check_template(path: Path, diags: Diagnostics) -> None:
 
 
 def _check_css(path: Path, gate: Gate, diags: Diagnostics) -> None:
-    """Every file the stylesheet names (read by a CSS parser: publish/cssrefs.py) must pass the gate,
+    """Every file the stylesheet names (read by a CSS parser: manuscript/cssrefs.py) must pass the gate,
     and an @font-face source must be a font."""
     from publish.manuscript.cssrefs import references
     from publish.manuscript.fontfiles import FontProblem

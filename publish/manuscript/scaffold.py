@@ -1,7 +1,9 @@
-"""`publish new DIR`: a manuscript folder that builds at once and explains itself key by key.
+"""`publish new DIR [--kind …]`: a manuscript folder that builds at once and explains itself key by key.
 
 publication.toml is written from the schema (manuscript/schema.py), so every key the builder knows
-appears, commented, with its documentation, and a key added to the schema appears here too.
+appears, commented, with its documentation, and a key added to the schema appears here too. Each
+kind of publication (a feature, a photo essay, a book, an anthology) is one function in KINDS,
+writing its own texts: a new kind is one more entry there, and `--kind` offers it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ EXAMPLES: dict[str, str] = {
     "translations.standfirst": '"A one-sentence summary in Japanese"',
     "layout": '"photo-essay"',
     "writing": '"vertical"',
+    "numbering": "true",
 }
 
 
@@ -81,13 +84,17 @@ def _comment(key: Key, value: str | None) -> list[str]:
     return [*lines, f"# {key.name} = {EXAMPLES.get(key.name, '…')}"]
 
 
-def publication_toml(title: str, language: str, author: str, date: str, text_file: str = TEXT_FILE,
+def publication_toml(title: str, language: str, author: str, date: str, text_file: str | tuple[str, ...] = TEXT_FILE,
                      settings: dict[str, str] | None = None, role: str = "author") -> str:
-    """`settings`: values set beyond title, language, date and texts, by key ("layout", "print.trim")."""
+    """`settings`: values set beyond title, language, date and texts, by key ("layout", "print.trim");
+    `text_file`: the text, or a book's texts in reading order; `role`: what --author is (an editor…)."""
     year = date[:4]
     identifier = derived_identifier(title, (author,), date)
-    values = {"title": _toml_string(title), "language": _toml_string(language),
-              "date": _toml_string(date), "texts": _toml_string(text_file).join("[]"), **(settings or {})}
+    texts = (text_file,) if isinstance(text_file, str) else text_file
+    listed = ",\n".join(f"  {_toml_string(name)}" for name in texts)
+    values = {"title": _toml_string(title), "language": _toml_string(language), "date": _toml_string(date),
+              "texts": _toml_string(texts[0]).join("[]") if len(texts) == 1 else f"[\n{listed},\n]",
+              **(settings or {})}
     examples = {**EXAMPLES, "rights": EXAMPLES["rights"].format(year=year),
                 "identifier": _toml_string(identifier)}
     lines = [
@@ -137,7 +144,8 @@ def captions_toml(photo_name: str, entries: dict[str, dict[str, str]] | None = N
     lines = ["# One table per photo in this folder: what the photo desk writes about it.",
              "# Remove the # to set a key."]
     for name, given in entries.items():
-        values = {"alt": _toml_string(STAND_IN_ALT), "credit": _toml_string("Stand-in drawn by publish"),
+        values = {"alt": _toml_string(STAND_IN_ALT),
+                  "stand_in": "true",  # credited as a stand-in, never as the photographer's work
                   **{key: _toml_string(value) for key, value in given.items()}}
         lines += ["", f'["{name}"]']
         for key in CAPTION:
@@ -145,14 +153,32 @@ def captions_toml(photo_name: str, entries: dict[str, dict[str, str]] | None = N
     return "\n".join(lines) + "\n"
 
 
-def story_md(title: str, author: str) -> str:
+def front_matter(fields: dict[str, str], people: tuple[tuple[str, str], ...] = (), comments: bool = True) -> str:
+    """A text's +++ block: `fields` set (TOML values), the other keys commented with their documentation
+    when `comments`, then a [[contributors]] table per (name, role) of `people`, or one commented."""
     from publish.manuscript.loader import FRONT_MATTER
-    fields = {"title": _toml_string(title), "byline": _toml_string(f"by {author}")}
-    front = ["+++", "# The text's own metadata, in TOML. Remove the # to set a key."]
+    front = ["+++"]
+    if comments:
+        front.append("# The text's own metadata, in TOML. Remove the # to set a key.")
     for key in FRONT_MATTER:
+        if key.name == "contributors":
+            continue
         value = fields.get(key.name)
-        front += [f"{key.name} = {value}"] if value else [f"# {key.name} = … ({key.doc})"]
+        if value:
+            front.append(f"{key.name} = {value}")
+        elif comments:
+            front.append(f"# {key.name} = … ({key.doc})")
+    for name, role in people:
+        front += ["", "[[contributors]]", f"name = {_toml_string(name)}", f"role = {_toml_string(role)}"]
+    if comments and not people:
+        front += ["", "# [[contributors]]            # the text's own people, when they are not the publication's",
+                  '# name = "The Translator"', '# role = "translator"   # author, translator, photographer, editor…']
     front.append("+++")
+    return "\n".join(front)
+
+
+def story_md(title: str, author: str) -> str:
+    front = [front_matter({"title": _toml_string(title), "byline": _toml_string(f"by {author}")})]
     body = f"""
 ![](photos/stand-in.jpg)
 
@@ -260,10 +286,86 @@ def photo_essay(folder: Path, title: str, language: str, author: str, date: str)
     return written
 
 
+def _paragraphs(*sentences: str) -> str:
+    return "\n\n".join(sentences) + "\n"
+
+
+BOOK_TEXTS: tuple[tuple[str, dict[str, str], str], ...] = (
+    ("dedication.md", {"kind": '"dedication"'},
+     "For the people who read the first draft.\n"),
+    ("epigraph.md", {"kind": '"epigraph"'},
+     _paragraphs("A line someone else wrote, set alone on its page before the contents.",
+                 "— Its author, *Its source*")),
+    ("foreword.md", {"kind": '"foreword"', "title": '"Foreword"'},
+     _paragraphs("A foreword is written by someone other than the author: name them under [[contributors]] in its "
+                 "front matter, and the byline, the imprint and the catalogue records credit them (MARC `aui`).",
+                 "Front matter is numbered in roman folios, i, ii, iii; the first part or chapter is page 1.")),
+    ("acknowledgements.md", {"kind": '"acknowledgements"'},
+     _paragraphs("Without a title, a text of the front or back matter is headed by the name of its kind, in the "
+                 "book's language: this one is \"Acknowledgements\".")),
+    ("part-one.md", {"kind": '"part"', "title": '"The first part"'},
+     _paragraphs("A part page stands on a recto, with no running head and no folio; the chapters listed after it, up "
+                 "to the next part, belong to it in the contents, the outline and the e-book's navigation.")),
+    ("chapter-1.md", {"title": '"The first chapter"'},
+     _paragraphs("Chapters are the default kind: a text without `kind` is one. With `numbering = true` under [book] "
+                 "in publication.toml, each is labelled \"Chapter 1\", \"Chapter 2\"… in the book's language.",
+                 "## A section", "Headings inside a chapter start at two hashes.")),
+    ("chapter-2.md", {"title": '"The second chapter"'}, _paragraphs("The second chapter of the first part.")),
+    ("part-two.md", {"kind": '"part"', "title": '"The second part"'}, ""),
+    ("chapter-3.md", {"title": '"The third chapter"'}, _paragraphs("Chapters are numbered through the whole book.")),
+    ("appendix.md", {"kind": '"appendix"', "title": '"An appendix"'},
+     _paragraphs("Back matter (appendix, afterword, epilogue, glossary, bibliography, colophon, about the author) "
+                 "comes after the chapters.")),
+    ("about-the-author.md", {"kind": '"about-the-author"'}, _paragraphs("{author} lives and writes by the sea.")),
+)
+
+
+def book(folder: Path, title: str, language: str, author: str, date: str) -> list[Path]:
+    """A book: dedication, epigraph, foreword by someone else, parts with numbered chapters, back matter."""
+    files = {METADATA_FILE: publication_toml(title, language, author, date, tuple(name for name, _, _ in BOOK_TEXTS),
+                                             {"book.numbering": "true", "print.trim": _toml_string("6x9")})}
+    for name, fields, body in BOOK_TEXTS:
+        people = (("The Foreword Writer", "author"),) if name == "foreword.md" else ()
+        files[name] = front_matter(fields, people, comments=name == "chapter-1.md") + "\n\n" + \
+            body.replace("{author}", author)
+    return _write(folder, files)
+
+
+ANTHOLOGY_TEXTS: tuple[tuple[str, dict[str, str], tuple[tuple[str, str], ...], str], ...] = (
+    ("introduction.md", {"kind": '"introduction"'}, (("{editor}", "author"),),
+     _paragraphs("The editor's introduction: its author is credited as such (MARC `aui`), and the editor of the "
+                 "whole book on the title page and the cover (\"Edited by …\"), never a text's byline.")),
+    ("first-story.md", {"title": '"The first story"'}, (("The First Author", "author"),),
+     _paragraphs("Each text names its own people under [[contributors]]: the byline under its title is made from "
+                 "its authors, unless a `byline` is written out.")),
+    ("second-story.md", {"title": '"The second story"'},
+     (("The Second Author", "author"), ("The Translator", "translator")),
+     _paragraphs("A translated text: \"Translated by …\" is printed under its byline, and the translator credited "
+                 "in the imprint and in every edition's metadata.")),
+    ("third-story.md", {"title": '"The third story"'},
+     (("The First Author", "author"), ("The Photographer", "photographer")),
+     _paragraphs("A text with its own photographer: \"Photographs by …\" under its byline.")),
+    ("contributors.md", {"kind": '"about-the-author"', "title": '"The contributors"'}, (),
+     _paragraphs("**The First Author** writes stories.", "**The Second Author** writes in another language.")),
+)
+
+
+def anthology(folder: Path, title: str, language: str, author: str, date: str) -> list[Path]:
+    """An anthology: an editor (--author), an introduction by them, texts by several authors, one translated."""
+    files = {METADATA_FILE: publication_toml(title, language, author, date,
+                                             tuple(name for name, _, _, _ in ANTHOLOGY_TEXTS), role="editor")}
+    for name, fields, people, body in ANTHOLOGY_TEXTS:
+        named = tuple((who.replace("{editor}", author), role) for who, role in people)
+        files[name] = front_matter(fields, named, comments=name == "first-story.md") + "\n\n" + body
+    return _write(folder, files)
+
+
 # What `publish new --kind` writes: each kind of manuscript and the function that writes it.
 KINDS: dict[str, Callable[[Path, str, str, str, str], list[Path]]] = {
     "feature": feature,
     "photo-essay": photo_essay,
+    "book": book,
+    "anthology": anthology,
 }
 
 

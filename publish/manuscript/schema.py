@@ -15,12 +15,14 @@ from publish.model.diagnostics import Diagnostics, did_you_mean
 from publish.model.document import (
     LAYOUTS,
     MARC_RELATORS,
+    BookSettings,
     Contributor,
     EpubSettings,
     Metadata,
     PrintSettings,
     Translation,
 )
+from publish.model.structure import KINDS, normalised_kind
 
 METADATA_FILE = "publication.toml"
 
@@ -100,6 +102,15 @@ def one_of(*choices: str) -> Callable[[Any], str]:
 
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def kind(value: Any) -> str:
+    """A text's kind (model/structure.py), as an author may spell it: "About the author" is about-the-author."""
+    name = normalised_kind(nonempty_text(value))
+    if name not in KINDS:
+        raise Invalid(f"'{value}' is not a kind of text", did_you_mean(name, tuple(KINDS))
+                      or "one of: " + ", ".join(KINDS))
+    return name
 
 
 def language(value: Any) -> str:
@@ -245,6 +256,11 @@ TOP = (
     Key("print", lambda v: v, doc="[print] table: settings of the print edition."),
     Key("epub", lambda v: v, doc="[epub] table: settings of the e-book edition."),
     Key("translations", lambda v: v, doc="[[translations]] tables: the title in other languages."),
+    Key("book", lambda v: v, doc="[book] table: how the book's structure is shown."),
+)
+BOOK = (
+    Key("numbering", boolean,
+        doc='Number the chapters ("Chapter 1"…) and parts ("Part One"…), in the book\'s language.'),
 )
 TRANSLATION = (
     Key("lang", language, True, "BCP 47 tag of the translation, e.g. \"km\" or \"ja\"."),
@@ -305,17 +321,24 @@ def derived_identifier(title: str, authors: tuple[str, ...], date: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'publish:' + seed)}"
 
 
-def read_metadata(doc: TomlDocument, where: Path, diags: Diagnostics) -> Metadata | None:
-    top = check_table(doc, (), doc.data, TOP, where, diags)
+def read_contributors(doc: TomlDocument, where: Path, diags: Diagnostics) -> tuple[Contributor, ...]:
+    """[[contributors]] tables, in publication.toml or in a text's front matter."""
     contributors: list[Contributor] = []
     raw_contributors = doc.data.get("contributors", [])
     if not isinstance(raw_contributors, list):
-        diags.error(where, doc.line_of(("contributors",)), "contributors must be written as [[contributors]] tables")
+        diags.error(where, doc.line_of(("contributors",)), "contributors must be written as [[contributors]] tables",
+                    '[[contributors]] on a line of its own, then name = "…" and role = "…"')
         raw_contributors = []
     for index, entry in enumerate(raw_contributors):
         values = check_table(doc, ("contributors", index), entry, CONTRIBUTOR, where, diags)
         if "name" in values and "role" in values:
             contributors.append(Contributor(values["name"], values["role"]))
+    return tuple(contributors)
+
+
+def read_metadata(doc: TomlDocument, where: Path, diags: Diagnostics) -> Metadata | None:
+    top = check_table(doc, (), doc.data, TOP, where, diags)
+    contributors = read_contributors(doc, where, diags)
 
     translations: list[Translation] = []
     raw_translations = doc.data.get("translations", [])
@@ -330,6 +353,7 @@ def read_metadata(doc: TomlDocument, where: Path, diags: Diagnostics) -> Metadat
 
     print_values = check_table(doc, ("print",), doc.data.get("print", {}), PRINT, where, diags)
     epub_values = check_table(doc, ("epub",), doc.data.get("epub", {}), EPUB, where, diags)
+    book_values = check_table(doc, ("book",), doc.data.get("book", {}), BOOK, where, diags)
     if not all(k in top for k in ("title", "language", "date")):
         return None
 
@@ -361,4 +385,5 @@ def read_metadata(doc: TomlDocument, where: Path, diags: Diagnostics) -> Metadat
         print=settings,
         epub=EpubSettings(**epub_values),
         translations=tuple(translations),
+        book=BookSettings(**book_values),
     )

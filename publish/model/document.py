@@ -37,6 +37,13 @@ MARC_RELATORS = {
 
 
 @dataclass(frozen=True)
+class BookSettings:
+    """[book] in publication.toml: how the book's structure is shown."""
+
+    numbering: bool = False  # chapters labelled "Chapter 1", "Chapter 2"…, parts "Part One"…
+
+
+@dataclass(frozen=True)
 class PrintSettings:
     trim: str = "A4"
     width_mm: float = 210.0
@@ -84,6 +91,7 @@ class Metadata:
     print: PrintSettings = field(default_factory=PrintSettings)
     epub: EpubSettings = field(default_factory=EpubSettings)
     translations: tuple[Translation, ...] = ()
+    book: BookSettings = field(default_factory=BookSettings)
 
     @property
     def direction(self) -> str:
@@ -126,6 +134,9 @@ class Photo:
     # The caption as inline nodes (Markdown spans such as [つばさ橋]{lang=ja}); `caption` is its plain text.
     caption_nodes: tuple[Node, ...] = ()
     caption_file: Path | None = None  # the captions file the entry is in
+    # The file stands in for the photo (a drawing, until the photo is in): `credit` is whose photo it
+    # replaces, and every credit line says so (components.html photo_credit).
+    stand_in: bool = False
 
     @property
     def orientation(self) -> str:
@@ -240,6 +251,22 @@ class Article:
     blocks: tuple[Node, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     headings: tuple[Heading, ...] = ()
+    # Its place in the book (model/arrangement.py): kind of text, its number ("Chapter 3", "Part
+    # Two") when the book numbers them, the id of the part it belongs to, and the people who made it.
+    kind: str = "chapter"
+    number: int | None = None
+    part: str = ""
+    contributors: tuple[Contributor, ...] = ()
+
+    @property
+    def division(self) -> str:
+        """'front', 'body' or 'back' (model/structure.py)."""
+        from publish.model.structure import kind_of
+
+        return kind_of(self.kind).division
+
+    def names(self, role: str) -> tuple[str, ...]:
+        return tuple(c.name for c in self.contributors if c.role == role)
     writing: str = "horizontal"  # or "vertical": top to bottom, lines right to left (Japanese tategaki)
 
     @property
@@ -263,9 +290,9 @@ class Article:
 
     @property
     def anchors(self) -> tuple[str, ...]:
-        """Every id a link can point to in this text: the text, its headings, elements and figures."""
-        found = [self.id, *(h.id for h in self.headings)]
-        stack: list[Node] = list(self.blocks)
+        """Every id a link can point to in this text: the text, its headings, elements, figures and notes."""
+        found = [self.id, *(h.id for h in self.headings), *(note.note_id for note in self.footnotes)]
+        stack: list[Node] = [*self.blocks, *(child for note in self.footnotes for child in note.children)]
         while stack:
             node = stack.pop()
             if isinstance(node, Element):
@@ -299,6 +326,27 @@ class Publication:
         return None
 
     @property
+    def before_contents(self) -> tuple[Article, ...]:
+        """The texts set before the contents page (dedication, epigraph), laid out with the front matter."""
+        from publish.model.structure import kind_of
+
+        return tuple(a for a in self.articles if kind_of(a.kind).before_contents)
+
+    @property
+    def after_contents(self) -> tuple[Article, ...]:
+        """The texts after the contents page: the rest of the front matter, the body and the back matter."""
+        early = {a.id for a in self.before_contents}
+        return tuple(a for a in self.articles if a.id not in early)
+
+    @property
+    def body_start(self) -> Article | None:
+        """The first text of the body (a part or a chapter): page 1, and where a reader starts reading.
+
+        A publication of front and back matter only starts its body after the contents."""
+        after = self.after_contents
+        return next((a for a in after if a.division == "body"), after[0] if after else None)
+
+    @property
     def slug(self) -> str:
         from publish.model.text import slugify
 
@@ -306,9 +354,18 @@ class Publication:
 
     @property
     def credits(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """Photo credits gathered from the captions, for the imprint page."""
+        """Photo credits gathered from the captions, for the imprint page (stand-ins: `stand_in_credits`)."""
         seen: dict[str, list[str]] = {}
         for photo in self.photos:
-            if photo.credit:
+            if photo.credit and not photo.stand_in:
+                seen.setdefault(photo.credit, []).append(photo.name)
+        return tuple((credit, tuple(names)) for credit, names in seen.items())
+
+    @property
+    def stand_in_credits(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Whose photos the stand-ins replace ("" when a stand-in has no credit), with the files."""
+        seen: dict[str, list[str]] = {}
+        for photo in self.photos:
+            if photo.stand_in:
                 seen.setdefault(photo.credit, []).append(photo.name)
         return tuple((credit, tuple(names)) for credit, names in seen.items())

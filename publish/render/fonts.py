@@ -180,7 +180,7 @@ def subset_stylesheet(sheets: Sequence[Sheet], gate: Gate, characters: set[str],
     `code_characters`, when given, are those of the text's code: the code faces (--code-font's first)
     are cut to them, and left out when the text has no code (every e-book would otherwise carry one).
 
-    The rules are read by a CSS parser (publish/cssrefs.py) and every font goes through the gate: a
+    The rules are read by a CSS parser (manuscript/cssrefs.py) and every font goes through the gate: a
     url() in a comment is no source, and a source outside the manuscript and styles is refused. The
     loader has vetted the manuscript's stylesheets already; a refusal here is a diagnostic all the same.
     """

@@ -25,7 +25,7 @@ import tinycss2
 
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.fontfiles import FontProblem, font_cmap
-from publish.model.diagnostics import Diagnostic, Diagnostics
+from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
 from publish.model.document import Aside, Element, Figure, FigureGroup, Node, Photo, Publication, Text
 from publish.render.styles import Styles
 
@@ -226,11 +226,45 @@ def runs(publication: Publication) -> Iterator[Run]:
     for article in publication.articles:
         path = publication.root / article.source
         language = article.language or meta.language
-        for value in (article.title, article.subtitle, article.standfirst, article.byline):
+        for value in (article.title, article.subtitle, article.standfirst, article.byline,
+                      *(c.name for c in article.contributors)):
             yield Run(value, language, path, 1)
         yield from _node_runs(article.blocks, language, path, 1)
         for note in article.footnotes:
             yield from _node_runs(note.children, language, path, 1)
+
+
+def label_runs(publication: Publication, styles: Styles) -> Iterator[Run]:
+    """The words the templates print around the structure and the people (templates/labels.html):
+    "Chapter 3", "第3章", "by …", "Edited by …", in the book's language; a designer's own labels too.
+
+    A missing glyph there is reported at the text it labels (or publication.toml), with the label's language.
+    A manuscript template that cannot be rendered yields nothing here: the template check that follows
+    reports it at its line (build/templatecheck.py).
+    """
+    try:
+        yield from _label_runs(publication, styles)
+    except ManuscriptError:
+        return
+
+
+def _label_runs(publication: Publication, styles: Styles) -> Iterator[Run]:
+    from publish.render.html import Renderer  # the renderer reads the labels template the editions use
+
+    renderer = Renderer(publication, styles, "print", image_src=lambda photo: "")
+    meta = publication.metadata
+    meta_path = publication.root / "publication.toml"
+    names, role = renderer.env.globals["creators"]  # type: ignore[misc]
+    if role == "editor":
+        yield Run(renderer.words("edited", names, meta.language), meta.language, meta_path, 1)
+    for article in publication.articles:
+        path = publication.root / article.source
+        language = article.language or meta.language
+        yield Run(renderer.entry(article), meta.language, path, 1)
+        yield Run(renderer.byline(article), language, path, 1)
+        for people, macro in (("translator", "translated"), ("editor", "edited"), ("photographer", "photographs")):
+            if article.names(people):
+                yield Run(renderer.words(macro, article.names(people), language), language, path, 1)
 
 
 # The check -------------------------------------------------------------------------------------
@@ -277,7 +311,7 @@ def check_glyphs(publication: Publication, styles: Styles, diags: Diagnostics) -
     stacks_of: dict[str, list[tuple[str, tuple[str, ...], frozenset[int]]]] = {}
     reported: set[tuple[Path, str, str]] = set()
     before = len(diags.items)
-    for run in runs(publication):
+    for run in (*runs(publication), *label_runs(publication, styles)):
         if run.language not in stacks_of:
             stacks_of[run.language] = [
                 (where, names, frozenset().union(*(family_coverage(fonts, n) for n in names)))

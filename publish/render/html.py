@@ -11,6 +11,7 @@ from jinja2 import select_autoescape
 from markupsafe import Markup, escape
 
 from publish.manuscript import templates as templating
+from publish.model import credits
 from publish.model.document import (
     Article,
     Aside,
@@ -24,8 +25,11 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.structure import kind_of
 from publish.model.text import direction
 from publish.render import photolayout
+from publish.render.autolink import addresses
+from publish.render.labels import numeral
 from publish.render.styles import Styles
 
 VOID = {"br", "hr", "img"}
@@ -87,6 +91,19 @@ def _breakable_code(text: str) -> Markup:
     return Markup("<wbr/>").join(escape(part) for part in _CODE_BREAK.split(text))
 
 
+def with_opening(block: Node) -> Node:
+    """The opening paragraph with class "opening", for epub.css's initial on its ::first-letter.
+
+    Browsers set initial-letter on ::first-letter only, so the e-book marks the paragraph where print
+    marks the letter, and only where print would set a drop cap (not in a script whose letters join).
+    """
+    if with_initial(block) is block or not isinstance(block, Element):
+        return block
+    classes = " ".join(filter(None, (block.attr("class"), "opening")))
+    attrs = tuple((name, value) for name, value in block.attrs if name != "class")
+    return replace(block, attrs=(*attrs, ("class", classes)))
+
+
 def dir_attr(language: str, within: str = "") -> Markup:
     """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
     if not language:
@@ -96,10 +113,12 @@ def dir_attr(language: str, within: str = "") -> Markup:
 
 
 class Renderer:
-    """Renders one publication for one edition ('print' or 'epub') through the shared templates."""
+    """Renders one publication for one edition ('print' or 'epub') through the shared templates.
+
+    `edition_name` is the edition made, where words name it (the archive is laid out as 'print')."""
 
     def __init__(self, publication: Publication, styles: Styles, edition: str,
-                 image_src: Callable[[Photo], str]):
+                 image_src: Callable[[Photo], str], edition_name: str | None = None):
         self.publication = publication
         self.edition = edition
         meta = publication.metadata
@@ -119,6 +138,7 @@ class Renderer:
             publication=publication,
             meta=publication.metadata,
             edition=edition,
+            edition_name=edition_name or edition,
             body=self.body,
             inline=self.inline,
             href=self.href,
@@ -128,11 +148,54 @@ class Renderer:
             body_parts=self.body_parts,
             placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
             group_rows=photolayout.rows,
+            # The book's structure and its people (model/structure.py, model/credits.py, labels.html).
+            numeral=numeral,
+            kind_of=kind_of,
+            people=credits.people(publication),
+            creators=credits.creators(publication),
+            credit_groups=credits.groups(publication),
+            label=self.label,
+            heading=self.heading,
+            entry=self.entry,
+            byline=self.byline,
         )
+        self.env.filters["linked"] = self.linked
         with templating.diagnosed(styles):
             self.components = self.env.get_template("components.html").module
+            self.labels = self.env.get_template("labels.html").module
         self.link_targets: dict[str, str] = {}
+        self._in_link = 0  # inside an <a>: addresses in its text are not linked again
         self._notes: dict[str, Footnote] = {}
+        self._tables = 0  # tables of the text so far: each frame's name ("Table 2") is its own
+
+    def words(self, macro: str, *args: object) -> str:
+        """A macro of labels.html ("chapter", "edited"…) called from Python; a manuscript's own labels.html
+        that fails is a diagnostic at its line, as in a template."""
+        with templating.diagnosed(self.styles):
+            return str(getattr(self.labels, macro)(*args))
+
+    def label(self, article: Article) -> str:
+        """"Chapter 3", "Part One", "第3章": a numbered text's label in the book's language, or ""."""
+        if article.number is None:
+            return ""
+        return self.words("part" if article.kind == "part" else "chapter", article.number,
+                          self.publication.metadata.language)
+
+    def heading(self, article: Article) -> str:
+        """What names the text where one line must: its title, or its label when it has none (a part)."""
+        return article.title or self.label(article)
+
+    def entry(self, article: Article) -> str:
+        """The text as the contents, the outline and the e-book's navigation list it: "Chapter 3: The bridge"."""
+        return self.words("entry", self.label(article), article.title, self.publication.metadata.language)
+
+    def byline(self, article: Article) -> str:
+        """The byline as written in the front matter, or made from the text's authors ("by …")."""
+        if article.byline:
+            return article.byline
+        authors = article.names("author")
+        return self.words("byline", authors, article.language or self.publication.metadata.language) \
+            if authors else ""
 
     def render(self, template: str, **context: object) -> str:
         """The template's output; a mistake in a manuscript's template is a ManuscriptError at its line."""
@@ -146,29 +209,38 @@ class Renderer:
 
     def body(self, article: Article) -> Markup:
         """The text's blocks, less the lead photo, which the article template places itself."""
-        self._notes = {note.note_id: note for note in article.footnotes}
-        blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
-        blocks = blocks[1:] if article.lead else blocks
-        if blocks and self.edition == "print":
-            blocks[0] = with_initial(blocks[0])
-        return Markup("").join(self.node(n) for n in blocks)
+        return Markup("").join(self.node(n) for n in self._blocks(article))
 
     def body_parts(self, article: Article) -> list[photolayout.BodyPart]:
         """The text's blocks as `body` gives them, cut around figures that take pages of their own
         (article.html sets each run of text in its own div.body)."""
+        return photolayout.parts(self._blocks(article), self.publication.metadata.layout, self.node)
+
+    def _blocks(self, article: Article) -> list[Node]:
+        """The text's blocks with their shared ids, less the lead photo, the opening marked for its initial."""
         self._notes = {note.note_id: note for note in article.footnotes}
+        self._tables = 0
         blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
         blocks = blocks[1:] if article.lead else blocks
         if blocks and self.edition == "print":
             blocks[0] = with_initial(blocks[0])
-        return photolayout.parts(blocks, self.publication.metadata.layout, self.node)
+        elif blocks and self.edition == "epub":
+            blocks[0] = with_opening(blocks[0])
+        return blocks
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
         return Markup("").join(self.node(n) for n in nodes)
 
+    def linked(self, text: str) -> Markup:
+        """Text with the web and e-mail addresses in it as links (render/autolink.py)."""
+        if self._in_link or ("@" not in text and "www." not in text and "://" not in text):
+            return escape(text)
+        return Markup("").join(escape(run) if href is None else
+                               Markup('<a href="{}">{}</a>').format(href, run) for run, href in addresses(text))
+
     def node(self, node: Node) -> Markup:
         if isinstance(node, Text):
-            return escape(node.text)
+            return self.linked(node.text)
         if isinstance(node, Element):
             attrs = list(node.attrs)
             if node.tag == "a" and attrs and attrs[0][1].startswith("#"):
@@ -192,8 +264,15 @@ class Renderer:
                 rendered += f' style="counter-reset: list-item {int(start) - 1}"'
             if node.tag in VOID:
                 return Markup(f"<{node.tag}{rendered}/>")
-            inner = Markup("").join(self.node(c) for c in node.children)
-            return Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            self._in_link += node.tag == "a"
+            try:
+                inner = Markup("").join(self.node(c) for c in node.children)
+            finally:
+                self._in_link -= node.tag == "a"
+            markup = Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
+            if node.tag == "table" and self.edition == "epub":
+                return self._table_frame(markup)
+            return markup
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))
         if isinstance(node, FigureGroup):
@@ -219,6 +298,15 @@ class Renderer:
             else:
                 inner += self.node(child)
         return Markup(f"<pre{attrs}>") + inner + Markup("</pre>")
+
+    def _table_frame(self, table: Markup) -> Markup:
+        """A table in a frame that scrolls sideways on a narrow screen (components.html table_frame);
+        a manuscript's own components.html without the macro keeps the bare table."""
+        frame = getattr(self.components, "table_frame", None)
+        if frame is None:
+            return table
+        self._tables += 1
+        return Markup(frame(table, self._tables))
 
     def _note_inline(self, note: Footnote) -> Markup:
         """A footnote's paragraphs run together, for print's footnote area at the foot of the page."""

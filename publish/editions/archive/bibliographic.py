@@ -9,7 +9,8 @@ import datetime as dt
 
 from lxml import etree
 
-from publish.model.document import Metadata, Publication
+from publish.model import credits
+from publish.model.document import Article, Metadata, Publication
 from publish.model.editions import Edition
 
 DC = "http://purl.org/dc/elements/1.1/"
@@ -27,8 +28,6 @@ ISO639_2B = {
     "el": "gre", "tr": "tur", "he": "heb", "uk": "ukr", "ca": "cat", "hu": "hun", "ro": "rum",
     "bn": "ben", "ta": "tam", "ur": "urd", "fa": "per", "sw": "swa", "tl": "tgl", "la": "lat",
 }
-ONIX_ROLES = {"author": "A01", "editor": "B01", "photographer": "A13", "translator": "B06",
-              "illustrator": "A12", "designer": "A36", "contributor": "Z99", "publisher": "Z99"}
 
 
 def language_code(tag: str) -> str:
@@ -67,11 +66,12 @@ def dublin_core(publication: Publication, editions: list[Edition]) -> bytes:
             _sub(root, f"{{{DC}}}{name}", value)
 
     dc("title", _full_title(meta))
-    for name in meta.authors:
+    creators, _ = credits.creators(publication)
+    for name in creators:  # the authors, or an anthology's editors (model/credits.py)
         dc("creator", name)
-    for contributor in meta.contributors:
-        if contributor.role != "author":
-            dc("contributor", contributor.name)
+    for person in credits.people(publication):
+        if person.name not in creators:
+            dc("contributor", person.name)
     for subject in meta.subjects:
         dc("subject", subject)
     dc("description", meta.description)
@@ -134,7 +134,9 @@ def marc_record(publication: Publication, edition: Edition, others: list[Edition
     authors = [c for c in meta.contributors if c.role == "author"]
     if authors:
         _data(record, "100", "0 ", ("a", authors[0].name), ("e", "author."), ("4", "aut"))
-    responsibility = " and ".join(a.name for a in authors)
+    editors = meta.names("editor")
+    responsibility = " and ".join(a.name for a in authors) or (
+        "edited by " + " and ".join(editors) if editors else "")
     _data(record, "245", ("1" if authors else "0") + "0", ("a", meta.title), ("b", meta.subtitle),
           ("c", responsibility))
     _data(record, "250", "  ", ("a", meta.edition))
@@ -158,16 +160,66 @@ def marc_record(publication: Publication, edition: Edition, others: list[Edition
     _data(record, "520", "  ", ("a", meta.description))
     _data(record, "540", "  ", ("a", meta.rights))
     _data(record, "546", "  ", ("a", f"Text in {meta.language} (BCP 47)."))
+    _contents_note(record, publication)
     for subject in meta.subjects:
         _data(record, "653", " 0", ("a", subject))
-    for contributor in meta.contributors:
-        if contributor not in authors[:1]:  # the first author has the 100 field
-            _data(record, "700", "0 ", ("a", contributor.name), ("e", contributor.role + "."),
-                  ("4", contributor.marc_code))
+    _added_entries(record, publication, authors[0].name if authors else "")
     for other in others:
         number = ("z", other.isbn) if other.isbn else ("o", other.identifier)
         _data(record, "776", "08", ("i", "Also issued as:"), ("t", meta.title), ("b", other.label), number)
     return record
+
+
+def _relators(record: etree._Element, tag: str, ind: str, name: str, roles: list[credits.Role],
+              title: str = "") -> None:
+    """One added entry: the name, each role's term ($e, punctuated as a list) and code ($4), the text ($t)."""
+    terms = [role.term for role in roles]
+    punctuated = [term + ("," if i < len(terms) - 1 else "" if term.endswith(".") else ".")
+                  for i, term in enumerate(terms)]
+    _data(record, tag, ind, ("a", name), *(("e", term) for term in punctuated),
+          *(("4", role.code) for role in roles), ("t", title))
+
+
+def _added_entries(record: etree._Element, publication: Publication, main: str) -> None:
+    """700 fields: everyone credited for the whole publication (or a foreword, an afterword) with all
+    their roles; and per text of the body an analytical entry (ind2 2) naming the text, for an
+    anthology's authors and translators."""
+    for person in credits.people(publication):
+        own = {credits.Role(c.marc_code) for c in publication.metadata.contributors if c.name == person.name}
+        general = [role for role in person.roles if (role in own or role.kind)  # not a chapter's: below
+                   and not (person.name == main and role.code == "aut")]  # the main entry, in 100
+        if general:
+            _relators(record, "700", "0 ", person.name, general)
+    for article in publication.articles:
+        if article.division != "body" or article.kind == "part":
+            continue
+        for name in dict.fromkeys(c.name for c in article.contributors):
+            roles = list(dict.fromkeys(credits.text_role(article, c) for c in article.contributors if c.name == name))
+            if name == main and all(role.code == "aut" for role in roles):
+                continue  # the book's own author, credited in 100
+            _relators(record, "700", "02", name, roles, article.title)
+
+
+def _responsibility(article: Article) -> str:
+    authors = " and ".join(article.names("author")) or article.byline
+    translators = " and ".join(article.names("translator"))
+    return authors + (f" ; translated by {translators}" if translators else "")
+
+
+def _contents_note(record: etree._Element, publication: Publication) -> None:
+    """505, enhanced: each text of the contents with whom it is by, for a book of several texts."""
+    listed = [a for a in publication.after_contents if a.title]
+    if len(listed) < 2:
+        return
+    subfields: list[tuple[str, str]] = []
+    for number, article in enumerate(listed):
+        last = number == len(listed) - 1
+        responsibility = _responsibility(article)
+        end = "." if last else " --"
+        subfields.append(("t", article.title + (" /" if responsibility else end)))
+        if responsibility:
+            subfields.append(("r", responsibility + end))
+    _data(record, "505", "00", *subfields)
 
 
 def marcxml(publication: Publication, editions: list[Edition], when: dt.datetime) -> bytes:
@@ -228,11 +280,14 @@ def onix_product(publication: Publication, edition: Edition, others: list[Editio
     _sub(element, "TitleText", meta.title)
     if meta.subtitle:
         _sub(element, "Subtitle", meta.subtitle)
-    for number, contributor in enumerate(meta.contributors, start=1):
+    creators, _ = credits.creators(publication)
+    people = sorted(credits.people(publication), key=lambda person: person.name not in creators)
+    for number, person in enumerate(people, start=1):  # the texts' authors and translators too
         holder = _sub(detail, "Contributor")
         _sub(holder, "SequenceNumber", str(number))
-        _sub(holder, "ContributorRole", ONIX_ROLES.get(contributor.role, "Z99"))
-        _sub(holder, "PersonName", contributor.name)
+        for code in dict.fromkeys(role.onix for role in person.roles):
+            _sub(holder, "ContributorRole", code)
+        _sub(holder, "PersonName", person.name)
     if meta.edition:
         _sub(detail, "EditionStatement", meta.edition)
     language = _sub(detail, "Language")

@@ -20,6 +20,7 @@ import bagit
 from publish import __version__
 from publish.editions.archive.bibliographic import dublin_core, marcxml, onix
 from publish.editions.archive.pdfa import manuscript_sources
+from publish.model import credits
 from publish.model.document import Publication
 from publish.model.editions import Edition, OutputFiles, make_edition
 
@@ -30,12 +31,13 @@ BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 def _bag_info(publication: Publication, editions: list[Edition], when: dt.datetime) -> dict[str, str]:
     meta = publication.metadata
     description = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
-    if meta.authors:
-        description += " by " + ", ".join(meta.authors)
+    names, role = credits.creators(publication)  # the authors, or an anthology's editors
+    if names:
+        description += (" by " if role == "author" else ", edited by ") + ", ".join(names)
     description += f" ({meta.date}). " + "; ".join(e.label for e in editions)
     description += " and the manuscript it was built from."
     return {
-        "Source-Organization": meta.publisher or ", ".join(meta.authors) or "unknown",
+        "Source-Organization": meta.publisher or ", ".join(names) or "unknown",
         "External-Identifier": meta.identifier,
         "External-Description": description,
         "Bagging-Date": when.astimezone(dt.UTC).date().isoformat(),

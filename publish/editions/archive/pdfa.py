@@ -20,11 +20,14 @@ from lxml import etree
 from weasyprint import Attachment
 
 from publish import __version__
+from publish.editions.archive.structure import tag_book
+from publish.editions.archive.tagtree import repair_structure
 from publish.editions.deterministic import save_deterministic, stable_image_names, zip_bytes
 from publish.editions.print.layout import PrintLayout, join_parts, lay_out
 from publish.editions.print.pdfx import page_labels
 from publish.editions.print.preflight import ARCHIVE
 from publish.engine.actualtext import actual_text
+from publish.model import credits
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Metadata, Publication
 from publish.model.editions import edition_identifier
@@ -140,7 +143,7 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
                 )
             pdf = pikepdf.open(io.BytesIO(raw))
         front_matter = layout.settings.front_matter_pages if layout.settings is not None else 0
-        return _finish_archive(pdf, publication, target, when, attachments, front_matter)
+        return _finish_archive(pdf, publication, target, when, attachments, front_matter, layout.html)
     finally:
         for part in opened:
             part.close()
@@ -148,16 +151,19 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
 
 
 def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, when: dt.datetime,
-                    attachments: list, front_matter: int) -> ArchiveReport:
+                    attachments: list, front_matter: int, html: str = "") -> ArchiveReport:
     """PDF/A and PDF/UA details, the claims the file can support, and the deterministic save."""
     meta = publication.metadata
     with pdf:
+        if html:
+            tag_book(pdf, publication, html)  # parts, chapters, foreword… as elements of their kind
         page_labels(pdf, front_matter)  # the print edition's page numbers: a citation finds its page
         stable_image_names(pdf)
         _no_interpolation(pdf)
         _associated_files(pdf)
         _crop_to_trim(pdf)
         _link_descriptions(pdf)
+        repair_structure(pdf)  # list bodies, one Link element per link (editions/archive/tagtree.py)
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
         pdf.Root.Lang = pikepdf.String(meta.language)
         a_gaps = level_a_gaps(pdf)
@@ -166,7 +172,7 @@ def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, wh
         producer = str(pdf.docinfo.get("/Producer", "WeasyPrint"))
         xmp = xmp_packet(publication, when, conformance, not ua_gaps, producer)
         pdf.Root.Metadata = pikepdf.Stream(pdf, xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
-        _document_info(pdf, meta, when, producer)
+        _document_info(pdf, publication, when, producer)
         save_deterministic(pdf, target)
     return ArchiveReport(3, conformance, not ua_gaps, tuple(dict.fromkeys(ua_gaps)),
                          tuple(a.name for a in attachments))  # type: ignore[misc]
@@ -311,8 +317,10 @@ def pdf_date(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")
 
 
-def _author_line(meta: Metadata) -> list[str]:
-    return list(meta.authors) or [c.name for c in meta.contributors[:1]]
+def _author_line(publication: Publication) -> list[str]:
+    """dc:creator: the authors, or the editors of an anthology (model/credits.py), or whoever comes first."""
+    meta = publication.metadata
+    return list(credits.creators(publication)[0]) or [c.name for c in meta.contributors[:1]]
 
 
 def xmp_packet(publication: Publication, when: dt.datetime, conformance: str, pdfua: bool,
@@ -330,8 +338,8 @@ def xmp_packet(publication: Publication, when: dt.datetime, conformance: str, pd
         _el(desc, "pdfuaid", "part", "1")
     title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
     _container(desc, "dc", "title", "Alt", [title], lang=True)
-    _container(desc, "dc", "creator", "Seq", _author_line(meta))
-    others = [c.name for c in meta.contributors if c.name not in _author_line(meta)]
+    _container(desc, "dc", "creator", "Seq", _author_line(publication))
+    others = [p.name for p in credits.people(publication) if p.name not in _author_line(publication)]
     _container(desc, "dc", "contributor", "Bag", others)
     _container(desc, "dc", "description", "Alt", [meta.description] if meta.description else [], lang=True)
     _container(desc, "dc", "rights", "Alt", [meta.rights] if meta.rights else [], lang=True)
@@ -375,11 +383,12 @@ def _pdfua_extension_schema(desc: etree._Element) -> None:
     _el(prop, "pdfaProperty", "description", "Indicates which part of ISO 14289 the file conforms to")
 
 
-def _document_info(pdf: pikepdf.Pdf, meta: Metadata, when: dt.datetime, producer: str) -> None:
+def _document_info(pdf: pikepdf.Pdf, publication: Publication, when: dt.datetime, producer: str) -> None:
     """The Info dictionary, kept equal to the XMP as PDF/A requires (Author only when it maps one to one)."""
+    meta = publication.metadata
     info = pikepdf.Dictionary()
     info.Title = pikepdf.String(meta.title + (f": {meta.subtitle}" if meta.subtitle else ""))
-    authors = _author_line(meta)
+    authors = _author_line(publication)
     if len(authors) == 1:
         info.Author = pikepdf.String(authors[0])
     if meta.description:

@@ -15,11 +15,12 @@ from lxml import etree
 from PIL import Image, ImageCms, ImageOps
 
 from publish.editions.deterministic import zip_bytes
+from publish.editions.epub.cover import fit_cover
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
-from publish.engine.fetcher import GateFetcher
 from publish.manuscript.containment import Gate
-from publish.model.document import Publication
+from publish.model import credits
+from publish.model.document import Photo, Publication
 from publish.model.editions import edition_identifier
 from publish.render.fonts import Sheet, subset_stylesheet
 from publish.render.html import Renderer
@@ -38,7 +39,7 @@ CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 class EpubReport:
     images: list[tuple[str, int, int]] = field(default_factory=list)  # name, bytes, long edge
     fonts: list[tuple[str, int]] = field(default_factory=list)
-    pages: list[PageStart] = field(default_factory=list)  # the page-list, in print order
+    pages: list[PageStart] = field(default_factory=list)  # the page-list, in reading (spine) order
     cover: str = ""  # "manuscript" or "generated"
 
 
@@ -96,25 +97,18 @@ def used_characters(*texts: str) -> set[str]:
 
 
 def generated_cover(publication: Publication, styles: Styles) -> bytes:
-    """A cover drawn from the title, byline and lead photo by templates/epub-cover.html and epub-cover.css.
+    """A cover drawn from the title, the publication's authors or editors and the lead photo by
+    templates/epub-cover.html and epub-cover.css.
 
-    WeasyPrint lays the page out with the same fonts.css and base.css as both editions; pdfium turns it
-    into pixels. Both are deterministic, so the cover is the same bytes on every build.
+    WeasyPrint lays the page out with the same fonts.css and base.css as both editions, fitted to its
+    words (editions/epub/cover.py); pdfium turns it into pixels. Both are deterministic, so the cover
+    is the same bytes on every build.
     """
     import pypdfium2 as pdfium
-    from weasyprint import CSS, HTML
 
-    from publish.engine.fonts import font_configuration
-
-    gate = Gate(publication.root, *styles.roots)
-    fetcher = GateFetcher(gate)
-    font_config = font_configuration()
-    html = cover_html(publication, styles)
-    sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
-              for name in ("fonts.css", "base.css", "epub-cover.css") for path in styles.css(name)]
-    pdf = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=sheets, font_config=font_config)
-    document = pdfium.PdfDocument(pdf)
+    photo = cover_photo(publication)
+    fit = fit_cover(publication, styles, cover_html(publication, styles), photo)
+    document = pdfium.PdfDocument(fit.pdf)
     try:
         page = document[0]
         scale = COVER_PX[0] / page.get_width()
@@ -200,7 +194,7 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
         book.add_item(item)
         spine.append(item)
     book.spine = spine
-    book.toc = [epub.Link(f"{a.id}.xhtml", a.title, _uid(a.id)) for a in publication.articles]
+    book.toc = _toc(publication, renderer)
     book.add_item(epub.EpubNcx())
     _metadata(book, publication, cover_item.id, bool(report.pages))
 
@@ -211,6 +205,20 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     return report
 
 
+def _toc(publication: Publication, renderer: Renderer) -> list[object]:
+    """The NCX's contents (EPUB 2 reading systems), as the nav lists them: chapters nested under their parts."""
+    def link(article: object) -> epub.Link:
+        return epub.Link(f"{article.id}.xhtml", renderer.entry(article), _uid(article.id))  # type: ignore[attr-defined]
+
+    toc: list[object] = []
+    for article in publication.after_contents:
+        if article.part:
+            continue
+        chapters = [link(a) for a in publication.articles if a.part == article.id]
+        toc.append((link(article), chapters) if article.kind == "part" and chapters else link(article))
+    return toc
+
+
 def epub_documents(publication: Publication, styles: Styles, images: dict[str, str],
                    cover_name: str) -> tuple[Renderer, dict[str, str]]:
     """Every XHTML document of the e-book from the templates (the nav without its page-list yet).
@@ -219,9 +227,9 @@ def epub_documents(publication: Publication, styles: Styles, images: dict[str, s
     """
     meta = publication.metadata
     renderer = Renderer(publication, styles, "epub", image_src=lambda photo: images[photo.name])
-    for article in publication.articles:  # every id a link may name: headings, figures, {#id} blocks
+    for article in publication.articles:  # a link to any id of another text names that text's file
         for anchor in article.anchors:
-            renderer.link_targets[anchor] = f"{article.id}.xhtml"
+            renderer.link_targets.setdefault(anchor, f"{article.id}.xhtml")
 
     common = {"stylesheet": STYLESHEET}
     documents: dict[str, str] = {
@@ -229,23 +237,33 @@ def epub_documents(publication: Publication, styles: Styles, images: dict[str, s
                                        epub_type="cover", **common),
         "titlepage.xhtml": renderer.render("epub-page.xhtml", title=meta.title, page="titlepage.html",
                                            epub_type="frontmatter", **common),
-        "nav.xhtml": renderer.render("epub-nav.xhtml", pages=[], **common),
     }
-    for article in publication.articles:
-        documents[f"{article.id}.xhtml"] = renderer.render(
-            "epub-page.xhtml", title=article.title, article=article, epub_type="bodymatter", **common)
+    # The spine in the print edition's order: a dedication and an epigraph before the contents.
+    matter = {"front": "frontmatter", "body": "bodymatter", "back": "backmatter"}
+    for group in (publication.before_contents, None, publication.after_contents):
+        if group is None:
+            documents["nav.xhtml"] = renderer.render("epub-nav.xhtml", pages=[], **common)
+            continue
+        for article in group:
+            documents[f"{article.id}.xhtml"] = renderer.render(
+                "epub-page.xhtml", title=renderer.heading(article), article=article,
+                epub_type=matter[article.division], **common)
     documents["imprint.xhtml"] = renderer.render(
         "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
     return renderer, documents
 
 
+def cover_photo(publication: Publication) -> Photo | None:
+    """The generated cover's photo: the first text's lead photo, or the publication's first photo."""
+    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
+    return lead or (publication.photos[0] if publication.photos else None)
+
+
 def cover_html(publication: Publication, styles: Styles) -> str:
     """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out."""
-    lead = next((a.lead.photo for a in publication.articles if a.lead), None)
-    photo = lead or (publication.photos[0] if publication.photos else None)
-    byline = next((a.byline for a in publication.articles if a.byline), "")
+    photo = cover_photo(publication)
     renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
-    return renderer.render("epub-cover.html", photo=photo, byline=byline)
+    return renderer.render("epub-cover.html", photo=photo)  # credits the publication's authors or editors
 
 
 def _add_image(book: epub.EpubBook, report: EpubReport, name: str, data: bytes) -> epub.EpubItem:
@@ -288,12 +306,17 @@ def print_source(publication: Publication) -> str:
 
 def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, paginated: bool) -> None:
     meta = publication.metadata
-    for number, contributor in enumerate(meta.contributors, start=1):
+    # The publication's authors (or, without any, its editors) are its creators; everyone else credited,
+    # the texts' own authors, translators and photographers included, a contributor; each with every
+    # MARC role they played (model/credits.py): the author of the foreword is `aui`.
+    creators, _ = credits.creators(publication)
+    people = sorted(credits.people(publication), key=lambda person: person.name not in creators)
+    for number, person in enumerate(people, start=1):
         uid = f"creator{number}"
-        element = "creator" if contributor.role == "author" else "contributor"
-        book.add_metadata("DC", element, contributor.name, {"id": uid})
-        book.add_metadata(None, "meta", contributor.marc_code,
-                          {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+        element = "creator" if person.name in creators else "contributor"
+        book.add_metadata("DC", element, person.name, {"id": uid})
+        for code in person.codes:
+            book.add_metadata(None, "meta", code, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
     if meta.subtitle:
         book.add_metadata(None, "meta", meta.subtitle, {"property": "dcterms:alternative"})
     for key, value in (("publisher", meta.publisher), ("rights", meta.rights),
@@ -326,7 +349,7 @@ def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, pagi
         summary += " Page-break markers and a page list give the page numbers of the print edition."
     book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
-    certifier = meta.publisher or (meta.authors[0] if meta.authors else "")
+    certifier = meta.publisher or (creators[0] if creators else "")
     if certifier:
         book.add_metadata(None, "meta", certifier, {"property": "a11y:certifiedBy"})
 

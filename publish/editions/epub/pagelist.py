@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
@@ -17,7 +17,12 @@ _VOID = {"img", "hr", "br"}
 
 
 def place_markers(documents: dict[str, etree._Element], pages: Iterable[PrintPage]) -> list[PageStart]:
-    """Inserts a page-break marker per print page into the content documents; returns the page-list."""
+    """Inserts a page-break marker per print page into the content documents; returns the page-list
+    in reading order: the documents in spine order (`documents`' order), each from top to bottom.
+
+    Print and e-book may order their pages differently (print's imprint is page ii, the e-book's
+    comes last): the page-list follows the e-book, as a reader turning its pages meets them.
+    """
     where: dict[str, tuple[str, etree._Element]] = {}
     for name, root in documents.items():
         for element in root.iter():
@@ -35,7 +40,20 @@ def place_markers(documents: dict[str, etree._Element], pages: Iterable[PrintPag
         marker_id = _marker_id(page.label, used)
         _insert(element, found[1], _marker(page.label, marker_id))
         result.append(PageStart(page.label, f"{name}#{marker_id}"))
-    return result
+    return sorted(result, key=_reading_order(documents))
+
+
+def _reading_order(documents: dict[str, etree._Element]) -> Callable[[PageStart], int]:
+    """Sort key of a page-list entry: where its marker stands in the spine, counted in elements."""
+    position: dict[str, int] = {}
+    count = 0
+    for name, root in documents.items():
+        for element in root.iter():
+            count += 1
+            anchor = element.get("id") if isinstance(element.tag, str) else None
+            if anchor:
+                position.setdefault(f"{name}#{anchor}", count)
+    return lambda page: position[page.href]
 
 
 def _marker_id(label: str, used: set[str]) -> str:

@@ -21,7 +21,8 @@ from publish.editions.print.book.binding import Source, join
 from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
 from publish.editions.print.pages import page_starts
-from publish.editions.print.preflight import PhotoReport, check_resolution, prepare
+from publish.editions.print.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
+from publish.editions.print.transparency import transparencies
 from publish.engine import footnotes
 from publish.engine.actualtext import actual_text
 from publish.engine.fetcher import GateFetcher
@@ -29,6 +30,7 @@ from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
+from publish.model import credits
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
 from publish.model.document import Publication
 from publish.model.editions import edition_identifier
@@ -87,10 +89,10 @@ def geometry_css(publication: Publication) -> str:
 
 
 def print_html(publication: Publication, styles: Styles, created: str,
-               derived: dict[Path, Path] | None = None) -> str:
+               derived: dict[Path, Path] | None = None, edition_name: str = "print") -> str:
     derived = derived or {}
     renderer = Renderer(publication, styles, "print",
-                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri())
+                        image_src=lambda photo: derived.get(photo.path, photo.path).as_uri(), edition_name=edition_name)
     return renderer.render("print.html", created=created)
 
 
@@ -132,14 +134,22 @@ def output_condition(publication: Publication, styles: Styles,
 
 
 def _front_matter_pages(publication: Publication, document: object) -> int:
-    """Pages before the first text (title, imprint, contents): they are numbered in roman."""
-    if not publication.articles:
+    """Pages before the body's first text (title, imprint, contents, foreword…): they are numbered in roman."""
+    start = publication.body_start
+    if start is None:
         return 0
-    first = publication.articles[0].id
+    first = start.id
     for index, page in enumerate(document.pages):  # type: ignore[attr-defined]
         if first in page.anchors:
             return index
     return 0
+
+
+def _body_start_page(publication: Publication, texts: list[str], parts: BookParts) -> int:
+    """The page index of the body's first text in a book laid out text by text: the first arabic folio."""
+    start = publication.body_start
+    return parts.places[texts.index(start.id)].first if start is not None and start.id in texts \
+        else parts.front_matter_pages
 
 
 def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagnostics | None = None,
@@ -161,9 +171,13 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     try:
         derived, reports = prepare(publication, standard, condition, Path(workdir.name), diags)
         gate = Gate(publication.root, *styles.roots, Path(workdir.name))
-        html = print_html(publication, styles, created, derived)
+        html = print_html(publication, styles, created, derived,  # the archive's imprint names its edition
+                          edition_name="archive" if standard == ARCHIVE else "print")
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        cut = None if whole else split(html, [article.id for article in publication.articles])
+        # The texts laid out side by side: all but a dedication and an epigraph, which are set with
+        # the front matter before the contents (one page each), as the contents page follows them.
+        texts = [article.id for article in publication.after_contents]
+        cut = None if whole else split(html, texts)
         if cut is not None:
             setting = Setting(publication, style_sources(publication, styles), gate.roots, tuple(styles.roots),
                               publication.root.as_uri() + "/", Path(workdir.name), reports, pdf_options)
@@ -182,7 +196,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
                 diags.raise_if_errors()
                 prepress_settings = prepress.PrepressSettings(
                     standard=standard, condition=condition, bleed_mm=settings.bleed_mm, marks=settings.marks,
-                    front_matter_pages=parts.front_matter_pages)
+                    front_matter_pages=_body_start_page(publication, texts, parts))
                 return PrintLayout(None, html, tuple(refused), created, prepress_settings, reports, workdir,
                                    parts)
         footnotes.install()
@@ -208,14 +222,16 @@ def document_info(publication: Publication, created: str) -> prepress.DocumentIn
         else dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
     title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
     return prepress.DocumentInfo(
-        title=title, authors=meta.authors, subject=meta.description, keywords=", ".join(meta.subjects),
+        title=title, authors=credits.creators(publication)[0], subject=meta.description,
+        keywords=", ".join(meta.subjects),
         language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
 
 
 def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
     """The book's PDF joined from its parts (editions/print/book/binding.py), and the parts, open until it is saved."""
     sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
-        Source(text.pdf, text.first, None, place.blank) for text, place in zip(parts.texts, parts.places, strict=True)]
+        Source(text.pdf, text.first, None, place.blank, text.outline_level - 1)
+        for text, place in zip(parts.texts, parts.places, strict=True)]
     return join(sources, tagged)
 
 
@@ -244,6 +260,13 @@ def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> No
             name = prepress.STANDARDS[layout.settings.standard]
             diags.error(publication.root / METADATA_FILE, line, f"{name}: {exc}",
                         'remove opacity and rgba() colours from the print stylesheet, or use standard = "pdf/x-4"')
+            if "transparen" in str(exc) or "mask" in str(exc) or "blend" in str(exc):
+                sheets = [Path(value) for kind, value in
+                          style_sources(publication, Styles.for_manuscript(publication.root)) if kind == "file"]
+                for found in transparencies(sheets):  # the declarations that ask for it, where they are
+                    diags.error(found.path, found.line, f"{name}: '{found.what}' is transparent",
+                                'use an opaque colour, or standard = "pdf/x-4" in publication.toml, which '
+                                'keeps transparency', column=found.column)
             raise ManuscriptError(diags.items) from None
     finally:
         layout.close()

@@ -23,6 +23,7 @@ class Source:
     first: int  # first page kept
     stop: int | None = None  # page after the last kept (None: to the end)
     blank_before: bool = False  # a blank page precedes it in the book
+    depth: int = 0  # how deep its outline's top bookmarks sit in the book's (bookmark-level 2: 1)
 
 
 @dataclass
@@ -67,7 +68,7 @@ def join(sources: list[Source], tagged: bool = False) -> tuple[pikepdf.Pdf, list
             target = _page_index(destination, kept)
             if target is not None and name not in destinations:
                 destinations[name] = _retarget(book, destination, target + offset)
-        bookmarks.extend(_bookmarks(part, kept, offset))
+        bookmarks.extend(_bookmarks(part, kept, offset, source.depth))
     if destinations:
         tree = pikepdf.NameTree.new(book)
         for name in sorted(destinations):
@@ -152,7 +153,7 @@ def _retarget(book: pikepdf.Pdf, destination: pikepdf.Object, index: int) -> pik
     return pikepdf.Array([book.pages[index].obj, *rest])
 
 
-def _bookmarks(part: pikepdf.Pdf, kept: dict[tuple[int, int], int], offset: int) -> list[_Bookmark]:
+def _bookmarks(part: pikepdf.Pdf, kept: dict[tuple[int, int], int], offset: int, depth: int = 0) -> list[_Bookmark]:
     out: list[_Bookmark] = []
     if "/Outlines" not in part.Root:
         return out
@@ -168,7 +169,7 @@ def _bookmarks(part: pikepdf.Pdf, kept: dict[tuple[int, int], int], offset: int)
                     out.append(_Bookmark(depth, str(item.title), target + offset, left, top, item.is_closed))
                 walk(item.children, depth + 1)
 
-        walk(outline.root, 0)
+        walk(outline.root, depth)
     return out
 
 

@@ -49,6 +49,7 @@ class PartResult:
     whole: str = ""  # why the book must be laid out whole instead, if it must
     strings_set: list[str] = field(default_factory=list)  # named strings the text sets
     strings_inherited: list[str] = field(default_factory=list)  # … and shows before setting them
+    outline_level: int = 1  # the level of its highest bookmark: a chapter of a part starts at 2
 
 
 
@@ -149,7 +150,7 @@ def _data(result: PartResult, offset: int) -> dict:
         "anchors": result.anchors,
         "diagnostics": [[d.path, d.line, d.column, d.severity.value, d.message, d.hint] for d in result.diagnostics],
         "placements": {name: [list(p) for p in places] for name, places in result.placements.items()},
-        "refused": result.refused,
+        "refused": result.refused, "outline_level": result.outline_level,
     }
 
 
@@ -163,4 +164,4 @@ def _result(data: dict, pdf: Path) -> PartResult:
         diagnostics=[Diagnostic(p, line, column, Severity(severity), message, hint)
                      for p, line, column, severity, message, hint in data["diagnostics"]],
         placements={name: [tuple(p) for p in places] for name, places in data["placements"].items()},
-        refused=list(data["refused"]))
+        refused=list(data["refused"]), outline_level=int(data.get("outline_level", 1)))

@@ -124,8 +124,12 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
         written.write_pdf(path, **dict(setting.pdf_options))
     if only_kept:
         first, stop = 0, len(pages)
+    # Where its bookmarks sit in the book's outline: a text whose highest is level 2 (a chapter of a
+    # part) nests under the bookmark before it, as one layout of the whole book would nest it.
+    level = min((mark[0] for page in pages for mark in page.bookmarks), default=1)
     return PartResult(index, path, first, stop, shape, [(int(s.label), s) for s in starts], anchors,
-                      diags.items, {n: r.placements for n, r in reports.items() if r.placements}, refused)
+                      diags.items, {n: r.placements for n, r in reports.items() if r.placements}, refused,
+                      outline_level=level)
 
 
 def lay_out_text(index: int, html: str) -> PartResult:
@@ -256,7 +260,8 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         keys: list[str | None] = [None] * cut.count
         if shared:
             keys = [partcache.part_key(html, setting.workdir, repr(article), shared, kind)
-                    for html, article in zip(htmls, setting.publication.articles, strict=True)]
+                    # the texts print/layout.py cut the book at: a dedication and an epigraph are front matter
+                    for html, article in zip(htmls, setting.publication.after_contents, strict=True)]
         kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}
         for i, (result, _) in kept.items():
             if result.shape is not None:

@@ -1,0 +1,74 @@
+"""Stand-in pictures (issue 16): a photo marked `stand_in = true` in captions.toml is credited, in its caption
+and in the imprint, as a stand-in for the photographer's photograph, never as the photographer's work."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from bs4 import BeautifulSoup
+from conftest import MINIMAL_CAPTIONS, BundledBuild, write_manuscript
+
+from publish.manuscript.loader import load
+from publish.manuscript.scaffold import scaffold
+from publish.render.html import Renderer
+from publish.render.styles import Styles
+
+PHRASE = "stand-in for a photograph by heng chivoan"
+
+
+def words(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip().lower()
+
+
+def pdf_words(path: Path) -> str:
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return words(" ".join(page.get_textpage().get_text_range() for page in document))
+    finally:
+        document.close()
+
+
+def rendered(root: Path, edition: str = "epub") -> tuple[BeautifulSoup, BeautifulSoup]:
+    """The first text and the imprint as the edition's templates render them."""
+    publication, _ = load(root)
+    renderer = Renderer(publication, Styles.for_manuscript(root), edition, image_src=lambda photo: photo.name)
+    article = renderer.render("article.html", article=publication.articles[0])
+    imprint = renderer.render("imprint.html")
+    return BeautifulSoup(article, "html.parser"), BeautifulSoup(imprint, "html.parser")
+
+
+def test_the_bundled_stand_in_is_credited_as_one_in_every_edition(bundled: BundledBuild) -> None:
+    with zipfile.ZipFile(bundled.epub) as archive:
+        chapter = BeautifulSoup(archive.read("EPUB/ties-that-bind.xhtml"), "xml")
+        imprint = BeautifulSoup(archive.read("EPUB/imprint.xhtml"), "xml")
+    credits = [words(span.get_text()) for span in chapter.find_all(attrs={"role": "doc-credit"})]
+    assert credits == [PHRASE]
+    assert PHRASE in words(imprint.find(class_="imprint-credits").get_text())
+    for pdf in (bundled.pdf, bundled.output / "ties-that-bind.archive.pdf"):
+        text = pdf_words(pdf)
+        assert text.count(PHRASE) == 2, pdf.name  # the caption's credit and the imprint's photo credits
+
+
+def test_any_photo_can_be_marked_a_stand_in(tmp_path: Path) -> None:
+    captions = MINIMAL_CAPTIONS.replace('credit = "Test Photographer"\n',
+                                        'credit = "Test Photographer"\nstand_in = true\n')
+    for edition in ("print", "epub"):
+        text, imprint = rendered(write_manuscript(tmp_path / edition, {"photos/captions.toml": captions}), edition)
+        assert words(text.find(class_="credit").get_text()) == "stand-in for a photograph by test photographer"
+        assert words(imprint.find(class_="imprint-credits").get_text()) == \
+            "photo credits stand-in for a photograph by test photographer"
+    text, imprint = rendered(write_manuscript(tmp_path / "real"))  # unmarked: the photographer's own
+    assert words(text.find(class_="credit").get_text()) == "test photographer"
+    assert words(imprint.find(class_="imprint-credits").get_text()) == "photo credits test photographer"
+
+
+def test_publish_new_marks_its_drawing_a_stand_in(tmp_path: Path) -> None:
+    scaffold(tmp_path / "new", title="Harbour Lights", author="Ada Writer", date="2024-01-01")
+    publication, _ = load(tmp_path / "new")
+    assert [photo.stand_in for photo in publication.photos] == [True]
+    text, imprint = rendered(tmp_path / "new")
+    assert words(text.find(class_="credit").get_text()) == "stand-in for a photograph"
+    assert "stand-in for a photograph" in words(imprint.find(class_="imprint-credits").get_text())
