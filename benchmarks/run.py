@@ -277,7 +277,7 @@ def main() -> None:
         return row(name, repeat(times, lambda: argv, (lambda: fresh(output)) if output else None))
 
     print("generating books …", flush=True)
-    sizes = sorted({args.texts // 4, args.texts // 2, args.texts, args.largest // 2, args.largest})
+    sizes = sorted({args.texts // 2, args.texts, args.largest // 2, args.largest})
     books = {texts: make_book(work / f"book-{texts}", texts=texts, photos=max(3, 60 * texts // 40))
              for texts in sizes}
     book = books[args.texts]
@@ -369,12 +369,119 @@ def main() -> None:
     rate_none = max(no_notes.cpu - startup, 1e-3) / max(pages_of(no_notes.samples[-1].stdout), 1)
     rate_notes = max(with_notes.cpu - startup, 1e-3) / max(pages_of(with_notes.samples[-1].stdout), 1)
 
+    book_pages = pages_of(book_pdf.samples[-1].stdout)
+    profiles: dict[str, list[str]] = {}
+    for edition in ("pdf", "epub") if args.profile else ():
+        print(f"profiling publish {edition} on the book …", flush=True)
+        stats_file = work / f"book-{edition}.prof"
+        sample = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "publish", edition,
+                          str(book), "-o", str(fresh(work / "out-profile")), "--jobs", "1"])
+        profiles[edition] = [f"`publish {edition} --jobs 1` (one process, so the profile sees all the work) under "
+                             f"cProfile: {sample.wall:.1f} s wall, {sample.cpu:.1f} s CPU "
+                             "(profiling slows Python code, not the C libraries).", "",
+                             *profile_lines(stats_file, sample.wall)]
+
+    def write_results(growth: list[tuple[int, int, float, float | None]]) -> None:
+        command = (f"python benchmarks/run.py --repeat {args.repeat} --book-repeat {args.book_repeat} "
+                   f"--texts {args.texts} --largest {args.largest}" + (" --profile" if args.profile else ""))
+        lines = [
+            "# Benchmarks",
+            "",
+            f"Measured {started:%Y-%m-%d %H:%M} UTC with `{command}` (one command; it regenerates the books with "
+            "`benchmarks/make_book.py` and the peers' inputs with `benchmarks/peers.py`).",
+            "",
+            "## Machine",
+            "",
+            *header,
+            f"- WeasyPrint's font subsetter here: {subsetter()} (it shapes the bytes and the speed of writing "
+            "fonts: with libharfbuzz-subset0, which Chromium's package pulls in, WeasyPrint subsets with HarfBuzz)",
+            *(f"- {line}" for line in peer_versions()),
+            "",
+            "How to read the numbers: the machine is shared (see the load average), so absolute times drift "
+            "by a factor of two or more between runs. Compared runs were made side by side, alternating, and "
+            "their medians are compared. CPU time (user + system, children included) is what a target on one "
+            "process is judged by; wall time is what the user waits and what the peers are compared on. "
+            "Instruction counts were not available (`perf stat` has no hardware counters in this VM; "
+            "callgrind is too slow for book runs).",
+            "",
+            f"The book: {args.texts} texts of ~2,500 words, {max(3, 60 * args.texts // 40)} photos of 2.4 to 6 "
+            "megapixels (one RGBA PNG, one greyscale scan, one CMYK JPEG), footnotes, tables, Khmer and Japanese "
+            f"passages; A5, {book_pages} pages. The peers get the same texts and photos as plain Markdown "
+            "(title, standfirst, byline, captions) with one plain stylesheet and the same bundled faces "
+            "(`benchmarks/peers.py`).",
+            "",
+            "## Results",
+            "",
+            "| measurement | runs | wall s | CPU s | peak RSS MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for made in rows:
+            lines.append(f"| {made.name} | {len(made.samples)} | {made.wall:.2f} | {made.cpu:.2f} | {made.rss:.0f} |")
+
+        def ratio(a: float, b: float) -> float:
+            return a / b if b else float("nan")
+
+        targets = ["", "## Targets (issue 19)", "", "| target | measured | met |", "|---|---|---|"]
+        for peer, limit in ((pandoc, 0.8), (viv, 0.7)):
+            if peer is None:
+                continue
+            r = ratio(book_pdf.wall, peer.wall)
+            targets.append(f"| book PDF ≤ {limit}× {peer.name.split(': ', 1)[1]} in wall time | {r:.2f}× "
+                           f"({book_pdf.wall:.1f} s vs {peer.wall:.1f} s) | {verdict(r <= limit)} |")
+        r_cpu, r_wall = ratio(single.cpu, floor.cpu), ratio(single.wall, floor.wall)
+        targets.append(f"| book, one process (`--jobs 1`) ≤ 1.10× WeasyPrint alone on the same HTML | "
+                       f"{r_cpu:.2f}× CPU, {r_wall:.2f}× wall | {verdict(r_cpu <= 1.10)} (judged on CPU) |")
+        f_cpu = ratio(feature_pdf.cpu, feature_floor.cpu)
+        targets.append(f"| bundled feature ≤ 1.15× WeasyPrint alone on its HTML | {f_cpu:.2f}× CPU, "
+                       f"{ratio(feature_pdf.wall, feature_floor.wall):.2f}× wall | {verdict(f_cpu <= 1.15)} |")
+        a_wall = ratio(book_all.wall, book_pdf_cold.wall)
+        targets.append(f"| cold `publish all` ≤ 1.5× cold `publish pdf` | {a_wall:.2f}× wall "
+                       f"({ratio(book_all.cpu, book_pdf_cold.cpu):.2f}× CPU) | {verdict(a_wall <= 1.5)} |")
+        f_ratio = ratio(fonts_ours[1], fonts_floor[1])
+        targets.append(f"| the book's font data within 10 % of one layout's | {fonts_ours[0]} font programs, "
+                       f"{fonts_ours[1] / 1e6:.2f} MB vs {fonts_floor[0]}, {fonts_floor[1] / 1e6:.2f} MB "
+                       f"({f_ratio:.2f}×) | {verdict(f_ratio <= 1.10)} |")
+        n_ratio = ratio(rate_notes, rate_none)
+        targets.append(f"| a page with notes ≤ 3× a page without | {n_ratio:.2f}× ({1000 * rate_notes:.0f} vs "
+                       f"{1000 * rate_none:.0f} ms CPU a page, the feature's CPU taken as the fixed cost) | "
+                       f"{verdict(n_ratio <= 3)} |")
+        targets.append(f"| thousands of notes in one paragraph refused or fast | 500 calls in one paragraph: "
+                       f"{crowd.wall:.1f} s wall, {crowd.cpu:.1f} s CPU | see notes |")
+        targets.append(f"| same bytes for any `--jobs` | `--jobs 1` and the default give "
+                       f"{'the same' if same_bytes else 'different'} PDF bytes | {verdict(same_bytes)} |")
+        targets.append(f"| no-change rebuild ≤ 0.5 s | {unchanged.wall:.2f} s | {verdict(unchanged.wall <= 0.5)} |")
+        edit_pdf, edit_all = ratio(one_edit_pdf.wall, book_pdf_cold.wall), ratio(one_edit.wall, book_all.wall)
+        targets.append(f"| one-paragraph edit re-renders only what it must (at most half a full build) | print: "
+                       f"{edit_pdf:.2f}×, all editions: {edit_all:.2f}× | {verdict(max(edit_pdf, edit_all) <= 0.5)} |")
+        targets.append(f"| peak RSS ≤ 1.5 GB | {max(r.rss for r in rows):.0f} MB | "
+                       f"{verdict(max(r.rss for r in rows) <= 1536)} |")
+        targets.append(epub_target(book_epub, epub_size, pandoc_epub, pandoc_size))
+        targets.append(per_page_target([(t, p, w) for t, p, w, _ in growth]))
+        lines += targets
+        lines += ["", "## Time per page as the book grows", "",
+                  "| texts | pages | publish pdf wall s | ms per page | Pandoc → WeasyPrint wall s | ratio |",
+                  "|---:|---:|---:|---:|---:|---:|"]
+        for texts, pages, wall, theirs in growth:
+            per_page = 1000 * wall / pages if pages else float("nan")
+            peer = f"{theirs:.2f} | {wall / theirs:.2f}×" if theirs else "– | –"
+            lines.append(f"| {texts} | {pages} | {wall:.2f} | {per_page:.0f} | {peer} |")
+            print(f"{pages} pages: {per_page:.0f} ms per page", flush=True)
+        lines += ["", f"Feature PDF for scale: {feature_pdf.wall:.2f} s wall, {feature_pdf.cpu:.2f} s CPU.", ""]
+        for edition, profile in profiles.items():
+            lines += [f"## Where the time goes: `publish {edition} --jobs 1` on the book", "", *profile, ""]
+        notes = args.results.parent / "NOTES.md"  # beside the results, so a frozen copy reads the current notes
+        if notes.exists():
+            lines += ["## Notes", "", notes.read_text(encoding="utf-8").strip(), ""]
+        args.results.write_text("\n".join(lines), encoding="utf-8")
+        print(f"wrote {args.results}")
+
+    # Written now and again once the larger books are measured: a run stopped on the way keeps what it had.
+    growth: list[tuple[int, int, float, float | None]] = [
+        (args.texts, book_pages, book_pdf.wall, pandoc.wall if pandoc else None)]
+    write_results(growth)
     # Time per page as the book grows, with Pandoc → WeasyPrint beside it when installed.
-    growth: list[tuple[int, int, float, float | None]] = []
     for texts, folder in books.items():
         if texts == args.texts:
-            growth.append((texts, pages_of(book_pdf.samples[-1].stdout), book_pdf.wall,
-                           pandoc.wall if pandoc else None))
             continue
         times = 1 if texts >= args.largest else max(1, args.book_repeat - 1)
         commands = {"ours": (publish("pdf", str(folder), "-o", str(out)), out)}
@@ -388,111 +495,7 @@ def main() -> None:
         theirs = row(f"book, {texts} texts: Pandoc → WeasyPrint", found["pandoc"]) if "pandoc" in found else None
         growth.append((texts, pages_of(ours.samples[-1].stdout), ours.wall, theirs.wall if theirs else None))
     growth.sort()
-    book_pages = pages_of(book_pdf.samples[-1].stdout)
-
-    profiles: dict[str, list[str]] = {}
-    for edition in ("pdf", "epub") if args.profile else ():
-        print(f"profiling publish {edition} on the book …", flush=True)
-        stats_file = work / f"book-{edition}.prof"
-        sample = measure([sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "publish", edition,
-                          str(book), "-o", str(fresh(work / "out-profile")), "--jobs", "1"])
-        profiles[edition] = [f"`publish {edition} --jobs 1` (one process, so the profile sees all the work) under "
-                             f"cProfile: {sample.wall:.1f} s wall, {sample.cpu:.1f} s CPU "
-                             "(profiling slows Python code, not the C libraries).", "",
-                             *profile_lines(stats_file, sample.wall)]
-
-    command = (f"python benchmarks/run.py --repeat {args.repeat} --book-repeat {args.book_repeat} "
-               f"--texts {args.texts} --largest {args.largest}" + (" --profile" if args.profile else ""))
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {started:%Y-%m-%d %H:%M} UTC with `{command}` (one command; it regenerates the books with "
-        "`benchmarks/make_book.py` and the peers' inputs with `benchmarks/peers.py`).",
-        "",
-        "## Machine",
-        "",
-        *header,
-        f"- WeasyPrint's font subsetter here: {subsetter()} (it shapes the bytes and the speed of writing "
-        "fonts: with libharfbuzz-subset0, which Chromium's package pulls in, WeasyPrint subsets with HarfBuzz)",
-        *(f"- {line}" for line in peer_versions()),
-        "",
-        "How to read the numbers: the machine is shared (see the load average), so absolute times drift "
-        "by a factor of two or more between runs. Compared runs were made side by side, alternating, and "
-        "their medians are compared. CPU time (user + system, children included) is what a target on one "
-        "process is judged by; wall time is what the user waits and what the peers are compared on. "
-        "Instruction counts were not available (`perf stat` has no hardware counters in this VM; "
-        "callgrind is too slow for book runs).",
-        "",
-        f"The book: {args.texts} texts of ~2,500 words, {max(3, 60 * args.texts // 40)} photos of 2.4 to 6 "
-        "megapixels (one RGBA PNG, one greyscale scan, one CMYK JPEG), footnotes, tables, Khmer and Japanese "
-        f"passages; A5, {book_pages} pages. The peers get the same texts and photos as plain Markdown "
-        "(title, standfirst, byline, captions) with one plain stylesheet and the same bundled faces "
-        "(`benchmarks/peers.py`).",
-        "",
-        "## Results",
-        "",
-        "| measurement | runs | wall s | CPU s | peak RSS MB |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for made in rows:
-        lines.append(f"| {made.name} | {len(made.samples)} | {made.wall:.2f} | {made.cpu:.2f} | {made.rss:.0f} |")
-
-    def ratio(a: float, b: float) -> float:
-        return a / b if b else float("nan")
-
-    targets = ["", "## Targets (issue 19)", "", "| target | measured | met |", "|---|---|---|"]
-    for peer, limit in ((pandoc, 0.8), (viv, 0.7)):
-        if peer is None:
-            continue
-        r = ratio(book_pdf.wall, peer.wall)
-        targets.append(f"| book PDF ≤ {limit}× {peer.name.split(': ', 1)[1]} in wall time | {r:.2f}× "
-                       f"({book_pdf.wall:.1f} s vs {peer.wall:.1f} s) | {verdict(r <= limit)} |")
-    r_cpu, r_wall = ratio(single.cpu, floor.cpu), ratio(single.wall, floor.wall)
-    targets.append(f"| book, one process (`--jobs 1`) ≤ 1.10× WeasyPrint alone on the same HTML | "
-                   f"{r_cpu:.2f}× CPU, {r_wall:.2f}× wall | {verdict(r_cpu <= 1.10)} (judged on CPU) |")
-    f_cpu = ratio(feature_pdf.cpu, feature_floor.cpu)
-    targets.append(f"| bundled feature ≤ 1.15× WeasyPrint alone on its HTML | {f_cpu:.2f}× CPU, "
-                   f"{ratio(feature_pdf.wall, feature_floor.wall):.2f}× wall | {verdict(f_cpu <= 1.15)} |")
-    a_wall = ratio(book_all.wall, book_pdf_cold.wall)
-    targets.append(f"| cold `publish all` ≤ 1.5× cold `publish pdf` | {a_wall:.2f}× wall "
-                   f"({ratio(book_all.cpu, book_pdf_cold.cpu):.2f}× CPU) | {verdict(a_wall <= 1.5)} |")
-    f_ratio = ratio(fonts_ours[1], fonts_floor[1])
-    targets.append(f"| the book's font data within 10 % of one layout's | {fonts_ours[0]} font programs, "
-                   f"{fonts_ours[1] / 1e6:.2f} MB vs {fonts_floor[0]}, {fonts_floor[1] / 1e6:.2f} MB "
-                   f"({f_ratio:.2f}×) | {verdict(f_ratio <= 1.10)} |")
-    n_ratio = ratio(rate_notes, rate_none)
-    targets.append(f"| a page with notes ≤ 3× a page without | {n_ratio:.2f}× ({1000 * rate_notes:.0f} vs "
-                   f"{1000 * rate_none:.0f} ms CPU a page, the feature's CPU taken as the fixed cost) | "
-                   f"{verdict(n_ratio <= 3)} |")
-    targets.append(f"| thousands of notes in one paragraph refused or fast | 500 calls in one paragraph: "
-                   f"{crowd.wall:.1f} s wall, {crowd.cpu:.1f} s CPU | see notes |")
-    targets.append(f"| same bytes for any `--jobs` | `--jobs 1` and the default give "
-                   f"{'the same' if same_bytes else 'different'} PDF bytes | {verdict(same_bytes)} |")
-    targets.append(f"| no-change rebuild ≤ 0.5 s | {unchanged.wall:.2f} s | {verdict(unchanged.wall <= 0.5)} |")
-    edit_pdf, edit_all = ratio(one_edit_pdf.wall, book_pdf_cold.wall), ratio(one_edit.wall, book_all.wall)
-    targets.append(f"| one-paragraph edit re-renders only what it must (at most half a full build) | print: "
-                   f"{edit_pdf:.2f}×, all editions: {edit_all:.2f}× | {verdict(max(edit_pdf, edit_all) <= 0.5)} |")
-    targets.append(f"| peak RSS ≤ 1.5 GB | {max(r.rss for r in rows):.0f} MB | "
-                   f"{verdict(max(r.rss for r in rows) <= 1536)} |")
-    targets.append(epub_target(book_epub, epub_size, pandoc_epub, pandoc_size))
-    targets.append(per_page_target([(t, p, w) for t, p, w, _ in growth]))
-    lines += targets
-    lines += ["", "## Time per page as the book grows", "",
-              "| texts | pages | publish pdf wall s | ms per page | Pandoc → WeasyPrint wall s | ratio |",
-              "|---:|---:|---:|---:|---:|---:|"]
-    for texts, pages, wall, theirs in growth:
-        per_page = 1000 * wall / pages if pages else float("nan")
-        peer = f"{theirs:.2f} | {wall / theirs:.2f}×" if theirs else "– | –"
-        lines.append(f"| {texts} | {pages} | {wall:.2f} | {per_page:.0f} | {peer} |")
-        print(f"{pages} pages: {per_page:.0f} ms per page", flush=True)
-    lines += ["", f"Feature PDF for scale: {feature_pdf.wall:.2f} s wall, {feature_pdf.cpu:.2f} s CPU.", ""]
-    for edition, profile in profiles.items():
-        lines += [f"## Where the time goes: `publish {edition} --jobs 1` on the book", "", *profile, ""]
-    notes = args.results.parent / "NOTES.md"  # beside the results, so a frozen copy reads the current notes
-    if notes.exists():
-        lines += ["## Notes", "", notes.read_text(encoding="utf-8").strip(), ""]
-    args.results.write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {args.results}")
+    write_results(growth)
 
 
 if __name__ == "__main__":

@@ -308,19 +308,34 @@ def check_glyphs(publication: Publication, styles: Styles, diags: Diagnostics) -
     gate = Gate(publication.root, *styles.roots)
     fonts = read_font_styles(styles, gate)
     lines = _Lines()
-    stacks_of: dict[str, list[tuple[str, tuple[str, ...], frozenset[int]]]] = {}
+    stacks_of: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    coverage: dict[str, frozenset[int]] = {}
+    drawn: dict[tuple[tuple[str, ...], str], bool] = {}
+
+    def draws(names: tuple[str, ...], char: str) -> bool:
+        """Whether a family of the stack draws it, its families read in order until one does: most
+        characters are drawn by a stack's first face, and a build need not read fifty character maps."""
+        if (names, char) not in drawn:
+            for name in names:
+                if name not in coverage:
+                    coverage[name] = family_coverage(fonts, name)
+                if ord(char) in coverage[name]:
+                    drawn[names, char] = True
+                    break
+            else:
+                drawn[names, char] = False
+        return drawn[names, char]
+
     reported: set[tuple[Path, str, str]] = set()
     before = len(diags.items)
     for run in (*runs(publication), *label_runs(publication, styles)):
         if run.language not in stacks_of:
-            stacks_of[run.language] = [
-                (where, names, frozenset().union(*(family_coverage(fonts, n) for n in names)))
-                for where, names in fonts.stacks(run.language)]
+            stacks_of[run.language] = fonts.stacks(run.language)
         for char in dict.fromkeys(run.text):
             if unicodedata.category(char) in _IGNORED_CATEGORIES:
                 continue
-            for where, names, covered in stacks_of[run.language]:
-                if ord(char) in covered or (run.path, run.language, char) in reported:
+            for where, names in stacks_of[run.language]:
+                if (run.path, run.language, char) in reported or draws(names, char):
                     continue
                 reported.add((run.path, run.language, char))
                 bundled = [n for n in names if n.lower() in fonts.families]

@@ -232,7 +232,7 @@ def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[obj
     sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
         Source(text.pdf, text.first, None, place.blank, text.outline_level - 1)
         for text, place in zip(parts.texts, parts.places, strict=True)]
-    return join(sources, tagged)
+    return join(sources, tagged, parts.fonts)
 
 
 def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> None:

@@ -42,6 +42,7 @@ from publish.engine.boxes import marked_state_setters, running_elements_used
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
+from publish.engine.sharedfonts import deferred_subsets, font_files
 from publish.manuscript.containment import Gate
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Publication
@@ -86,7 +87,7 @@ def _start(setting: Setting, board: Board, parent: int | None) -> None:
     sheets = [CSS(filename=value, url_fetcher=fetcher, font_config=font_config) if kind == "file"
               else CSS(string=value, font_config=font_config) for kind, value in setting.sheets]
     _process.update(setting=setting, board=board, parent=parent, gate=gate, font_config=font_config,
-                    sheets=sheets, sheet_fetcher=fetcher)
+                    sheets=sheets, sheet_fetcher=fetcher, fonts=font_files(setting.styles))
 
 
 def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]]:
@@ -120,7 +121,9 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
             anchors.setdefault(name, hook.book_counter(first + i))
     path = setting.workdir / f"part-{index + 1:04d}.pdf"
     written = document.copy(pages) if only_kept else document
-    with actual_text():  # Khmer and other complex scripts extract as written (engine/actualtext.py)
+    # Khmer and other complex scripts extract as written (engine/actualtext.py); the faces are subset
+    # once for the whole book, after the join (engine/sharedfonts.py).
+    with actual_text(), deferred_subsets(_process["fonts"]):
         written.write_pdf(path, **dict(setting.pdf_options))
     if only_kept:
         first, stop = 0, len(pages)
@@ -212,6 +215,7 @@ class BookParts:
     places: list[Place]
     page_count: int
     front_matter_pages: int
+    fonts: dict[str, Path] = field(default_factory=dict)  # the styles' font files by content: subsets made at the join
 
 
 def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
@@ -313,7 +317,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     if any(keys):
         partcache.prune(started, kind)
     count = book[-1].first + shapes[-1].pages
-    return BookParts(front, texts, book, count, book[0].first)
+    return BookParts(front, texts, book, count, book[0].first, _process["fonts"])
 
 
 def book_starts(parts: BookParts, labels: list[str]) -> list[PrintPage]:
