@@ -143,8 +143,19 @@ def photo(path: Path, rng: random.Random, size: tuple[int, int], mode: str) -> N
 SIZES = ((2400, 1600), (1600, 2400), (3000, 2000), (1800, 1800), (2100, 1400), (1500, 2250))
 
 
+FORMAT = 1  # bump when what make_book writes changes: a folder made by an older one is made again
+
+
 def make_book(folder: Path, texts: int = 40, words: int = 2500, photos: int = 60, seed: int = 65) -> Path:
-    """Writes the manuscript into `folder` (replaced if it exists) and returns it."""
+    """Writes the manuscript into `folder` (replaced if it exists) and returns it.
+
+    A folder this function already made with the same arguments is kept as it is: a 160-text book's
+    240 photos take many minutes to draw, and the same arguments give the same bytes anyway.
+    """
+    stamp = f"make_book {FORMAT} texts={texts} words={words} photos={photos} seed={seed}\n"
+    marker = folder / ".make_book"
+    if marker.is_file() and marker.read_text(encoding="utf-8") == stamp:
+        return folder
     rng = random.Random(seed)
     if folder.exists():
         shutil.rmtree(folder)
@@ -192,6 +203,7 @@ role = "author"
 trim = "A5"
 bleed = "3mm"
 ''', encoding="utf-8")
+    marker.write_text(stamp, encoding="utf-8")  # last: a folder left half made is made again
     return folder
 
 

@@ -257,6 +257,9 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=40, help="texts in the book the peers are measured on")
     parser.add_argument("--largest", type=int, default=160, help="texts in the largest book of the per-page table")
     parser.add_argument("--profile", action="store_true", help="also profile publish pdf and epub --jobs 1")
+    parser.add_argument("--issue19", action="store_true",
+                        help="only issue 19's measurements (leave out the EPUB and the edits), for a short run")
+    parser.add_argument("--crowd", type=int, default=500, help="note calls in the one crowded paragraph")
     parser.add_argument("--work", type=Path, default=Path("/tmp/publish-bench"))
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
@@ -331,39 +334,42 @@ def main() -> None:
     book_all = row("book: publish all, cold", pair["all"])
     book_pdf_cold = row("book: publish pdf, cold (beside publish all)", pair["pdf"])
     unchanged = run("book: publish all, no change", args.repeat, publish("all", str(book), "-o", str(all_out)))
-    book_epub = run("book: publish epub", 1, publish("epub", str(book), "-o", str(out)), out)
-    epub_size = next(out.glob("*.epub")).stat().st_size
-    pandoc_epub: Row | None = None
-    pandoc_size = 0
-    if shutil.which("pandoc"):
-        pandoc_out = work / "pandoc.epub"
-        pandoc_epub = run("book: Pandoc → EPUB, same texts and photos", 1,
-                          ["sh", "-c", f"cd {work / 'peer'} && pandoc --from markdown -o {pandoc_out} "
-                           + " ".join(p.name for p in sources)])
-        pandoc_size = pandoc_out.stat().st_size
+    book_epub = one_edit = one_edit_pdf = pandoc_epub = None
+    epub_size = pandoc_size = 0
+    if not args.issue19:
+        book_epub = run("book: publish epub", 1, publish("epub", str(book), "-o", str(out)), out)
+        epub_size = next(out.glob("*.epub")).stat().st_size
+        if shutil.which("pandoc"):
+            pandoc_out = work / "pandoc.epub"
+            pandoc_epub = run("book: Pandoc → EPUB, same texts and photos", 1,
+                              ["sh", "-c", f"cd {work / 'peer'} && pandoc --from markdown -o {pandoc_out} "
+                               + " ".join(p.name for p in sources)])
+            pandoc_size = pandoc_out.stat().st_size
 
-    edited = work / "book-edited"
-    fresh(edited)
-    shutil.copytree(book, edited)
-    edit_out = work / "out-edited"
-    measure(publish("all", str(edited), "-o", str(fresh(edit_out))))
-    chapter = edited / f"chapter-{(args.texts + 1) // 2:02d}.md"
-    chapter.write_text(edit_one_paragraph(chapter.read_text(encoding="utf-8")), encoding="utf-8")
-    one_edit = run("book: publish all, one paragraph edited", 1, publish("all", str(edited), "-o", str(edit_out)))
-    chapter.write_text(edit_one_paragraph(chapter.read_text(encoding="utf-8")), encoding="utf-8")
-    one_edit_pdf = run("book: publish pdf, one paragraph edited", 1, publish("pdf", str(edited), "-o", str(edit_out)))
+        edited = work / "book-edited"
+        fresh(edited)
+        shutil.copytree(book, edited)
+        edit_out = work / "out-edited"
+        measure(publish("all", str(edited), "-o", str(fresh(edit_out))))
+        chapter = edited / f"chapter-{(args.texts + 1) // 2:02d}.md"
+        chapter.write_text(edit_one_paragraph(chapter.read_text(encoding="utf-8")), encoding="utf-8")
+        one_edit = run("book: publish all, one paragraph edited", 1,
+                       publish("all", str(edited), "-o", str(edit_out)))
+        chapter.write_text(edit_one_paragraph(chapter.read_text(encoding="utf-8")), encoding="utf-8")
+        one_edit_pdf = run("book: publish pdf, one paragraph edited", 1,
+                           publish("pdf", str(edited), "-o", str(edit_out)))
 
     # Notes: the same paragraphs with three notes each and with none, one process each, side by side.
     plain_book = make_notes_book(work / "notes-none", 60, 0)
     notes_book = make_notes_book(work / "notes-three", 60, 3)
-    crowd_book = make_notes_book(work / "notes-crowd", 0, 0, one_paragraph=500)
+    crowd_book = make_notes_book(work / "notes-crowd", 0, 0, one_paragraph=args.crowd)
     print("notes: pages with and without notes, alternating …", flush=True)
     pair = alternate({"none": (publish("pdf", str(plain_book), "-o", str(out), "--jobs", "1"), out),
                       "three": (publish("pdf", str(notes_book), "-o", str(work / "out-notes"), "--jobs", "1"),
                                 work / "out-notes")}, args.book_repeat)
     no_notes = row("notes: a text without notes (--jobs 1)", pair["none"])
     with_notes = row("notes: the same text, three notes a paragraph (--jobs 1)", pair["three"])
-    crowd = run("notes: 500 notes called in one paragraph (--jobs 1)", 1,
+    crowd = run(f"notes: {args.crowd} notes called in one paragraph (--jobs 1)", 1,
                 publish("pdf", str(crowd_book), "-o", str(out), "--jobs", "1"), out)
     startup = feature_pdf.cpu  # a build's fixed cost, at most: what a page costs is what is left
     rate_none = max(no_notes.cpu - startup, 1e-3) / max(pages_of(no_notes.samples[-1].stdout), 1)
@@ -445,17 +451,20 @@ def main() -> None:
         targets.append(f"| a page with notes ≤ 3× a page without | {n_ratio:.2f}× ({1000 * rate_notes:.0f} vs "
                        f"{1000 * rate_none:.0f} ms CPU a page, the feature's CPU taken as the fixed cost) | "
                        f"{verdict(n_ratio <= 3)} |")
-        targets.append(f"| thousands of notes in one paragraph refused or fast | 500 calls in one paragraph: "
+        targets.append(f"| thousands of notes in one paragraph refused or fast | {args.crowd} calls in one paragraph: "
                        f"{crowd.wall:.1f} s wall, {crowd.cpu:.1f} s CPU | see notes |")
         targets.append(f"| same bytes for any `--jobs` | `--jobs 1` and the default give "
                        f"{'the same' if same_bytes else 'different'} PDF bytes | {verdict(same_bytes)} |")
         targets.append(f"| no-change rebuild ≤ 0.5 s | {unchanged.wall:.2f} s | {verdict(unchanged.wall <= 0.5)} |")
-        edit_pdf, edit_all = ratio(one_edit_pdf.wall, book_pdf_cold.wall), ratio(one_edit.wall, book_all.wall)
-        targets.append(f"| one-paragraph edit re-renders only what it must (at most half a full build) | print: "
-                       f"{edit_pdf:.2f}×, all editions: {edit_all:.2f}× | {verdict(max(edit_pdf, edit_all) <= 0.5)} |")
+        if one_edit is not None and one_edit_pdf is not None:
+            edit_pdf, edit_all = ratio(one_edit_pdf.wall, book_pdf_cold.wall), ratio(one_edit.wall, book_all.wall)
+            targets.append(f"| one-paragraph edit re-renders only what it must (at most half a full build) | "
+                           f"print: {edit_pdf:.2f}×, all editions: {edit_all:.2f}× | "
+                           f"{verdict(max(edit_pdf, edit_all) <= 0.5)} |")
         targets.append(f"| peak RSS ≤ 1.5 GB | {max(r.rss for r in rows):.0f} MB | "
                        f"{verdict(max(r.rss for r in rows) <= 1536)} |")
-        targets.append(epub_target(book_epub, epub_size, pandoc_epub, pandoc_size))
+        if book_epub is not None:
+            targets.append(epub_target(book_epub, epub_size, pandoc_epub, pandoc_size))
         targets.append(per_page_target([(t, p, w) for t, p, w, _ in growth]))
         lines += targets
         lines += ["", "## Time per page as the book grows", "",
