@@ -57,8 +57,10 @@ def deferred_subsets(files: Mapping[str, Path]) -> Iterator[None]:
     import hashlib
 
     clean = weasy_fonts.Font.clean
+    originals: list[tuple[Any, bytes]] = []  # WeasyPrint cuts a font in place: each write starts from the whole
 
     def noting(self: Any, to_unicode: dict, hinting: bool) -> Any:
+        originals.append((self, self.file_content))
         digest = hashlib.sha256(self.file_content).hexdigest()
         if not to_unicode or digest not in files or not _plain(self):
             return clean(self, to_unicode, hinting)
@@ -73,6 +75,8 @@ def deferred_subsets(files: Mapping[str, Path]) -> Iterator[None]:
         yield
     finally:
         weasy_fonts.Font.clean = clean  # type: ignore[method-assign]
+        for font, content in reversed(originals):  # the same document may be written again (the archive's part)
+            font.file_content = content
 
 
 _HARFBUZZ: list[Any] = []  # (ffi, library) of our own declarations, once per process
