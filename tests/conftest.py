@@ -141,6 +141,51 @@ def run_publish(*args: str, cwd: Path | None = None, env: dict[str, str] | None 
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+def make_decoy_fonts(folder: Path, names: tuple[str, ...]) -> Path:
+    """Decoys of bundled font files: the same family and style names and characters, every advance
+    30% wider, so a layout that picks one sets every line differently (tests of issue 13)."""
+    from fontTools.ttLib import TTFont
+
+    from publish.render.styles import DEFAULT_STYLES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        font = TTFont(str(DEFAULT_STYLES / "fonts" / name))
+        for glyph, (advance, lsb) in font["hmtx"].metrics.items():
+            font["hmtx"].metrics[glyph] = (round(advance * 1.3), lsb)
+        for record in font["name"].names:
+            if record.nameID == 5:
+                record.string = "Version 99.0; decoy"
+        font.save(str(folder / name))
+    return folder
+
+
+def user_machine(root: Path, decoys: Path | None = None) -> dict[str, str]:
+    """The environment of a user whose home is `root/home`; with `decoys` in each place fontconfig
+    reads a user's fonts from: ~/.fonts, $XDG_DATA_HOME/fonts and a fonts.conf on FONTCONFIG_PATH."""
+    home = root / "home"
+    data, cache, config = home / ".local" / "share", home / ".cache", home / ".config"
+    for folder in (data, cache, config):
+        folder.mkdir(parents=True, exist_ok=True)
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(data), "XDG_CACHE_HOME": str(cache),
+           "XDG_CONFIG_HOME": str(config)}
+    if decoys is None:
+        return env
+    for target in (home / ".fonts", data / "fonts"):
+        target.mkdir(parents=True, exist_ok=True)
+        for font in decoys.iterdir():
+            if not (target / font.name).exists():
+                os.link(font, target / font.name)
+    conf = root / "fontconfig-path"
+    conf.mkdir(exist_ok=True)
+    (conf / "fonts.conf").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{decoys}</dir>\n  <dir>~/.fonts</dir>\n  <dir prefix=\"xdg\">fonts</dir>\n"
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n</fontconfig>\n', encoding="utf-8")
+    env["FONTCONFIG_PATH"] = str(conf)
+    return env
+
+
 @dataclass(frozen=True)
 class BundledBuild:
     output: Path
@@ -233,3 +278,73 @@ def corpus_pdf(tmp_path_factory: pytest.TempPathFactory):
         return built[key]
 
     return build
+
+
+# Hostile manuscripts (tests/test_hostile_*.py) ----------------------------------------------------
+
+
+def cli(*args: str) -> Run:
+    """The command line in this process: no interpreter start-up, so a refusal takes a fraction of a second."""
+    from click.testing import CliRunner
+
+    from publish.cli.main import main
+
+    result = CliRunner().invoke(main, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def diagnostics_of(stderr: str) -> list[str]:
+    """The diagnostic lines (errors and warnings, not hints or summaries) a command printed."""
+    return [line for line in stderr.splitlines() if ": error: " in line or ": warning: " in line]
+
+
+def loaded_diagnostics(root: Path) -> list:
+    """Every diagnostic the loader reports for a manuscript, whether it loads or not."""
+    from publish.manuscript.loader import load
+    from publish.model.diagnostics import ManuscriptError
+
+    try:
+        return list(load(root)[1].items)
+    except ManuscriptError as exc:
+        return list(exc.diagnostics)
+
+
+def output_snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of an output folder (the lock file aside), to compare before and after a build."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".publish.lock"}
+
+
+def previous_set(output: Path, slug: str = "a-small-feature", archive: bool = False) -> dict[str, bytes]:
+    """A set of editions as an earlier build left them, which a failed build must leave byte for byte.
+
+    The archive PDF only with `archive`, for tests whose build replaces it: every *.archive.pdf left
+    after a test is validated (every_archive_passes_independent_validators), and this one is a stand-in.
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    for suffix in (".pdf", ".epub", *((".archive.pdf",) if archive else ()), ".report.html", ".build.json"):
+        (output / f"{slug}{suffix}").write_bytes(f"the {suffix} built yesterday\n".encode())
+    return output_snapshot(output)
+
+
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (Linux /proc; zombies count as gone)."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

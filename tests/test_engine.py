@@ -129,29 +129,30 @@ def _note_page_html(columns: bool) -> str:
 
 @pytest.mark.parametrize("columns", [True, False])
 def test_footnote_area_is_measured_once_per_set_of_notes_with_weasyprint_s_own_result(columns: bool) -> None:
-    """engine/footnotes.py replaces LayoutContext._update_footnote_area only over the source it copies,
+    """engine/columns.py replaces LayoutContext._update_footnote_area only over the source it copies,
     and lays out exactly what WeasyPrint's own method lays out: same pages, same notes on each."""
     from weasyprint.layout import LayoutContext
 
-    from publish.engine import footnotes
+    from publish.engine import columns
 
     original = getattr(LayoutContext._update_footnote_area, "publish_original", LayoutContext._update_footnote_area)
-    assert footnotes.replaceable(), "LayoutContext._update_footnote_area changed: update engine/footnotes.py"
+    assert columns.footnotes_replaceable(), "LayoutContext._update_footnote_area changed: update engine/columns.py"
     html = _note_page_html(columns)
     LayoutContext._update_footnote_area, saved = original, LayoutContext._update_footnote_area
     try:
         theirs = _render(html).write_pdf()
     finally:
         LayoutContext._update_footnote_area = saved
-    assert footnotes.install()
+    assert columns.install_footnotes()
     assert LayoutContext._update_footnote_area is not original
     ours = _render(html).write_pdf()
     assert ours == theirs
 
 
 def test_the_quick_import_loads_the_libraries_an_ordinary_import_loads() -> None:
-    """engine/libraries.py imports WeasyPrint without ctypes' library search; it must not lose a library
-    (HarfBuzz's subsetter changes the fonts' bytes), and it spares the ~50 search processes."""
+    """engine/__init__.py imports WeasyPrint without ctypes' library search; it must not lose a library
+    (HarfBuzz-Vector changes colour glyphs' bytes; HarfBuzz-Subset would not, fonts are cut by fontTools
+    either way, but the process keeps what an ordinary import loads), and it spares the ~50 search processes."""
     import subprocess
     import sys
 
@@ -166,3 +167,20 @@ def test_the_quick_import_loads_the_libraries_an_ordinary_import_loads() -> None
         found[how] = done.stdout.split("]")
     assert found["import publish.engine"][0] == found["import weasyprint"][0]
     assert int(found["import publish.engine"][1]) < int(found["import weasyprint"][1])
+
+
+def test_font_configuration_hooks_exist() -> None:
+    """engine/fonts.py: FontConfiguration keeps its FcConfig in `_config` and loads it with
+    FcInitLoadConfigAndFonts (which reads FONTCONFIG_FILE); fonts are cut by Font.subset (with the
+    font's file_content, index, missing and family), and pdf/fonts.py opens fonts through its
+    module-level TTFont."""
+    import weasyprint.pdf.fonts as weasy_pdf_fonts
+    from weasyprint.text.fonts import FontConfiguration
+
+    from publish.engine import fonts
+
+    assert weasy_pdf_fonts.Font.subset is fonts._subset_with_fonttools
+    assert weasy_pdf_fonts.TTFont.keywords == {"recalcTimestamp": False}
+    configuration = fonts.font_configuration()
+    assert isinstance(configuration, FontConfiguration) and hasattr(configuration, "_config")
+    assert fonts.configuration_files(configuration) == [str(fonts.CONFIG_FILE)]

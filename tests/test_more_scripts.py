@@ -239,9 +239,11 @@ def test_hindi_builds_both_editions_with_devanagari_text_extractable(hindi):
     pages = _pdf_text(pdf)
     text = " ".join(pages)
     assert "मित्रता का पुल" in pages[0]
-    # Conjuncts and vowel signs come back in their order (/ActualText), not as drawn.
-    for phrase in ("दोनों देशों ने व्यापार, शिक्षा और संस्कृति के क्षेत्र में सहयोग बढ़ाया है।",
-                   "स्वतंत्रता के बाद से यह मित्रता लगातार मज़बूत हुई है।", "राजनयिक संबंध वर्ष 1952 में"):
+    # Conjuncts and vowel signs come back in their order (/ActualText), not as drawn. The one-line first
+    # paragraph is too short for the drop cap, which opens the second ("दो" set apart, left out here).
+    for phrase in ("देशों ने व्यापार, शिक्षा और संस्कृति के क्षेत्र में सहयोग बढ़ाया है।",
+                   "स्वतंत्रता के बाद से यह मित्रता लगातार मज़बूत हुई है।",
+                   "भारत और जापान के बीच राजनयिक संबंध वर्ष 1952 में स्थापित हुए।"):
         assert phrase in text, phrase
     assert any("Devanagari" in name for name in _embedded_pdf_fonts(pdf))
     documents, opf, fonts = _epub(epub)

@@ -164,7 +164,7 @@ def test_catalogue_build_isolates_a_failing_manuscript(tmp_path: Path) -> None:
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
     # the broken manuscript is reported at its line, as a single build would report it
-    assert f"{catalogue / 'broken' / 'publication.toml'}:2: error: language" in run.stderr
+    assert f"{catalogue / 'broken' / 'publication.toml'}:2:12: error: language" in run.stderr
     # the good one was built all the same, into its own folder
     assert (output / "good" / "a-small-feature.pdf").stat().st_size > 0
     assert (output / "good" / "a-small-feature.epub").stat().st_size > 0

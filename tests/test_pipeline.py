@@ -169,13 +169,13 @@ def test_every_error_of_a_manuscript_is_reported_at_its_line(tmp_path: Path, mon
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if ": error: " in line]
     assert lines == [
-        "errors-all/feature.md:7: error: photo: file 'photos/missing.jpg' does not exist",
-        "errors-all/photos/captions.toml:1: error: photo 'photos/no-alt.jpg' has no alt text",
-        "errors-all/photos/captions.toml:5: error: caption for 'unused.jpg', but no text uses that photo",
-        "errors-all/publication.toml:1: error: missing required key 'date'",
-        "errors-all/publication.toml:1: error: missing required key 'title'",
-        "errors-all/publication.toml:2: error: unknown key 'tittle'",
-        "errors-all/publication.toml:11: error: unknown key 'print.colour'",
+        "errors-all/feature.md:7:5: error: photo: file 'photos/missing.jpg' does not exist",
+        "errors-all/photos/captions.toml:1:1: error: photo 'photos/no-alt.jpg' has no alt text",
+        "errors-all/photos/captions.toml:5:1: error: caption for 'unused.jpg', but no text uses that photo",
+        "errors-all/publication.toml: error: missing required key 'date'",  # missing: no line of its own
+        # (no "missing required key 'title'": the mistyped 'tittle' says it)
+        "errors-all/publication.toml:2:1: error: unknown key 'tittle'",
+        "errors-all/publication.toml:11:1: error: unknown key 'print.colour'",
     ]
     assert "hint: did you mean 'title'?" in result.output
     assert "Traceback" not in result.output

@@ -101,7 +101,7 @@ def test_bundled_says_pdf_x4_in_xmp_and_info_alike(bundled: BundledBuild) -> Non
             assert xmp["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
             assert xmp["dc:title"] == str(pdf.docinfo.Title)
             assert xmp["pdf:Trapped"] == "False"
-            assert xmp["xmpMM:DocumentID"].startswith("uuid:")
+            assert xmp["xmpMM:DocumentID"] == xmp["dc:identifier"]  # the edition's one identifier
             assert xmp["xmp:CreateDate"].startswith("2018-01-01T00:00:00")
         assert str(pdf.docinfo.GTS_PDFXVersion) == "PDF/X-4"
         assert pdf.docinfo.Trapped == "/False"
@@ -340,7 +340,7 @@ def test_preflight_refuses_a_low_resolution_photo_at_its_line(tmp_path: Path) ->
     run = run_publish("pdf", str(root), "-o", str(tmp_path / "out"))
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
-    match = re.search(rf"^{re.escape(str(root))}/feature\.md:7: error: photo 'photos/harbour\.jpg' prints at "
+    match = re.search(rf"^{re.escape(str(root))}/feature\.md:7:5: error: photo 'photos/harbour\.jpg' prints at "
                       r"(\d+) ppi \((\d+) × (\d+) mm\); below 150 ppi it would print visibly blurred$",
                       run.stderr, re.M)
     assert match, run.stderr
@@ -356,7 +356,7 @@ def test_preflight_min_ppi_lets_the_photo_through_with_a_warning(tmp_path: Path)
                             photos={"photos/harbour.jpg": {"size": (300, 200), "dpi": 72}})
     run = run_publish("pdf", str(root), "-o", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr
-    assert re.search(rf"^{re.escape(str(root))}/feature\.md:7: warning: photo 'photos/harbour\.jpg' prints at "
+    assert re.search(rf"^{re.escape(str(root))}/feature\.md:7:5: warning: photo 'photos/harbour\.jpg' prints at "
                      r"\d+ ppi \(\d+ × \d+ mm\); print wants 300 ppi$", run.stderr, re.M), run.stderr
     assert "preflight: photos/harbour.jpg: RGB" in run.stderr
 

@@ -130,7 +130,7 @@ def test_a_photo_too_small_for_any_min_ppi_gets_no_min_ppi_hint(tmp_path: Path) 
     make_photo(manuscript / "photos" / "icon.png", size=(16, 16), fmt="PNG")
     run = run_publish("pdf", str(manuscript), "-o", str(tmp_path / "out"))
     assert run.returncode == 2, run.stderr
-    assert "feature.md:7: error: photo 'photos/icon.png' prints at 5 ppi" in run.stderr
+    assert "feature.md:7:5: error: photo 'photos/icon.png' prints at 5 ppi" in run.stderr
     assert "min_ppi = 5" not in run.stderr and "Traceback" not in run.stderr
 
 
@@ -186,7 +186,7 @@ def test_aside_fences_that_would_swallow_or_print_text_are_diagnostics(tmp_path:
     ({"feature.md": "+++\ntitle = \"Never closed\"\n\nThe body.\n\n![](photos/harbour.jpg)\n"},
      "feature.md:1: error: the front matter opened with +++ is never closed"),
     ({"publication.toml": "title = \"T\"\nlanguage = \"en\"\ndate = \"2020\"\ntexts = []\n"},
-     "publication.toml:4: error: texts: the list is empty"),
+     "publication.toml:4:9: error: texts: the list is empty"),
 ])
 def test_a_manuscript_mistake_is_named_at_its_line(tmp_path: Path, files: dict, expected: str) -> None:
     """Unclosed front matter was printed as body text; texts = [] was reported only as unused photos."""

@@ -110,10 +110,10 @@ def test_check_groups_every_problem_by_file_with_a_summary(tmp_path: Path) -> No
     code, out, _ = invoke("check", str(manuscript), "-o", str(tmp_path / "output"))
     assert code == 2
     text, captions = f"{manuscript}/feature.md", f"{manuscript}/photos/captions.toml"
-    assert f"{text}:5: error: footnote [^gone] is cited but never defined" in out
-    assert f"{text}:9: error: link to '#the-end', but no heading or element has that id" in out
+    assert f"{text}:5:34: error: footnote [^gone] is cited but never defined" in out
+    assert f"{text}:9:15: error: link to '#the-end', but no heading or element has that id" in out
     assert f"{text}:11: error: footnote [^unused] is never referenced in the text" in out
-    assert f"{captions}:1: error: photo 'photos/harbour.jpg' has no alt text" in out
+    assert f"{captions}:1:1: error: photo 'photos/harbour.jpg' has no alt text" in out
     # grouped: each file named once on its own line, its findings indented under it
     assert out.splitlines().count(text) == 1 and out.splitlines().count(captions) == 1
     assert out.index(captions) < out.index(f"  {captions}:1:")
@@ -140,7 +140,7 @@ def test_check_runs_the_photo_preflight_of_the_print_build(tmp_path: Path,
     monkeypatch.chdir(tmp_path)  # paths are shown as the author typed them
     code, out, _ = invoke("check", "feature")
     assert code == 2
-    assert re.search(r"^  feature/feature.md:8: error: photo 'photos/harbour.jpg' prints at \d+ ppi", out,
+    assert re.search(r"^  feature/feature.md:8:5: error: photo 'photos/harbour.jpg' prints at \d+ ppi", out,
                      re.M), out
     assert "checked: photo preflight" in out and "checked: glyph coverage" in out
 
@@ -200,7 +200,7 @@ def test_check_still_validates_the_editions_of_a_manuscript_that_does_not_load(
     (broken / "photos" / "captions.toml").write_text('["harbour.jpg"]\ncaption = "Boats."\n', encoding="utf-8")
     code, out, _ = invoke("check", str(broken), "-o", str(output), "--no-epubcheck")
     assert code == 2
-    assert f"{broken}/photos/captions.toml:1: error: photo 'photos/harbour.jpg' has no alt text" in out
+    assert f"{broken}/photos/captions.toml:1:1: error: photo 'photos/harbour.jpg' has no alt text" in out
     assert f"checked: print PDF structure ({output}/{SLUG}.pdf)" in out
 
 

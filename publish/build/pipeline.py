@@ -23,9 +23,9 @@ from publish.build.cache import BuildCache, build_key
 from publish.build.templatecheck import template_diagnostics
 from publish.engine.progress import layout_pages
 from publish.manuscript.loader import load
-from publish.model.diagnostics import Diagnostic, Diagnostics
+from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
 from publish.model.document import EDITIONS, Publication
-from publish.model.editions import OutputFiles
+from publish.model.editions import BUILD_NAMES, OutputFiles, edition_identifier
 from publish.render.glyphs import check_glyphs
 from publish.render.styles import Styles
 from publish.runtime.clock import build_date
@@ -161,14 +161,19 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
     diags.raise_if_errors()
     job = _Job(publication, styles, diags, OutputFiles(staging, publication.slug),
                OutputFiles(output, publication.slug), build_date(publication.metadata.date), standard)
-    if "pdf" in editions:
-        _print(job, keep_html, archive_next="archive" in editions)
-    if "epub" in editions:
-        _epub(job)
-    if "archive" in editions:
-        _archive(job, epub_built="epub" in editions)
-    if "deposit" in editions:
-        _deposit(job)
+    try:
+        if "pdf" in editions:
+            _print(job, keep_html, archive_next="archive" in editions)
+        if "epub" in editions:
+            _epub(job)
+        if "archive" in editions:
+            _archive(job, epub_built="epub" in editions)
+        if "deposit" in editions:
+            _deposit(job)
+    except ManuscriptError as exc:  # a stage that collected its own: paths as the author gave them
+        shown = Diagnostics(manuscript)
+        shown.adopt(exc.diagnostics)
+        raise ManuscriptError(shown.items) from None
     _record_and_report(job, manuscript)
     return job.result
 
@@ -187,6 +192,7 @@ class _Job:
     pages: list = field(default_factory=list)  # where each print page begins, for the EPUB's page list
     result: BuildResult = field(default_factory=BuildResult)
     made: list[tuple[str, Path, int | None]] = field(default_factory=list)  # edition, staged file, pages
+    described: list = field(default_factory=list)  # build/record.py OutputRecords of `made`, once read
 
     @property
     def created(self) -> str:
@@ -272,22 +278,41 @@ def _archive(job: _Job, epub_built: bool) -> None:
 
 
 def _deposit(job: _Job) -> None:
-    """The library's BagIt bag of every edition built above."""
+    """The library's BagIt bag of every edition built above, with what `publish reproduce` needs to rebuild
+    them from the bag alone: the build record of those editions and the lock of the libraries."""
+    from publish.build.record import build_record
     from publish.editions.archive.deposit import write_deposit
 
     stage("writing the deposit")
-    write_deposit(job.staged.folder, job.publication, job.made, job.when)
+    tags = {"build.json": build_record(job.publication, job.when, _outputs(job), {"standard": job.standard})}
+    if LOCK.is_file():
+        tags[LOCK.name] = LOCK.read_bytes()
+    write_deposit(job.staged.folder, job.publication, job.made, job.when, tags)
     job.result.deposit = job.final.deposit
 
 
+LOCK = Path(__file__).resolve().parent.parent / "requirements.lock"  # the libraries the editions are made with
+
+
+def _outputs(job: _Job) -> list:
+    """Each edition as written (read back once: the bag's record and the output folder's both use it)."""
+    from publish.build.record import describe
+
+    if len(job.described) != len(job.made):
+        meta = job.publication.metadata
+        job.described = [describe(edition, path, job.staged.folder, edition_identifier(meta, BUILD_NAMES[edition]))
+                         for edition, path, _ in job.made]
+    return list(job.described)
+
+
 def _record_and_report(job: _Job, manuscript: Path) -> None:
-    from publish.build.record import describe, describe_bag, write_build_record
+    from publish.build.record import describe_bag, write_build_record
     from publish.build.report import write_report
 
-    outputs = [describe(edition, path, job.staged.folder) for edition, path, _ in job.made]
+    outputs = _outputs(job)
     if job.result.deposit is not None:
         outputs.append(describe_bag(job.staged.deposit, job.staged.folder))
-    write_build_record(job.staged.folder, job.publication, job.when, outputs)
+    write_build_record(job.staged.folder, job.publication, job.when, outputs, {"standard": job.standard})
     job.result.record = job.final.record
     stage("writing the report")
     diagnostics = sorted(set(job.result.warnings), key=lambda d: (d.path, d.line or 0, d.column or 0, d.message))

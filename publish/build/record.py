@@ -7,6 +7,7 @@ claims), so the record describes what is on disk rather than what the build inte
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from lxml import etree
 
 from publish.model.document import Publication
 from publish.model.editions import OutputFiles
+from publish.render.styles import DEFAULT_STYLES
 from publish.runtime.clock import date_source
+from publish.runtime.folders import list_folder
 from publish.runtime.output import write_atomic
-from publish.runtime.store import file_hash
+from publish.runtime.store import code_digest, file_hash
 from publish.runtime.toolchain import versions
 
 FORMAT = "publish-build-record/1"
@@ -33,10 +36,14 @@ class OutputRecord:
     sha256: str
     pages: int | None
     standard: str | None
+    identifier: str | None = None  # the edition's own (model/editions.py), as its file and records carry it
 
     def as_dict(self) -> dict[str, object]:
-        return {"edition": self.edition, "path": self.path, "size": self.size, "sha256": self.sha256,
-                "pages": self.pages, "standard": self.standard}
+        found: dict[str, object] = {"edition": self.edition, "path": self.path, "size": self.size,
+                                    "sha256": self.sha256, "pages": self.pages, "standard": self.standard}
+        if self.identifier:
+            found["identifier"] = self.identifier
+        return found
 
 
 def pdf_facts(path: Path) -> tuple[int, str]:
@@ -74,7 +81,7 @@ def epub_standard(path: Path) -> str:
     return " + ".join(claims)
 
 
-def describe(edition: str, path: Path, output: Path) -> OutputRecord:
+def describe(edition: str, path: Path, output: Path, identifier: str | None = None) -> OutputRecord:
     """One output as found on disk."""
     pages: int | None = None
     standard: str | None = None
@@ -83,7 +90,7 @@ def describe(edition: str, path: Path, output: Path) -> OutputRecord:
     elif path.suffix == ".epub":
         standard = epub_standard(path)
     return OutputRecord(edition, path.relative_to(output).as_posix(), path.stat().st_size,
-                        file_hash(path), pages, standard)
+                        file_hash(path), pages, standard, identifier)
 
 
 def describe_bag(bag: Path, output: Path) -> OutputRecord:
@@ -93,18 +100,41 @@ def describe_bag(bag: Path, output: Path) -> OutputRecord:
                         file_hash(bag / "tagmanifest-sha256.txt"), None, "BagIt 1.0 (RFC 8493)")
 
 
-def write_build_record(output: Path, publication: Publication, when: dt.datetime,
-                       outputs: list[OutputRecord]) -> Path:
-    """Writes <slug>.build.json; its bytes change only when an output or a tool version changes."""
+def build_record(publication: Publication, when: dt.datetime, outputs: list[OutputRecord],
+                 options: dict[str, object] | None = None) -> bytes:
+    """The record as JSON: everything `publish reproduce` needs besides the sources (build/reproduce.py).
+
+    The date and what it came from, the options that shape the editions, every output's checksum and
+    identifier, and the toolchain: the versions of everything that shapes the bytes, and digests of
+    publish's own code and default styles (its version number alone does not change with every edit).
+    """
     meta = publication.metadata
     record = {
         "format": FORMAT,
-        "publication": {"title": meta.title, "identifier": meta.identifier, "date": meta.date},
+        "publication": {"title": meta.title, "identifier": meta.identifier, "date": meta.date,
+                        "slug": publication.slug},
         "build_date": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "build_date_source": date_source(),
+        "options": {key: value for key, value in sorted((options or {}).items()) if value is not None},
         "outputs": [o.as_dict() for o in sorted(outputs, key=lambda o: o.path)],
         "tools": versions(),
+        "publish_code": {"python": code_digest(), "styles": styles_digest()},
     }
+    return (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def styles_digest() -> str:
+    """The default styles' files (templates, CSS, fonts, profiles), as one digest."""
+    listing = list_folder(DEFAULT_STYLES)
+    digest = hashlib.sha256()
+    for name, path in zip(listing.files, listing.paths(), strict=True):
+        digest.update(f"{name} {file_hash(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def write_build_record(output: Path, publication: Publication, when: dt.datetime,
+                       outputs: list[OutputRecord], options: dict[str, object] | None = None) -> Path:
+    """Writes <slug>.build.json; its bytes change only when an output or a tool version changes."""
     target = OutputFiles(output, publication.slug).record
-    write_atomic(target, (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_atomic(target, build_record(publication, when, outputs, options))
     return target

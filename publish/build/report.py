@@ -15,10 +15,10 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from jinja2 import select_autoescape
 from PIL import Image, ImageOps
 
 from publish.manuscript import templates as templating
+from publish.manuscript.photos import plain
 from publish.model.diagnostics import Diagnostic, Diagnostics, Severity
 from publish.model.document import Photo, Publication
 from publish.model.editions import OutputFiles
@@ -129,7 +129,7 @@ def photo_thumbnail(photo: Photo, width: int = PHOTO_WIDTH) -> bytes:
 def _preview(path: Path, width: int) -> bytes:
     with Image.open(path) as source:
         source.draft("RGB", (width, width))  # a JPEG decodes at 1/2…1/8 scale: ten times faster
-        image = ImageOps.exif_transpose(source)
+        image = plain(ImageOps.exif_transpose(source))  # a 16-bit grey photo too (manuscript/photos.py)
         image.thumbnail((width, width * 2))
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
@@ -163,17 +163,10 @@ def epub_parts(epub_path: Path) -> list[tuple[str, str]]:
     return [(kind, human_size(size)) for kind, size in totals.items() if size]
 
 
-def template_environment(styles: Styles) -> templating.ManuscriptSandbox:
-    """Templates for pages about the editions (report, preview): styles/ with the manuscript's own first,
-    sandboxed like the editions' (manuscript/templates.py)."""
-    return templating.environment(styles, autoescape=select_autoescape(default=True), trim_blocks=True,
-                                  lstrip_blocks=True)
-
-
 def preview_page(styles: Styles, view: str, title: str, status: dict[str, object], **context: object) -> bytes:
     """A page of `publish preview` (templates/preview.html); a template mistake is a ManuscriptError."""
     with templating.diagnosed(styles):
-        return template_environment(styles).get_template("preview.html").render(
+        return templating.environment(styles).get_template("preview.html").render(
             view=view, title=title, status=status, **context).encode("utf-8")
 
 
@@ -234,7 +227,7 @@ def render_report(publication: Publication, styles: Styles, output: Path, manusc
     css = "\n".join(path.read_text(encoding="utf-8") for path in styles.css("report.css"))
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     with templating.diagnosed(styles):
-        return template_environment(styles).get_template("report.html").render(
+        return templating.environment(styles).get_template("report.html").render(
             meta=publication.metadata, manuscript=str(manuscript), date=date, editions=rows, sheet=sheet,
             epub_parts=parts, findings=findings, photos=photos, errors=errors,
             warnings=len(diagnostics) - errors, epubcheck=verdict, skipped=list(skipped),

@@ -15,7 +15,6 @@ import json
 import shutil
 import subprocess
 import tempfile
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from publish.build.templatecheck import template_diagnostics
 from publish.editions.print.layout import lay_out, write_pdf
 from publish.manuscript.loader import load
 from publish.manuscript.schema import METADATA_FILE
+from publish.manuscript.tomlfile import TomlSyntaxError, parse
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity
 from publish.model.document import Publication
 from publish.model.editions import OutputFiles
@@ -194,9 +194,9 @@ def edition_paths(output: Path, publication: Publication | None, manuscript: Pat
 
 def _slug_from_metadata(manuscript: Path) -> str:
     """The slug from the title when the manuscript does not load: its editions may still be checked."""
-    try:
-        data = tomllib.loads((manuscript / METADATA_FILE).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    try:  # read as the loader reads it: a hostile file gets the loader's diagnostic, not a crash here
+        data = parse((manuscript / METADATA_FILE).read_text(encoding="utf-8-sig")).data
+    except (OSError, UnicodeDecodeError, TomlSyntaxError):
         return ""
     title = data.get("title")
     return slugify(title) if isinstance(title, str) else ""

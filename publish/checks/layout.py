@@ -870,6 +870,8 @@ def _broken_words(pages: list[Page], frames_of: dict[int, Frame | None], th: Thr
             pass
         elif joined in vocabulary and not (ha in vocabulary and tb in vocabulary):
             evidence = "whole elsewhere"
+        elif alone and a.font != b.font:
+            continue  # a heading of one word over the text (a drop cap after it takes the next line's letter)
         elif alone:
             frame = frames_of.get(id(a))
             if frame is not None and abs(a.x1 - frame.right) <= th.edge_tolerance_pt:
@@ -1129,8 +1131,8 @@ def _widows_orphans(pages: list[Page], frames_of: dict[int, Frame | None], body:
                     th: Thresholds) -> list[Finding]:
     """Single lines of body text parted from their paragraph at a column break (notes, captions and
     other smaller text keep their own rules)."""
-    seq = [ln for page in pages for ln in page.lines
-           if frames_of.get(id(ln)) is not None and _is_body(ln, body, th)]
+    seq = [ln for page in pages for ln in page.lines  # right-to-left lines: their line end is on the left
+           if frames_of.get(id(ln)) is not None and _is_body(ln, body, th) and not ln.rtl]
     if len(seq) < 2:
         return []
     pitches = Counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 import signal
 import sys
 import time
@@ -271,6 +272,45 @@ def verify(ctx: click.Context, bag: Path) -> None:
                f"checksums {' and '.join(verdict.algorithms)} all match")
 
 
+@main.command()
+@click.argument("bag", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def reproduce(ctx: click.Context, bag: Path) -> None:
+    """Rebuild every edition of a deposit bag from the bag alone and compare them byte for byte.
+
+    Uses the bag's manuscript, its build record (metadata/build.json: build date, options,
+    checksums, tool versions) and nothing of the machine's but publish and its libraries; the
+    rebuild happens in a temporary folder. Names each file that differs and, when this machine's
+    tools are not the ones the record names, which ones. Exits 0 when every file is identical,
+    2 when not.
+    """
+    from publish.build.reproduce import BagProblem, explain
+    from publish.build.reproduce import reproduce as rebuild
+
+    def work() -> int:
+        try:
+            with reporting(Progress(enabled=None)):
+                result = rebuild(bag)
+        except BagProblem as exc:
+            click.echo(f"publish: {exc}" + (f"\n    hint: {exc.hint}" if exc.hint else ""), err=True)
+            return 2
+        except ManuscriptError as exc:
+            _print_diagnostics(exc.diagnostics)
+            click.echo(f"publish: the manuscript in {bag} does not build; its editions cannot be reproduced",
+                       err=True)
+            return 2
+        for line in explain(result, bag):
+            click.echo(line)
+        if not result.identical:
+            differ = sum(1 for f in result.files if not f.identical)
+            click.echo(f"publish: {differ} of {len(result.files)} files differ from a rebuild of {bag}"
+                       + ("; the bag's own checksums do not match either" if result.bag_problems else ""), err=True)
+            return 2
+        return 0
+
+    ctx.exit(_guarded(ctx, work))
+
+
 def _guarded(ctx: click.Context, work: Callable[[], int]) -> int:
     """Runs a command's work; a bug of ours is reported as one (exit 1), never as the author's fault."""
     try:
@@ -342,11 +382,21 @@ def new(ctx: click.Context, folder: Path, title: str, language: str, author: str
         ctx.exit(status)
     for path in written:
         click.echo(f"created {path}")
-    steps = ((f"publish preview {folder} --watch", "see it laid out, refreshed as you save"),
-             (f"publish check {folder}", "find problems before printing"),
-             (f"publish all {folder}", "build the print and e-book editions"))
+    # The editions go beside the new folder, named after it: without -o they would land in ./output,
+    # wherever the author happens to stand (and -o inside the manuscript is refused).
+    shown, editions = shlex.quote(str(folder)), shlex.quote(str(_beside(folder, "-output")))
+    steps = ((f"publish preview {shown} -o {editions} --watch", "see it laid out, refreshed as you save"),
+             (f"publish check {shown} -o {editions}", "find problems before printing"),
+             (f"publish all {shown} -o {editions}", "build the print and e-book editions"))
     width = max(len(command) for command, _ in steps)
     click.echo("Next:\n" + "\n".join(f"  {command.ljust(width)}   {what}" for command, what in steps))
+
+
+def _beside(folder: Path, suffix: str) -> Path:
+    """A sibling of `folder` named after it, written as the author wrote the folder."""
+    if folder.name in ("", ".."):  # "." or "..": name the sibling after the folder they stand for
+        return folder / ".." / f"{folder.resolve().name}{suffix}"
+    return folder.with_name(folder.name + suffix)
 
 
 @main.command()

@@ -21,8 +21,8 @@ GENERATED = ("::marker", "::before", "::after")
 
 
 def page_root(page: Any) -> Any:
-    """The page box of a laid-out `weasyprint.Page`."""
-    return page._page_box
+    """The page box of a laid-out `weasyprint.Page` (or the page box itself, as the page maker makes it)."""
+    return getattr(page, "_page_box", page)
 
 
 def children(box: Any, placed: bool = False) -> list[Any]:
@@ -160,3 +160,40 @@ def marked_state_setters(pages: list[Any], attribute: str) -> set[int]:
 def running_elements_used(context: Any) -> bool:
     """Whether a layout made any running element (position: running()): WeasyPrint takes them out of the boxes."""
     return context is not None and any(context.running_elements.get(name) for name in context.running_elements)
+
+
+@dataclass(frozen=True)
+class WideTable:
+    """A table laid out wider than the block it stands in: its nearest id, and both widths (CSS px)."""
+
+    anchor: str
+    width: float
+    room: float
+
+
+def overflowing_tables(page: Any, tolerance: float = 1.0) -> Iterator[WideTable]:
+    """Each table on the page wider than its containing block (its cells cannot be set any narrower)."""
+    found: list[WideTable] = []
+
+    def visit(box: Any, state: tuple[float | None, str]) -> tuple[float | None, str] | None:
+        room, anchor = state
+        own = own_element(box)
+        if own is not None and own.get("id"):
+            anchor = own.get("id")
+        kind = type(box).__name__
+        if getattr(box, "is_table_wrapper", False):
+            table = next((c for c in children(box) if type(c).__name__ == "TableBox"), None)
+            if table is not None:
+                table_element = own_element(table)
+                if table_element is not None and table_element.get("id"):
+                    anchor = table_element.get("id")
+                width = float(table.border_width())
+                if room is not None and width > room + tolerance:
+                    found.append(WideTable(anchor, width, room))
+            return None
+        if kind in ("BlockBox", "PageBox", "FlexBox") and isinstance(getattr(box, "width", None), (int, float)):
+            room = float(box.width)
+        return room, anchor
+
+    walk(page_root(page), visit, (None, ""))
+    yield from found

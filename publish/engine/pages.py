@@ -122,10 +122,12 @@ def _side(box: Any) -> bool:
 class FolioHook:
     """The margin-box hook of one text: finds where the text starts, publishes its shape, shifts its folios."""
 
-    def __init__(self, mark: str, on_shape: Callable[[Shape], int], text: bool = True):
+    def __init__(self, mark: str, on_shape: Callable[[Shape], int], text: bool = True,
+                 review: Callable[[list[Any]], None] | None = None):
         self.mark = mark
         self.on_shape = on_shape
         self.text = text
+        self.review = review  # sees the laid-out pages first, before any shape is published; may raise
         self.inherited: set[str] = set()  # named strings and running elements shown before the text sets them
         self.first = -1
         self.until = 0
@@ -136,6 +138,8 @@ class FolioHook:
 
     def __call__(self, context: Any, page: Any, state: Any) -> Any:
         if self.context is None:
+            if self.review is not None:
+                self.review(context.publish_pages)
             self.context = context
             self._measure(context)
         index = context.current_page - 1

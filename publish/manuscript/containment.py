@@ -45,7 +45,8 @@ class Gate:
                               "download the file into the manuscript folder and refer to it by its path")
             raise Refused(f"'{name}:' references are not allowed: {ref}",
                           "refer to files by their path inside the manuscript folder")
-        parts = urlsplit(ref)
+        # urlsplit silently deletes tabs and line breaks; a file name may hold them (written as %0A or \n).
+        parts = urlsplit(ref.replace("\t", "%09").replace("\r", "%0D").replace("\n", "%0A"))
         relative = unquote(parts.path)
         if relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", relative):
             raise Refused(f"absolute path '{ref}' is not allowed",

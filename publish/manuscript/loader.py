@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import unquote
 
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.markdown import GroupRef, ImageRef, plain_text, read_markdown
@@ -14,7 +16,9 @@ from publish.manuscript.schema import (
     Key,
     boolean,
     check_table,
+    focus,
     integer,
+    key_subject,
     kind,
     language,
     nonempty_text,
@@ -26,7 +30,7 @@ from publish.manuscript.schema import (
 from publish.manuscript.segment import segment_publication
 from publish.manuscript.tomlfile import TomlDocument, TomlSyntaxError, parse
 from publish.model.arrangement import arrange
-from publish.model.diagnostics import Diagnostics, ManuscriptError, did_you_mean
+from publish.model.diagnostics import Diagnostics, ManuscriptError, closest, did_you_mean
 from publish.model.document import (
     PLACEMENTS,
     RESERVED_IDS,
@@ -42,11 +46,17 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.limits import block_excess, notes_excess, words_excess
 from publish.model.structure import kind_name, kind_of
 from publish.model.text import slugify
 from publish.runtime.folders import list_folder
 
 CAPTIONS_FILE = "captions.toml"
+# What a problem leaves unknown, for the diagnostics that would follow from it (model/diagnostics.py):
+# a text not read leaves unknown which photos the texts place and which ids they define; a photo
+# reference naming no file, whether the photo it was meant for is placed; a captions file not read or
+# an entry naming no photo, what the captions say of their photos.
+USES, IDS = "photos placed", "ids defined"
 # Characters XML 1.0 forbids (so no EPUB can hold them) and that print as nothing: a paste accident.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_TEXT_BYTES = 20_000_000
@@ -70,6 +80,8 @@ CAPTION = (
     Key("placement", one_of(*PLACEMENTS), doc="inline, wide, opener, full-page or spread."),
     Key("min_ppi", integer(30, 300), doc="Lowest resolution accepted for this photo in print."),
     Key("stand_in", boolean, doc="true while the file stands in for the photo: credits say whose photo it replaces."),
+    Key("focus", focus, doc='What a cropped photo keeps: "top", "bottom", "left", "right", "center" or "30% 20%".'),
+    Key("max_crop", integer(0, 90), doc="Percent of the photo a crop may cut before print warns (default 20)."),
 )
 
 
@@ -81,6 +93,7 @@ class _Caption:
     line: int | None
     used: bool = False
     nodes: tuple[Node, ...] = ()  # the caption's inline Markdown, read into nodes
+    column: int | None = None  # of the entry's [name] header
 
 
 def load(root: Path) -> tuple[Publication, Diagnostics]:
@@ -118,7 +131,7 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
     photos: dict[Path, Photo] = {}
     articles: list[Article] = []
     seen_ids: dict[str, tuple[Path, int | None]] = {}
-    links: list[tuple[Path, str, int | None]] = []
+    links: list[tuple[Path, str, int | None, int | None]] = []
     referenced: set[Path] = set()  # every photo a text points at, usable or not
     for path in text_paths:
         article = _read_article(path, root, metadata, len(text_paths) == 1, gate, captions,
@@ -128,18 +141,19 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
     articles = arrange(articles, metadata, diags, meta_path, doc.line_of(("texts",)),
                        isinstance(doc.data.get("texts"), list))
 
-    for path, href, line in links:
+    for path, href, line, column in links:
         if not href.startswith("#"):
             diags.error(path, line, f"link to '{href}': only #anchors of the manuscript can be linked",
-                        "give the target heading an id with {#name} and link to #name")
+                        "give the target heading an id with {#name} and link to #name", column)
         elif href[1:] not in seen_ids:
             diags.error(path, line, f"link to '{href}', but no heading or element has that id",
-                        did_you_mean(href[1:], tuple(seen_ids), known="ids"))
-    for caption in captions.values():
+                        did_you_mean(href[1:], tuple(seen_ids), known="ids"), column, causes=(IDS,))
+    for target, caption in captions.items():
         if not caption.used:
             diags.error(caption.source, caption.line,
                         f"caption for '{caption.name}', but no text uses that photo",
-                        "remove the entry, or place the photo in a text with ![](…)")
+                        "remove the entry, or place the photo in a text with ![](…)",
+                        caption.column, causes=_placed(diags, target), subjects=(_unused(diags, target),))
     cover = _cover(root, metadata, gate, diags, doc.line_of(("cover",)))
     _check_styles(root, gate, diags)
     placed = {c_path for c_path, c in captions.items() if c.used} | set(photos) | referenced
@@ -155,35 +169,38 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
     return segment_publication(publication), diags  # word breaks for Khmer, in every edition
 
 
-def read_text(path: Path, diags: Diagnostics, missing_hint: str = "") -> str | None:
-    """A manuscript text file as str: UTF-8 (a BOM is fine), line endings normalised."""
+def read_text(path: Path, diags: Diagnostics, missing_hint: str = "", subjects: tuple[str, ...] = ()) -> str | None:
+    """A manuscript text file as str: UTF-8 (a BOM is fine), line endings normalised.
+
+    `subjects`: what stays unknown when the file cannot be read (the problems reported name them).
+    """
     try:
         if path.is_symlink() or path.exists():
             Gate(diags.root).admit(path)
         if not path.exists():
-            diags.error(path, None, "file not found", missing_hint)
+            diags.error(path, None, "file not found", missing_hint, subjects=subjects)
             return None
         if path.is_dir():
-            diags.error(path, None, "is a folder, not a file")
+            diags.error(path, None, "is a folder, not a file", subjects=subjects)
             return None
         if not path.is_file():
             diags.error(path, None, "is not a regular file (a pipe or a device?)",
-                        "replace it with an ordinary text file")
+                        "replace it with an ordinary text file", subjects=subjects)
             return None
         if path.stat().st_size > MAX_TEXT_BYTES:
             diags.error(path, None, f"file is larger than {MAX_TEXT_BYTES // 1_000_000} MB",
-                        "split it into several texts")
+                        "split it into several texts", subjects=subjects)
             return None
         data = path.read_bytes()
     except Refused as exc:
-        diags.error(path, None, str(exc), exc.hint)
+        diags.error(path, None, str(exc), exc.hint, subjects=subjects)
         return None
     except PermissionError:
         diags.error(path, None, "file cannot be read (permission denied)",
-                    "check the file's permissions")
+                    "check the file's permissions", subjects=subjects)
         return None
     except OSError as exc:
-        diags.error(path, None, f"file cannot be read: {exc.strerror or exc}")
+        diags.error(path, None, f"file cannot be read: {exc.strerror or exc}", subjects=subjects)
         return None
     try:
         decoded = data.decode("utf-8-sig")
@@ -191,7 +208,7 @@ def read_text(path: Path, diags: Diagnostics, missing_hint: str = "") -> str | N
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         diags.error(path, line, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
-                    "save the file as UTF-8", column=column)
+                    "save the file as UTF-8", column=column, subjects=subjects)
         return None
     text = decoded.replace("\r\n", "\n").replace("\r", "\n")
     control = CONTROL_CHARACTER.search(text)
@@ -199,7 +216,7 @@ def read_text(path: Path, diags: Diagnostics, missing_hint: str = "") -> str | N
         line = text.count("\n", 0, control.start()) + 1
         column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
         diags.error(path, line, f"control character U+{ord(control.group()):04X} cannot be printed or put in an e-book",
-                    "delete it: it was probably pasted from another program", column=column)
+                    "delete it: it was probably pasted from another program", column=column, subjects=subjects)
         return None
     return text
 
@@ -216,8 +233,8 @@ def _text_paths(root: Path, doc: TomlDocument, gate: Gate, diags: Diagnostics) -
             continue
         try:
             path = gate.reference(ref, root)
-        except Refused as exc:
-            diags.error(meta_path, line, f"texts: {exc}", exc.hint)
+        except Refused as exc:  # a text not read: what it places and defines is unknown
+            diags.error(meta_path, line, f"texts: {exc}", exc.hint, subjects=(USES, IDS))
             continue
         if path in paths:
             diags.error(meta_path, line, f"texts: '{ref}' is listed twice")
@@ -240,9 +257,10 @@ def _split_front_matter(source: str) -> tuple[str | None, str, int]:
 def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, gate: Gate,
                   captions: dict[Path, _Caption], photos: dict[Path, Photo],
                   seen_ids: dict[str, tuple[Path, int | None]],
-                  links: list[tuple[Path, str, int | None]], diags: Diagnostics,
+                  links: list[tuple[Path, str, int | None, int | None]], diags: Diagnostics,
                   referenced: set[Path] | None = None) -> Article | None:
-    source = read_text(path, diags, missing_hint="check the name under texts = [...] in publication.toml")
+    source = read_text(path, diags, missing_hint="check the name under texts = [...] in publication.toml",
+                       subjects=(USES, IDS))
     if source is None:
         return None
     if not source.strip():
@@ -260,7 +278,7 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
             front_doc = parse(front_src)
         except TomlSyntaxError as exc:
             diags.error(path, (exc.line or 0) + 1, f"invalid TOML front matter: {exc.message}",
-                        exc.hint or "front matter is TOML between two +++ lines")
+                        exc.hint or "front matter is TOML between two +++ lines", exc.column)
         else:
             front_doc.lines = {k: v + 1 for k, v in front_doc.lines.items()}
             front = check_table(front_doc, (), front_doc.data, FRONT_MATTER, path, diags)
@@ -273,10 +291,17 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         diags.error(path, 1, f"the text's id '{article_id}' is taken by the edition's own {article_id} page",
                     f'give the text another id: id = "{article_id}-text" in its front matter, or rename the file')
     lang = front.get("lang", "")
+    too_long = words_excess(body, offset)
+    if too_long is not None:  # not even parsed: that alone would take seconds
+        diags.error(path, too_long.line, too_long.message, too_long.hint, subjects=(USES, IDS))
+        return None
     parsed = read_markdown(body, article_id, lang or metadata.language, offset)
     for problem in parsed.problems:
-        diags.error(path, problem.line, problem.message, problem.hint)
-    links.extend((path, href, line) for href, line in parsed.links)
+        diags.error(path, problem.line, problem.message, problem.hint, problem.column)
+    for excess in (notes_excess(body, offset), block_excess(parsed.blocks)):  # layouts that take minutes
+        if excess is not None:
+            diags.error(path, excess.line, excess.message, excess.hint, excess.column)
+    links.extend((path, href, line, column) for href, line, column in parsed.links)
 
     blocks: list[Node] = []
     for block in parsed.blocks:
@@ -284,12 +309,15 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
         for ref in refs:
             if referenced is not None and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:", ref.src):
                 referenced.add(path.parent / ref.src)  # no "photo not used" warning on a broken one
+        # In a book every text's figures share one print document: the ids derived for them are the
+        # text's own, so preflight places a photo's finding in the text that placed it.
+        scope = "" if only_text else f"{article_id}--"
         if isinstance(block, ImageRef):
-            figure = _figure(block, path, gate, captions, photos, diags, len(blocks))
+            figure = _figure(block, path, gate, captions, photos, diags, len(blocks), scope)
             if figure is not None:
                 blocks.append(figure)
         elif isinstance(block, GroupRef):
-            group = _group(block, path, gate, captions, photos, diags, len(blocks))
+            group = _group(block, path, gate, captions, photos, diags, len(blocks), scope)
             if group is not None:
                 blocks.append(group)
         else:
@@ -368,14 +396,18 @@ def _normalise_headings(blocks: list[Node], headings: list[Heading]) -> tuple[li
 
 
 def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Caption],
-            photos: dict[Path, Photo], diags: Diagnostics, index: int) -> Figure | None:
+            photos: dict[Path, Photo], diags: Diagnostics, index: int, scope: str = "") -> Figure | None:
     try:
         path = gate.reference(ref.src, text_path.parent)
     except Refused as exc:
-        diags.error(text_path, ref.line, f"photo: {exc}", exc.hint)
+        meant = _meant_photo(ref.src, text_path.parent, diags)
+        diags.error(text_path, ref.line, f"photo: {exc}",
+                    f"did you mean '{meant}'?" if meant else exc.hint, ref.column,
+                    subjects=(_unused(diags, text_path.parent / meant),) if meant else ())  # it was meant
         return None
     if path.suffix.lower() not in PHOTO_SUFFIXES:
-        diags.error(text_path, ref.line, f"'{ref.src}' is not a photo (.jpg, .jpeg or .png)")
+        diags.error(text_path, ref.line, f"'{ref.src}' is not a photo (.jpg, .jpeg or .png)", column=ref.column,
+                    subjects=(_unused(diags, path),))
         return None
     caption = captions.get(path)
     if caption is not None:
@@ -387,13 +419,13 @@ def _figure(ref: ImageRef, text_path: Path, gate: Gate, captions: dict[Path, _Ca
         photos[path] = photo
     photo = photos[path]
     stem = slugify(Path(photo.name).stem) or "photo"
-    return Figure(photo, ref.id or f"fig-{stem}-{index}", ref.line)
+    return Figure(photo, ref.id or f"{scope}fig-{stem}-{index}", ref.line, ref.column)
 
 
 def _group(ref: GroupRef, text_path: Path, gate: Gate, captions: dict[Path, _Caption],
-           photos: dict[Path, Photo], diags: Diagnostics, index: int) -> FigureGroup | None:
+           photos: dict[Path, Photo], diags: Diagnostics, index: int, scope: str = "") -> FigureGroup | None:
     """A pair or grid of photos, each resolved as a lone photo is; its id, given or derived."""
-    anchor = ref.id or f"fig-{ref.kind}-{index}"
+    anchor = ref.id or f"{scope}fig-{ref.kind}-{index}"
     figures = []
     for number, image in enumerate(ref.images, start=1):
         figure = _figure(image, text_path, gate, captions, photos, diags, index)
@@ -410,15 +442,18 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
     name = path.relative_to(root).as_posix()
     values = caption.values if caption else {}
     alt = values.get("alt") or ref.alt
-    if not alt:
-        where = (caption.source, caption.line) if caption else (text_path, ref.line)
-        diags.error(*where, f"photo '{name}' has no alt text",
-                    f"describe what it shows: alt = \"…\" in its entry of {_captions_hint(path, root)}")
+    where = (caption.source, caption.line, caption.column) if caption else (text_path, ref.line, ref.column)
+    if not alt:  # unless its entry is there, mistyped, or its captions file could not be read
+        diags.error(*where[:2], f"photo '{name}' has no alt text",
+                    f"describe what it shows: alt = \"…\" in its entry of {_captions_hint(path, root)}", where[2],
+                    causes=_described(diags, path, caption))
     try:
         info = probe(path)
     except PhotoProblem as exc:
-        diags.error(text_path, ref.line, f"photo '{name}': {exc}", exc.hint)
+        diags.error(text_path, ref.line, f"photo '{name}': {exc}", exc.hint, ref.column)
         return None
+    if info.conversion is not None:
+        diags.warning(*where[:2], f"photo '{name}': {info.conversion.message}", info.conversion.hint, where[2])
     if not alt:
         return None
     return Photo(
@@ -427,6 +462,7 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
         alt=alt, placement=values.get("placement", "inline"), width_px=info.width,
         height_px=info.height, format=info.format, mode=info.mode, dpi=info.dpi,
         min_ppi=values.get("min_ppi", 150), line=caption.line if caption else None,
+        focus=values.get("focus", ""), max_crop=values.get("max_crop"),
         caption_nodes=caption.nodes if caption else (), caption_file=caption.source if caption else None,
         stand_in=values.get("stand_in", False),
     )
@@ -434,6 +470,41 @@ def _photo(path: Path, ref: ImageRef, text_path: Path, caption: _Caption | None,
 
 def _captions_hint(path: Path, root: Path) -> str:
     return (path.parent / CAPTIONS_FILE).relative_to(root).as_posix()
+
+
+def _folder(diags: Diagnostics, path: Path) -> str:
+    """A photo's folder as diagnostics show it, the same for a resolved path and a written one."""
+    return diags.display_path(Path(os.path.normpath(path)).parent)
+
+
+def _placed(diags: Diagnostics, photo: Path) -> tuple[str, ...]:
+    """What "no text uses this photo" may follow from: a text not read, a reference meant for it."""
+    return (USES, _unused(diags, photo))
+
+
+def _unused(diags: Diagnostics, photo: Path) -> str:
+    """The photo is not placed: said by its caption entry, or by a broken reference meant for it."""
+    return f"no text uses {diags.display_path(Path(os.path.normpath(photo)))}"
+
+
+def _described(diags: Diagnostics, photo: Path, caption: _Caption | None) -> tuple[str, ...]:
+    """What says what the captions file holds about a photo: the file read, its entry named right."""
+    causes = [f"{CAPTIONS_FILE} in {_folder(diags, photo)}", f"caption of {diags.display_path(photo)}"]
+    if caption is not None:
+        causes.append(key_subject(diags, caption.source, (caption.name, "alt")))
+    return tuple(causes)
+
+
+def _meant_photo(ref: str, base: Path, diags: Diagnostics) -> str | None:
+    """The photo a reference that names none was probably meant for, written as the reference is."""
+    written = Path(unquote(ref))
+    folder = Path(os.path.normpath(base / written)).parent
+    try:
+        names = [p.name for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.name != written.name]
+    except OSError:
+        return None
+    meant = closest(written.name, names)
+    return (written.parent / meant).as_posix() if meant else None
 
 
 def _walk(root: Path) -> list[Path]:
@@ -445,43 +516,56 @@ def _walk(root: Path) -> list[Path]:
 def _read_captions(root: Path, gate: Gate, diags: Diagnostics, language: str = "en") -> dict[Path, _Caption]:
     captions: dict[Path, _Caption] = {}
     for path in (p for p in _walk(root) if p.name == CAPTIONS_FILE):
-        source = read_text(path, diags)
+        unread = (f"{CAPTIONS_FILE} in {_folder(diags, path)}",)  # the photos' alt texts are in there
+        source = read_text(path, diags, subjects=unread)
         if source is None:
             continue
         try:
             doc = parse(source)
         except TomlSyntaxError as exc:
             diags.error(path, exc.line, f"invalid TOML: {exc.message}",
-                        exc.hint or '[["photo.jpg"]] tables with caption, credit and alt', column=exc.column)
+                        exc.hint or '[["photo.jpg"]] tables with caption, credit and alt', column=exc.column,
+                        subjects=unread)
             continue
         for name, entry in doc.data.items():
-            line = doc.line_of((name,))
+            line, column = doc.position((name,))
             values = check_table(doc, (name,), entry, CAPTION, path, diags)
             try:
                 target = gate.reference(name, path.parent)
             except Refused as exc:
-                diags.error(path, line, f"caption for '{name}': {exc}", exc.hint)
+                meant = _meant_photo(name, path.parent, diags)
+                diags.error(path, line, f"caption for '{name}': {exc}",
+                            f"did you mean '{meant}'?" if meant else exc.hint, column,
+                            subjects=(f"caption of {diags.display_path(path.parent / meant)}",) if meant else ())
                 continue
             nodes = _caption_nodes(values.get("caption", ""), language, path,
-                                   doc.line_of((name, "caption")) or line, diags)
-            captions[target] = _Caption(path, name, values, line, nodes=nodes)
+                                   doc.position((name, "caption"), value=True) if "caption" in values
+                                   else (line, column), diags)
+            captions[target] = _Caption(path, name, values, line, nodes=nodes, column=column)
     return captions
 
 
-def _caption_nodes(caption: str, language: str, path: Path, line: int | None,
+def _caption_nodes(caption: str, language: str, path: Path, where: tuple[int | None, int | None],
                    diags: Diagnostics) -> tuple[Node, ...]:
-    """A caption's inline Markdown ([つばさ橋]{lang=ja}, *emphasis*) as nodes: one paragraph, no blocks."""
+    """A caption's inline Markdown ([つばさ橋]{lang=ja}, *emphasis*) as nodes: one paragraph, no blocks.
+
+    `where` is the line and column of the caption's value; a problem inside it is placed within it
+    (counted in the caption's characters, as the string is written on one line).
+    """
     if not caption:
         return ()
+    line, column = where
     parsed = read_markdown(caption, "caption", language)
     for problem in parsed.problems:
-        diags.error(path, line, f"caption: {problem.message}", problem.hint)
+        # The string's first character is one after the opening quote at `column`.
+        inside = column + problem.column if column and problem.column and problem.line == 1 else column
+        diags.error(path, line, f"caption: {problem.message}", problem.hint, inside)
     blocks = parsed.blocks
     if (len(blocks) != 1 or not isinstance(blocks[0], Element) or blocks[0].tag != "p"
             or parsed.footnotes or any(isinstance(n, NoteRef) for n in blocks[0].children)):
         diags.error(path, line, "caption: a caption is one paragraph of text",
                     "use inline Markdown only: *emphasis*, **strong**, [name]{lang=ja}; no lists, "
-                    "headings, photos or footnotes")
+                    "headings, photos or footnotes", column)
         return (Text(caption),)
     return blocks[0].children
 
@@ -600,5 +684,6 @@ def _warn_unused_photos(root: Path, used: set[Path], diags: Diagnostics) -> None
     for path in _walk(root):
         if path.suffix.lower() in PHOTO_SUFFIXES and path.resolve() not in resolved:
             diags.warning(path, None, "photo is not used by any text",
-                          "place it with ![](…) in a text, or move it out of the manuscript")
+                          "place it with ![](…) in a text, or move it out of the manuscript",
+                          causes=_placed(diags, path))  # its caption entry, or a reference, said so
 

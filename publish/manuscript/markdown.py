@@ -16,6 +16,14 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from publish.model.document import Aside, Element, Footnote, Heading, Node, NoteRef, Text
 from publish.model.text import slugify
+from publish.model.typography import (
+    PLACEHOLDERS,
+    URL_CLASS,
+    addresses,
+    bind_units,
+    quotes_for,
+    set_quotes,
+)
 
 ASIDE_KINDS = ("pullquote", "sidebar")
 # Several photos in one figure: a pair side by side, a grid in rows (manuscript/figures.py).
@@ -33,21 +41,6 @@ _LONG_WORD = re.compile(
     r"\uff00-\uffef]{" + str(MAX_WORD + 1) + ",}")
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
-# Quotation marks by language, as the typographer's smart quotes need them.
-QUOTES = {
-    "en": "“”‘’",
-    "de": "„“‚‘",
-    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
-    "es": "«»“”",
-    "it": "«»“”",
-    "nl": "“”‘’",
-    "pt": "«»“”",
-    "ru": "«»„“",
-    "ja": "「」『』",
-    "zh": "“”‘’",
-    "km": "«»“”",
-}
-
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {
     "paragraph": "p", "blockquote": "blockquote", "bullet_list": "ul", "ordered_list": "ol",
@@ -57,8 +50,10 @@ _BLOCK_TAGS = {
 _INLINE_TAGS = {"em": "em", "strong": "strong", "s": "s", "span": "span"}
 
 
-def make_parser(language: str) -> MarkdownIt:
-    quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+def make_parser(language: str, by_element: bool = True) -> MarkdownIt:
+    """`by_element`: quotation marks come out as placeholders, which the reader sets by the language
+    of the element they stand in (model/typography.py); else as the marks of `language`."""
+    quotes = list(PLACEHOLDERS) if by_element else list(quotes_for(language))
     md = MarkdownIt("commonmark", {"typographer": True, "html": True, "quotes": quotes})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin).use(deflist_plugin)
@@ -110,6 +105,7 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
+    column: int | None = None
 
 
 @dataclass
@@ -118,6 +114,7 @@ class ImageRef:
     alt: str
     line: int | None
     id: str = ""  # given with {#name} on the image or its paragraph
+    column: int | None = None  # of the path in ![](…)
 
 
 @dataclass
@@ -137,7 +134,7 @@ class ParsedText:
     footnotes: list[Footnote] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     ids: list[tuple[str, int | None]] = field(default_factory=list)
-    links: list[tuple[str, int | None]] = field(default_factory=list)
+    links: list[tuple[str, int | None, int | None]] = field(default_factory=list)  # href, line, column
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -151,9 +148,11 @@ class Reader:
         self.offset = line_offset
         self.result = ParsedText()
         self._heading_ids: set[str] = set()
+        self._langs = [language]  # the language in effect, innermost last: it sets the quotation marks
+        self._by_element = not any(p in source for p in PLACEHOLDERS)
 
     def read(self, source: str) -> ParsedText:
-        md = make_parser(self.language)
+        md = make_parser(self.language, self._by_element)
         env: dict = {}
         tree = SyntaxTreeNode(md.parse(source, env))
         lost = env.get("too_deep", [])
@@ -185,15 +184,29 @@ class Reader:
 
     def _find_line(self, needle: str, start: int | None) -> int | None:
         """The line where an inline construct's text occurs, searching from its block's line."""
-        if start is None:
-            return None
-        for index in range(start - 1 - self.offset, len(self.source_lines)):
-            if index >= 0 and needle in self.source_lines[index]:
-                return index + 1 + self.offset
-        return start
+        return self._find(needle, start)[0]
 
-    def _problem(self, line: int | None, message: str, hint: str = "") -> None:
-        self.result.problems.append(Problem(line, message, hint))
+    def _find(self, needle: str, start: int | None) -> tuple[int | None, int | None]:
+        """Line and column where an inline construct's text occurs, searching from its block's line;
+        its block's line and no column when the text is not found as written (markdown-it rewrote it)."""
+        if start is None:
+            return None, None
+        for index in range(max(0, start - 1 - self.offset), len(self.source_lines)):
+            column = self.source_lines[index].find(needle) if needle else -1
+            if column >= 0:
+                return index + 1 + self.offset, column + 1
+        return start, None
+
+    def _problem(self, line: int | None, message: str, hint: str = "", column: int | None = None) -> None:
+        self.result.problems.append(Problem(line, message, hint, column))
+
+    def _attribute_at(self, name: str, value: str, line: int | None) -> tuple[int | None, int | None]:
+        """Line and column of an attribute as written ({name=…}, or {#id} and {.class}), searched
+        from `line`; that line and no column when it is not written so."""
+        found = self._find(f"{name}=", line)
+        if found[1] is None and name in ("id", "class"):
+            found = self._find(("#" if name == "id" else ".") + value, line)
+        return found if found[1] is not None else (line, None)
 
     def _attrs(self, given: dict, line: int | None,
                lines: dict[str, int] | None = None) -> tuple[tuple[str, str], ...]:
@@ -206,20 +219,21 @@ class Reader:
         for name, value in given.items():
             value = str(value)
             line_of = (lines or {}).get(name, line)
+            at, column = self._attribute_at(name, value, line_of)
             if name not in ALLOWED_ATTRS:
-                self._problem(line_of, f"attribute '{name}' is not allowed", _attribute_hint(name))
+                self._problem(at, f"attribute '{name}' is not allowed", _attribute_hint(name), column)
                 continue
             if name == "lang" and not _LANGUAGE.match(value):
-                self._problem(line_of, f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}')
+                self._problem(at, f"'{value}' is not a BCP 47 language tag", 'e.g. {lang=ja} or {lang=km}', column)
                 continue
             if name == "id":
                 if not _ID.match(value):
-                    self._problem(line_of, f"'{value}' is not a valid id",
-                                  "start with a letter; use letters, digits, - and _")
+                    self._problem(at, f"'{value}' is not a valid id",
+                                  "start with a letter; use letters, digits, - and _", column)
                     continue
                 self.result.ids.append((value, line_of))
             if name == "dir" and value not in ("ltr", "rtl", "auto"):
-                self._problem(line_of, f"dir must be ltr, rtl or auto, not '{value}'")
+                self._problem(at, f"dir must be ltr, rtl or auto, not '{value}'", column=column)
                 continue
             attrs.append((name, value))
         return tuple(attrs)
@@ -250,6 +264,24 @@ class Reader:
     # Blocks ---------------------------------------------------------------------
 
     def _block(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | GroupRef | None:
+        self._langs.append(self._own_language(node))
+        try:
+            return self._block_in_language(node, parent_line)
+        finally:
+            self._langs.pop()
+
+    def _own_language(self, node: SyntaxTreeNode) -> str:
+        """The node's {lang=…}, when it is a valid tag, or the language around it."""
+        lang = str(self._given(node).get("lang") or "")
+        return lang if _LANGUAGE.match(lang) else self._langs[-1]
+
+    def _text(self, text: str) -> Text:
+        """Text as set: quotation marks of the language in effect, numbers bound to their units."""
+        if self._by_element:
+            text = set_quotes(text, self._langs[-1])
+        return Text(bind_units(text))
+
+    def _block_in_language(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | GroupRef | None:
         line = self._line(node, parent_line)
         kind = node.type
         if kind == "heading":
@@ -289,7 +321,8 @@ class Reader:
         if kind == "hr":
             return Element("hr", self._block_attrs(node, line), (), line)
         if kind == "html_block":
-            self._raw_html(node.content, line)
+            first = node.content.strip().splitlines()[0] if node.content.strip() else ""
+            self._raw_html(node.content, *self._find(first, line))
             return None
         if kind == "footnote_anchor":  # the back link; templates draw their own
             return None
@@ -387,7 +420,7 @@ class Reader:
 
         `given`: the attributes of its paragraph ({#name} on the line before), at `lines`."""
         src = str(image.attrs.get("src", ""))
-        where = self._find_line(src, line)
+        where, column = self._find(src, line)
         attrs = {**(given or {}), **{k: v for k, v in self._given(image).items() if k not in ("src", "alt", "title")}}
         self._attrs({k: v for k, v in attrs.items() if k not in ALLOWED_ATTRS}, where, lines)  # refused aloud
         anchor = str(attrs.pop("id", ""))
@@ -395,10 +428,10 @@ class Reader:
         if unread:
             self._problem(where, f"attributes {unread} are not read on photos",
                           "a photo takes only an id, {#name}; set placement, caption, credit and alt "
-                          "in the captions file")
+                          "in the captions file", column)
         if anchor:
             anchor = dict(self._attrs({"id": anchor}, where, lines)).get("id", "")
-        return ImageRef(src, plain_text(self._inlines(image, line)), where, anchor)
+        return ImageRef(src, plain_text(self._inlines(image, line)), where, anchor, column)
 
     def _group(self, node: SyntaxTreeNode, line: int | None) -> GroupRef | None:
         """::: pair / ::: grid {#id}: paragraphs of images (one or several each), and at most one
@@ -475,7 +508,9 @@ class Reader:
             kind = child.type
             if kind == "text":
                 self._check_text(child.content, line)
-                out.append(Text(child.content))
+                for address, piece in addresses(child.content):  # a web or e-mail address is never hyphenated
+                    out.append(Element("span", (("class", URL_CLASS),), (self._text(piece),)) if address
+                               else self._text(piece))
             elif kind == "softbreak":
                 out.append(Text("\n"))
             elif kind == "hardbreak":
@@ -484,21 +519,29 @@ class Reader:
                 out.append(Element("code", self._attrs(self._given(child), line), (Text(child.content),)))
             elif kind in _INLINE_TAGS:
                 attrs = self._attrs(self._given(child), line)
-                out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
+                self._langs.append(self._own_language(child))
+                try:
+                    out.append(Element(_INLINE_TAGS[kind], attrs, self._inlines(child, line)))
+                finally:
+                    self._langs.pop()
             elif kind == "link":
-                out.append(self._link(child, line))
+                self._langs.append(self._own_language(child))
+                try:
+                    out.append(self._link(child, line))
+                finally:
+                    self._langs.pop()
             elif kind == "image":
                 src = str(child.attrs.get("src", ""))
-                self._problem(self._find_line(src, line),
-                              "a photo must stand in its own paragraph",
-                              "put a blank line before and after ![](…)")
+                found, column = self._find(src, line)
+                self._problem(found, "a photo must stand in its own paragraph",
+                              "put a blank line before and after ![](…)", column)
             elif kind == "footnote_ref":
                 number = child.meta["id"] + 1
                 out.append(NoteRef(self._note_id(number), number, child.meta.get("subId", 0)))
             elif kind == "footnote_anchor":
                 continue
             elif kind == "html_inline":
-                self._raw_html(child.content, self._find_line(child.content, line))
+                self._raw_html(child.content, *self._find(child.content, line))
             else:
                 self._problem(line, f"unsupported Markdown construct '{kind}'")
         return tuple(out)
@@ -507,34 +550,38 @@ class Reader:
         """Pasted data and broken footnote calls are almost always mistakes the author wants to hear of."""
         word = _LONG_WORD.search(text)
         if word:
-            self._problem(self._find_line(word.group()[:40], line),
-                          f"a word of {len(word.group())} characters without a space cannot be set on a line",
-                          "break it with spaces, or remove it if it was pasted by mistake")
+            found, column = self._find(word.group()[:40], line)
+            self._problem(found, f"a word of {len(word.group())} characters without a space cannot be set on a line",
+                          "break it with spaces, or remove it if it was pasted by mistake", column)
         for note in _UNDEFINED_NOTE.finditer(text):
-            self._problem(self._find_line(note.group(), line),
-                          f"footnote [^{note.group(1)}] is cited but never defined",
-                          f"add a line '[^{note.group(1)}]: the note' below the text")
+            found, column = self._find(note.group(), line)
+            self._problem(found, f"footnote [^{note.group(1)}] is cited but never defined",
+                          f"add a line '[^{note.group(1)}]: the note' below the text", column)
 
     def _link(self, node: SyntaxTreeNode, line: int | None) -> Node:
         href = str(node.attrs.get("href", ""))
         children = self._inlines(node, line)
-        where = self._find_line(href, line)
+        where, column = self._find(f"]({href}", line)  # the destination, not the same words in the text
+        if column is not None:
+            column += 2
+        else:  # a reference link's destination is written elsewhere; markdown-it may have rewritten it
+            where, column = self._find(href, line)
         attrs = self._attrs({k: v for k, v in self._given(node).items() if k not in ("href", "title")}, where)
         lowered = href.lower()
         if href.startswith("#") or not re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
-            self.result.links.append((href, where))
+            self.result.links.append((href, where, column))
         elif not lowered.startswith(LINK_SCHEMES):
             self._problem(where, f"links with '{href.split(':', 1)[0]}:' are not allowed",
-                          "link to http(s): or mailto: addresses, or to #anchors in the manuscript")
+                          "link to http(s): or mailto: addresses, or to #anchors in the manuscript", column)
             return Element("span", (), children)
         return Element("a", (("href", href), *attrs), children)
 
-    def _raw_html(self, content: str, line: int | None) -> None:
+    def _raw_html(self, content: str, line: int | None, column: int | None = None) -> None:
         if any(p.line == line and p.message.startswith("raw HTML") for p in self.result.problems):
             return  # one report per line: <a href…> and its </a> are one mistake
         snippet = content.strip().splitlines()[0][:60] if content.strip() else content
         self._problem(line, f"raw HTML is not allowed: {snippet}",
-                      "write it in Markdown: *emphasis*, **strong**, [text]{lang=ja}, ::: pullquote")
+                      "write it in Markdown: *emphasis*, **strong**, [text]{lang=ja}, ::: pullquote", column)
 
 
 def _attribute_hint(name: str) -> str:
@@ -608,5 +655,9 @@ def _mark_attribution(children: tuple[Node, ...]) -> tuple[Node, ...]:
 
 
 def read_markdown(source: str, article_id: str, language: str, line_offset: int = 0) -> ParsedText:
+    # mdit-py-plugins' container rule reads past the end of a text whose last line is a bare quote
+    # marker after a table ("> | a |" … ">" with no line break): a final line break is the same text.
+    if not source.endswith("\n"):
+        source += "\n"
     return Reader(source, article_id, language, line_offset).read(source)
 

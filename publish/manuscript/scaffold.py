@@ -43,6 +43,8 @@ EXAMPLES: dict[str, str] = {
     "credit": '"The photographer"',
     "placement": '"wide"',
     "min_ppi": "150",
+    "focus": '"center"',
+    "max_crop": "20",
     "isbn": '"978-1-56619-909-4"',
     "translations.lang": '"ja"',
     "translations.title": '"The title in Japanese"',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import uuid
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.manuscript.tomlfile import KeyPath, TomlDocument
-from publish.model.diagnostics import Diagnostics, did_you_mean
+from publish.model.diagnostics import Diagnostics, closest, did_you_mean
 from publish.model.document import (
     LAYOUTS,
     MARC_RELATORS,
@@ -99,6 +100,25 @@ def one_of(*choices: str) -> Callable[[Any], str]:
         return value
 
     return check
+
+
+FOCUS_KEYWORDS = {"center": "50% 50%", "top": "50% 0%", "bottom": "50% 100%", "left": "0% 50%",
+                  "right": "100% 50%"}
+_FOCUS = re.compile(r"^(\d{1,3}(?:\.\d+)?)%\s+(\d{1,3}(?:\.\d+)?)%$")
+
+
+def focus(value: Any) -> str:
+    """What a cropped photo keeps, as the CSS object-position it becomes: "top", "left"… or "30% 20%"."""
+    value = nonempty_text(value).strip().lower()
+    if value in FOCUS_KEYWORDS:
+        return FOCUS_KEYWORDS[value]
+    match = _FOCUS.match(value)
+    if not match or any(float(part) > 100 for part in match.groups()):
+        close = difflib.get_close_matches(value, list(FOCUS_KEYWORDS), n=1, cutoff=0.6)
+        raise Invalid(f"'{value}' is not a focus", f"did you mean '{close[0]}'?" if close else
+                      '"center", "top", "bottom", "left", "right", or two percentages across and down, '
+                      'e.g. "30% 20%"')
+    return f"{float(match.group(1)):g}% {float(match.group(2)):g}%"
 
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -298,21 +318,35 @@ def check_table(doc: TomlDocument, path: KeyPath, table: Any, keys: tuple[Key, .
     values: dict[str, Any] = {}
     for name, value in table.items():
         key_path = (*path, name)
-        dotted = ".".join(str(p) for p in key_path if not isinstance(p, int))
+        dotted = _dotted(key_path)
         if name not in known:
-            diags.error(where, doc.line_of(key_path), f"unknown key '{dotted}'",
-                        did_you_mean(name, tuple(known)))
+            meant = closest(name, tuple(known))
+            line, column = doc.position(key_path)
+            diags.error(where, line, f"unknown key '{dotted}'", did_you_mean(name, tuple(known)), column,
+                        subjects=(key_subject(diags, where, (*path, meant)),) if meant else ())
             continue
         try:
             values[name] = known[name].check(value)
         except Invalid as exc:
-            diags.error(where, doc.line_of(key_path), f"{dotted}: {exc}", exc.hint)
+            line, column = doc.position(key_path, value=True)
+            diags.error(where, line, f"{dotted}: {exc}", exc.hint, column)
     for key in keys:
         if key.required and key.name not in table:
-            label = ".".join(str(p) for p in (*path, key.name) if not isinstance(p, int))
-            line = doc.line_of(path) if path else 1
-            diags.error(where, line, f"missing required key '{label}'", key.doc)
+            label = _dotted((*path, key.name))
+            # A missing key has no line of its own: that of its table, or none for the file's top level.
+            line, column = doc.position(path) if path else (None, None)
+            diags.error(where, line, f"missing required key '{label}'", key.doc, column,
+                        causes=(key_subject(diags, where, (*path, key.name)),))  # a mistyped name said it
     return values
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(str(p) for p in path if not isinstance(p, int))
+
+
+def key_subject(diags: Diagnostics, where: Path, path: KeyPath) -> str:
+    """What an unknown key close to a known one stands for, and a missing key follows from (diagnostics.py)."""
+    return f"key {diags.display_path(where)}:{'.'.join(str(p) for p in path)}"
 
 
 def derived_identifier(title: str, authors: tuple[str, ...], date: str) -> str:

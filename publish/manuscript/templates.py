@@ -20,7 +20,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2 import (
+    BaseLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    select_autoescape,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -136,10 +144,12 @@ def template_folders(styles: Styles) -> list[tuple[Path, Gate]]:
     return folders
 
 
-def environment(styles: Styles, **options: Any) -> ManuscriptSandbox:
-    """The sandboxed environment over the styles' templates (autoescaped, undefined names are errors)."""
-    options.setdefault("undefined", StrictUndefined)
-    return ManuscriptSandbox(loader=StylesLoader(template_folders(styles)), **options)
+def environment(styles: Styles) -> ManuscriptSandbox:
+    """The one environment every template runs in (editions, cover, report, preview): sandboxed, over
+    the styles' templates, autoescaped, undefined names are errors, block tags leave no blank lines."""
+    return ManuscriptSandbox(loader=StylesLoader(template_folders(styles)), undefined=StrictUndefined,
+                             autoescape=select_autoescape(default=True, default_for_string=True),
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def _manuscript_templates(styles: Styles) -> Path | None:

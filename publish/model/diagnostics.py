@@ -1,11 +1,22 @@
-"""Problems found in a manuscript, as values with a location, collected and shown together."""
+"""Problems found in a manuscript, as values with a location, collected and shown together.
+
+One mistake, one diagnostic, at its cause: a diagnostic may name the `subjects` it reports (a text
+that could not be read, a key that is probably mistyped) and a follow-on the `causes` it may come
+from (a photo "no text uses" when some text could not be read). A follow-on is dropped as soon as a
+diagnostic about one of its causes, at least as severe, is collected, whichever comes first.
+"""
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+
+# Characters that would break a diagnostic's one line (a file name may hold a line break): shown escaped.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f]")
 
 
 class Severity(StrEnum):
@@ -23,17 +34,25 @@ class Diagnostic:
     severity: Severity
     message: str
     hint: str = ""
+    subjects: tuple[str, ...] = field(default=(), compare=False)  # what this one reports a problem with
+    causes: tuple[str, ...] = field(default=(), compare=False)  # subjects it follows from, when reported
 
     def format(self) -> str:
-        where = self.path
+        where = printable(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: {self.severity.value}: {self.message}"
+        text = f"{where}: {self.severity.value}: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
+
+    def follows_from(self, other: Diagnostic) -> bool:
+        """Whether `other` reports a cause of this one, and is at least as severe (an error is never
+        dropped for a warning: the build must still stop)."""
+        return (bool(set(self.causes) & set(other.subjects))
+                and _RANK[other.severity] >= _RANK[self.severity])
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -51,11 +70,23 @@ class Diagnostic:
                    data.get("hint", ""))
 
 
+def printable(text: str) -> str:
+    """Text with control characters written as escapes (\\n, \\t, \\x01), so a diagnostic stays one line."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def without_follow_ons(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics less those whose cause another one reports."""
+    given = list(diagnostics)
+    causes = [d for d in given if d.subjects]
+    return [d for d in given if not (d.causes and any(d.follows_from(c) for c in causes if c is not d))]
+
+
 class ManuscriptError(Exception):
     """Raised when a manuscript cannot be built; carries every diagnostic of the run."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = sorted(diagnostics, key=_sort_key)
+        self.diagnostics = sorted(without_follow_ons(diagnostics), key=_sort_key)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
@@ -91,18 +122,34 @@ class Diagnostics:
         *,
         column: int | None = None,
         severity: Severity = Severity.ERROR,
+        subjects: Iterable[str] = (),
+        causes: Iterable[str] = (),
     ) -> None:
-        self.items.append(
-            Diagnostic(self.display_path(path), line, column, severity, message, hint)
-        )
+        self.collect(Diagnostic(self.display_path(path), line, column, severity, message, hint,
+                                tuple(subjects), tuple(causes)))
+
+    def collect(self, diagnostic: Diagnostic) -> None:
+        """Keeps the diagnostic unless its cause is already reported; drops those it is the cause of."""
+        if diagnostic.causes and any(diagnostic.follows_from(d) for d in self.items if d.subjects):
+            return
+        if diagnostic.subjects:
+            self.items = [d for d in self.items if not d.follows_from(diagnostic)]
+        self.items.append(diagnostic)
+
+    def adopt(self, diagnostics: Iterable[Diagnostic]) -> None:
+        """Diagnostics collected elsewhere (another process, a layout's own collector), with their paths
+        shown as this collector shows them: as the author gave the manuscript, never absolute."""
+        for diagnostic in diagnostics:
+            self.collect(replace(diagnostic, path=self.display_path(diagnostic.path)))
 
     def error(self, path: Path | str, line: int | None, message: str, hint: str = "",
-              column: int | None = None) -> None:
-        self.add(path, line, message, hint, column=column)
+              column: int | None = None, *, subjects: Iterable[str] = (), causes: Iterable[str] = ()) -> None:
+        self.add(path, line, message, hint, column=column, subjects=subjects, causes=causes)
 
     def warning(self, path: Path | str, line: int | None, message: str, hint: str = "",
-                column: int | None = None) -> None:
-        self.add(path, line, message, hint, column=column, severity=Severity.WARNING)
+                column: int | None = None, *, subjects: Iterable[str] = (), causes: Iterable[str] = ()) -> None:
+        self.add(path, line, message, hint, column=column, severity=Severity.WARNING, subjects=subjects,
+                 causes=causes)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -117,9 +164,18 @@ class Diagnostics:
             raise ManuscriptError(self.items)
 
 
+_RANK = {Severity.WARNING: 0, Severity.ERROR: 1}
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The known word the author most probably meant, if one is close enough."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...], known: str = "keys") -> str:
     """A hint naming the closest known word, or the list of known words."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = closest(word, choices)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return f"did you mean '{close}'?"
     return f"known {known}: " + ", ".join(sorted(choices))

@@ -137,6 +137,8 @@ class Photo:
     # The file stands in for the photo (a drawing, until the photo is in): `credit` is whose photo it
     # replaces, and every credit line says so (components.html photo_credit).
     stand_in: bool = False
+    focus: str = ""  # what a crop keeps, as a CSS object-position ("50% 0%" for focus = "top"); "" centred
+    max_crop: int | None = None  # percent of the image a crop may cut before print warns (None: the default)
 
     @property
     def orientation(self) -> str:
@@ -178,6 +180,7 @@ class Figure:
     photo: Photo
     id: str
     line: int | None = None
+    column: int | None = None  # of the photo's path in its text's ![](…), for preflight's findings
 
 
 @dataclass(frozen=True)

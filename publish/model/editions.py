@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from stdnum import isbn as isbn_numbers
+
 from publish.model.document import Metadata
 
 
@@ -51,6 +53,43 @@ def edition_identifier(meta: Metadata, key: str) -> str:
     if key == "archive":
         return _derived(meta, "archive-pdf")
     raise ValueError(f"unknown edition {key!r}")
+
+
+def hyphenated(isbn: str) -> str:
+    """An ISBN as printed: hyphens between its elements (prefix, group, registrant, publication, check).
+
+    Where the hyphens go depends on the ranges the International ISBN Agency assigns (its RangeMessage);
+    python-stdnum carries them, so a build needs no network. An ISBN outside every known range is
+    printed as given.
+    """
+    try:
+        return isbn_numbers.format(isbn)
+    except (ValueError, isbn_numbers.InvalidFormat, isbn_numbers.InvalidChecksum, isbn_numbers.InvalidComponent):
+        return isbn
+
+
+_QUALIFIERS = {"print": "print edition", "epub": "e-book edition", "archive": "archival edition"}
+
+
+def imprint_identifiers(meta: Metadata, key: str) -> tuple[str, ...]:
+    """The identifier lines of an edition's imprint: its own identifier, then the publication's ISBN.
+
+    The edition's own identifier is the one its file carries (XMP, OPF) and its catalogue records
+    name; the publication's ISBN follows as "ISBN … (publication)" when it is another number.
+    """
+    own = edition_identifier(meta, key)
+    lines = []
+    if own.startswith("urn:isbn:"):
+        qualifier = f" ({_QUALIFIERS[key]})" if own != meta.identifier else ""
+        lines.append(f"ISBN {hyphenated(own.removeprefix('urn:isbn:'))}{qualifier}")
+    else:
+        lines.append(own)
+    if meta.isbn and own != meta.identifier:
+        lines.append(f"ISBN {hyphenated(meta.isbn)} (publication)")
+    return tuple(lines)
+
+
+BUILD_NAMES = {"pdf": "print", "epub": "epub", "archive": "archive"}  # a build's edition name → its key here
 
 
 LABELS = {"print": ("Print edition", "application/pdf"),

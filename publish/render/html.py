@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 
 from icu4py.breakers import CharacterBreaker
-from jinja2 import select_autoescape
 from markupsafe import Markup, escape
 
 from publish.manuscript import templates as templating
+from publish.manuscript.markdown import plain_text
 from publish.model import credits
 from publish.model.document import (
     Article,
@@ -25,12 +26,14 @@ from publish.model.document import (
     Publication,
     Text,
 )
+from publish.model.editions import imprint_identifiers
 from publish.model.structure import kind_of
 from publish.model.text import direction
 from publish.render import photolayout
 from publish.render.autolink import addresses
 from publish.render.labels import numeral
 from publish.render.styles import Styles
+from publish.render.tables import table_class
 
 VOID = {"br", "hr", "img"}
 INLINE = {"a", "abbr", "b", "br", "cite", "code", "em", "i", "q", "s", "small", "span", "strong", "sub", "sup"}
@@ -48,6 +51,10 @@ _INITIAL = re.compile(r"^[\"'“‘«(\[]*\w")
 # Rohingya, Adlam: letters join their neighbours, so a letter set apart would break its word's shape.
 _JOINING = ((0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF), (0x1800, 0x18AF), (0x10D00, 0x10D3F),
             (0x1E900, 0x1E95F))
+# Khmer, Thai, Lao, Myanmar: a letter carries stacked marks above and subscripts below, so a cluster
+# set three lines deep reaches into the lines around it (and these scripts do not set drop caps).
+_STACKING = ((0x1780, 0x17FF), (0x19E0, 0x19FF), (0x0E00, 0x0EFF), (0x1000, 0x109F), (0xA9E0, 0xA9FF),
+             (0xAA60, 0xAA7F))
 
 
 def with_initial(block: Node) -> Node:
@@ -62,7 +69,7 @@ def with_initial(block: Node) -> Node:
         return block
     text = block.children[0].text
     match = _INITIAL.match(text)
-    if not match or any(low <= ord(match.group(0)[-1]) <= high for low, high in _JOINING):
+    if not match or any(low <= ord(match.group(0)[-1]) <= high for low, high in (*_JOINING, *_STACKING)):
         return block
     start = match.end() - 1
     end = start + len(next(iter(CharacterBreaker(text[start:start + 32], "en"))))
@@ -104,6 +111,34 @@ def with_opening(block: Node) -> Node:
     return replace(block, attrs=(*attrs, ("class", classes)))
 
 
+# The drop cap stands beside three lines: a paragraph that cannot fill two (about a line of the widest
+# measure: 45em, some 90 letters or 45 Chinese characters) is too short to carry it, as are the kicker,
+# dateline or any other paragraph the author gave a class of its own.
+INITIAL_MIN_EM = 45.0
+INITIAL_SEARCH = 6  # blocks looked through for the opening paragraph: the initial opens the text
+
+
+def place_initial(blocks: list[Node], edition: str) -> list[Node]:
+    """The blocks, with the drop cap on the text's opening paragraph: the first plain paragraph long
+    enough to carry it, after any kicker, dateline, heading or photo; none if there is none near the top.
+    Print marks its first letter (with_initial), the e-book the paragraph (with_opening)."""
+    for index, block in enumerate(blocks[:INITIAL_SEARCH]):
+        if not (isinstance(block, Element) and block.tag == "p") or block.attr("class"):
+            continue
+        if _ems(plain_text(block.children)) < INITIAL_MIN_EM:
+            continue
+        marked = with_opening(block)
+        if edition == "print" and marked is not block:
+            marked = with_initial(marked)
+        return [*blocks[:index], marked, *blocks[index + 1:]]
+    return blocks
+
+
+def _ems(text: str) -> float:
+    """About how wide a text sets: wide (East Asian) characters an em, others half of one."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
+
+
 def dir_attr(language: str, within: str = "") -> Markup:
     """` dir="rtl"` (or "ltr") where text in `language` runs the other way than its surroundings."""
     if not language:
@@ -121,24 +156,21 @@ class Renderer:
                  image_src: Callable[[Photo], str], edition_name: str | None = None):
         self.publication = publication
         self.edition = edition
+        edition_name = edition_name or edition
         meta = publication.metadata
         # Any block of the publication set right to left: then every language-tagged element says its
         # direction, so a left-to-right phrase in right-to-left text (or the reverse) is laid out as such.
         self._bidi = "rtl" in {direction(lang) for lang in (meta.language, *(a.language for a in publication.articles),
                                                              *(t.lang for t in meta.translations)) if lang}
         self.styles = styles
-        self.env = templating.environment(  # sandboxed: a manuscript's own templates are not trusted
-            styles,
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.env = templating.environment(styles)  # sandboxed: a manuscript's own templates are not trusted
         self.env.globals.update(
             publication=publication,
             meta=publication.metadata,
             edition=edition,
-            edition_name=edition_name or edition,
+            edition_name=edition_name,
+            # The imprint prints the edition's own identifier, the one its file carries (model/editions.py).
+            identifiers=imprint_identifiers(meta, edition_name) if edition_name in ("print", "epub", "archive") else (),
             body=self.body,
             inline=self.inline,
             href=self.href,
@@ -222,10 +254,8 @@ class Renderer:
         self._tables = 0
         blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
         blocks = blocks[1:] if article.lead else blocks
-        if blocks and self.edition == "print":
-            blocks[0] = with_initial(blocks[0])
-        elif blocks and self.edition == "epub":
-            blocks[0] = with_opening(blocks[0])
+        if blocks and self.edition in ("print", "epub"):
+            blocks = place_initial(blocks, self.edition)
         return blocks
 
     def inline(self, nodes: tuple[Node, ...]) -> Markup:
@@ -272,6 +302,8 @@ class Renderer:
             markup = Markup(f"<{node.tag}{rendered}>") + inner + Markup(f"</{node.tag}>")
             if node.tag == "table" and self.edition == "epub":
                 return self._table_frame(markup)
+            if node.tag == "table" and (width := table_class(node)):  # room for a wide table (render/tables.py)
+                return Markup(f'<div class="{width}">') + markup + Markup("</div>")
             return markup
         if isinstance(node, Figure):
             return Markup(self.components.figure(node))

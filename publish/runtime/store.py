@@ -20,6 +20,7 @@ from pathlib import Path
 import publish
 from publish.runtime.folders import list_folder
 from publish.runtime.output import write_atomic
+from publish.runtime.toolchain import fingerprint
 
 FORMAT = 1  # bump when the entry layout changes
 PACKAGE = Path(publish.__file__).resolve().parent
@@ -48,10 +49,13 @@ def file_hash(path: Path) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """The package's own code, read once per process: the code that runs is the code loaded."""
+    """The package's own code, read once per process: the code that runs is the code loaded.
+
+    Its fontconfig file (engine/fonts.conf) counts as code: it decides which fonts a layout can use.
+    """
     digest = hashlib.sha256()
     for path in list_folder(PACKAGE).paths():
-        if path.suffix == ".py":
+        if path.suffix in (".py", ".conf"):
             digest.update(f"{path.relative_to(PACKAGE).as_posix()} {file_hash(path)}\n".encode())
     return digest.hexdigest()
 
@@ -123,10 +127,11 @@ def derived_bytes(kind: str) -> Callable[[Callable[..., bytes | None]], Callable
 
 
 def _derived_key(kind: str, path: Path, args: tuple[object, ...]) -> str:
-    """Source bytes, arguments (sets in sorted order, so the key is the same in every process) and code."""
+    """Source bytes, arguments (sets in sorted order, so the key is the same in every process), code and
+    the libraries that make the derivative (a new fontTools cuts fonts differently)."""
     canonical = [sorted(a) if isinstance(a, set | frozenset) else a for a in args]
     return hashlib.sha256("\0".join(
-        (kind, str(FORMAT), publish.__version__, code_digest(), file_hash(path), repr(canonical))
+        (kind, str(FORMAT), publish.__version__, code_digest(), fingerprint(), file_hash(path), repr(canonical))
     ).encode()).hexdigest()
 
 

@@ -22,7 +22,7 @@ from publish.editions.archive.bibliographic import dublin_core, marcxml, onix
 from publish.editions.archive.pdfa import manuscript_sources
 from publish.model import credits
 from publish.model.document import Publication
-from publish.model.editions import Edition, OutputFiles, make_edition
+from publish.model.editions import BUILD_NAMES, Edition, OutputFiles, make_edition
 
 CHECKSUMS = ["sha256", "sha512"]
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -46,21 +46,25 @@ def _bag_info(publication: Publication, editions: list[Edition], when: dt.dateti
     }
 
 
-RECORD_KEYS = {"pdf": "print", "epub": "epub", "archive": "archive"}
+RECORD_KEYS = BUILD_NAMES
 
 
 def write_deposit(output: Path, publication: Publication, built: list[tuple[str, Path, int | None]],
-                  when: dt.datetime) -> Path:
-    """The bag for the editions just built (edition name, file, pages), written to output/<slug>-deposit."""
+                  when: dt.datetime, tags: dict[str, bytes] | None = None) -> Path:
+    """The bag for the editions just built (edition name, file, pages), written to output/<slug>-deposit.
+
+    `tags` are more files for metadata/ (the build record, the lock), covered by the tag manifests.
+    """
     editions = [(make_edition(publication.metadata, RECORD_KEYS[name], path.name, pages, path.stat().st_size),
                  path) for name, path, pages in built if name in RECORD_KEYS]
     order = list(RECORD_KEYS.values())
     editions.sort(key=lambda pair: order.index(pair[0].key))
-    return write_bag(OutputFiles(output, publication.slug).deposit, publication, editions, when, exclude=(output,))
+    return write_bag(OutputFiles(output, publication.slug).deposit, publication, editions, when, exclude=(output,),
+                     tags=tags)
 
 
 def write_bag(target: Path, publication: Publication, editions: list[tuple[Edition, Path]],
-              when: dt.datetime, exclude: tuple[Path, ...] = ()) -> Path:
+              when: dt.datetime, exclude: tuple[Path, ...] = (), tags: dict[str, bytes] | None = None) -> Path:
     """Builds the bag in a staging folder beside `target`, validates it, then puts it in place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -78,6 +82,8 @@ def write_bag(target: Path, publication: Publication, editions: list[tuple[Editi
         (records / "dublin-core.xml").write_bytes(dublin_core(publication, described))
         (records / "marc.xml").write_bytes(marcxml(publication, described, when))
         (records / "onix.xml").write_bytes(onix(publication, described, when))
+        for name, data in sorted((tags or {}).items()):
+            (records / name).write_bytes(data)
         (staging / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
         bag = bagit.Bag(str(staging))
         bag.save()  # rewrites the tag manifests over bagit.txt, bag-info.txt and metadata/
@@ -159,16 +165,26 @@ def _name_files(bag: bagit.Bag, path: Path, error: bagit.BagValidationError) -> 
                 check()
             except bagit.BagValidationError as deeper:
                 details.extend(deeper.details or [])
-    problems: list[str] = []
+    # One line per file: bagit reports a missing file once as missing and again for every checksum
+    # it could not compute, and an altered file once per algorithm.
+    missing = {d.path for d in details if isinstance(d, bagit.FileMissing)}
+    mismatches: dict[str, list[bagit.ChecksumMismatch]] = {}
+    problems: set[str] = set()
     for detail in details:
         where = path / detail.path
         if isinstance(detail, bagit.ChecksumMismatch):
-            problems.append(f"{where}: altered ({detail.algorithm} is {detail.found}, "
-                            f"the manifest says {detail.expected})")
+            if detail.path not in missing:
+                mismatches.setdefault(detail.path, []).append(detail)
         elif isinstance(detail, bagit.FileMissing):
-            problems.append(f"{where}: missing (listed in the manifest)")
+            problems.add(f"{where}: missing (listed in the manifest)")
         elif isinstance(detail, bagit.UnexpectedFile):
-            problems.append(f"{where}: unexpected (not listed in any manifest)")
+            problems.add(f"{where}: unexpected (not listed in any manifest)")
         else:
-            problems.append(f"{where}: {detail}")
-    return sorted(set(problems)) or [f"{path}: {error}"]
+            problems.add(f"{where}: {detail}")
+    for name, found in mismatches.items():
+        first, *others = sorted(found, key=lambda d: d.algorithm)
+        also = f"; {' and '.join(d.algorithm for d in others)} differ{'s' if len(others) == 1 else ''} too" \
+            if others else ""
+        problems.add(f"{path / name}: altered ({first.algorithm} is {first.found}, "
+                     f"the manifest says {first.expected}{also})")
+    return sorted(problems) or [f"{path}: {error}"]

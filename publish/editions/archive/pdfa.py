@@ -16,38 +16,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
-from lxml import etree
 from weasyprint import Attachment
 
-from publish import __version__
 from publish.editions.archive.structure import tag_book
 from publish.editions.archive.tagtree import repair_structure
-from publish.editions.deterministic import save_deterministic, stable_image_names, zip_bytes
+from publish.editions.deterministic import (
+    Claims,
+    Description,
+    pdf_date,
+    save_deterministic,
+    stable_image_names,
+    write_description,
+    zip_bytes,
+)
 from publish.editions.print.layout import PrintLayout, join_parts, lay_out
 from publish.editions.print.pdfx import page_labels
 from publish.editions.print.preflight import ARCHIVE
 from publish.engine.actualtext import actual_text
-from publish.model import credits
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Metadata, Publication
 from publish.model.editions import edition_identifier
 from publish.render.styles import Styles
 from publish.runtime.folders import list_folder
-
-NS = {
-    "x": "adobe:ns:meta/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
-    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
-    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
-    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
-    "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
-}
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @dataclass(frozen=True)
@@ -125,7 +115,7 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
     try:
         if layout.parts is not None:  # the texts' tagged PDFs, joined with their structure trees
             pdf, opened = join_parts(layout.parts, tagged=True)  # type: ignore[assignment]
-            date = when.strftime("D:%Y%m%d%H%M%SZ")
+            date = pdf_date(when)
             for attachment in attachments:
                 pdf.attachments[attachment.name] = pikepdf.AttachedFileSpec(
                     pdf, attachment.data, description=attachment.description, filename=attachment.name,
@@ -169,10 +159,7 @@ def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, wh
         a_gaps = level_a_gaps(pdf)
         ua_gaps = a_gaps + pdfua_gaps(pdf)
         conformance = "U" if a_gaps else "A"
-        producer = str(pdf.docinfo.get("/Producer", "WeasyPrint"))
-        xmp = xmp_packet(publication, when, conformance, not ua_gaps, producer)
-        pdf.Root.Metadata = pikepdf.Stream(pdf, xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
-        _document_info(pdf, publication, when, producer)
+        write_description(pdf, Description.of(publication, "archive", when), archive_claims(conformance, not ua_gaps))
         save_deterministic(pdf, target)
     return ArchiveReport(3, conformance, not ua_gaps, tuple(dict.fromkeys(ua_gaps)),
                          tuple(a.name for a in attachments))  # type: ignore[misc]
@@ -291,112 +278,14 @@ def pdfua_gaps(pdf: pikepdf.Pdf) -> list[str]:
     return gaps
 
 
-def _el(parent: etree._Element, prefix: str, name: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{NS[prefix]}}}{name}")
-    if text is not None:
-        element.text = text
-    return element
+def archive_claims(conformance: str, pdfua: bool) -> Claims:
+    """What the archival file claims in its XMP: PDF/A-3 at the level its checks allow, PDF/UA-1 when they hold.
 
-
-def _container(parent: etree._Element, prefix: str, name: str, kind: str, values: list[str],
-               lang: bool = False) -> None:
-    if not values:
-        return
-    holder = _el(_el(parent, prefix, name), "rdf", kind)
-    for value in values:
-        item = _el(holder, "rdf", "li", value)
-        if lang:
-            item.set(XML_LANG, "x-default")
-
-
-def xmp_date(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def pdf_date(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")
-
-
-def _author_line(publication: Publication) -> list[str]:
-    """dc:creator: the authors, or the editors of an anthology (model/credits.py), or whoever comes first."""
-    meta = publication.metadata
-    return list(credits.creators(publication)[0]) or [c.name for c in meta.contributors[:1]]
-
-
-def xmp_packet(publication: Publication, when: dt.datetime, conformance: str, pdfua: bool,
-               producer: str) -> bytes:
-    """Complete XMP: PDF/A (and PDF/UA) identification and the Dublin Core a catalogue reads."""
-    meta = publication.metadata
-    root = etree.Element(f"{{{NS['x']}}}xmpmeta", nsmap={"x": NS["x"]})
-    rdf = _el(root, "rdf", "RDF")
-    desc = etree.SubElement(rdf, f"{{{NS['rdf']}}}Description", nsmap={
-        k: v for k, v in NS.items() if k not in ("x", "rdf")})
-    desc.set(f"{{{NS['rdf']}}}about", "")
-    _el(desc, "pdfaid", "part", "3")
-    _el(desc, "pdfaid", "conformance", conformance)
-    if pdfua:
-        _el(desc, "pdfuaid", "part", "1")
-    title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
-    _container(desc, "dc", "title", "Alt", [title], lang=True)
-    _container(desc, "dc", "creator", "Seq", _author_line(publication))
-    others = [p.name for p in credits.people(publication) if p.name not in _author_line(publication)]
-    _container(desc, "dc", "contributor", "Bag", others)
-    _container(desc, "dc", "description", "Alt", [meta.description] if meta.description else [], lang=True)
-    _container(desc, "dc", "rights", "Alt", [meta.rights] if meta.rights else [], lang=True)
-    _container(desc, "dc", "publisher", "Bag", [meta.publisher] if meta.publisher else [])
-    _container(desc, "dc", "subject", "Bag", list(meta.subjects))
-    _container(desc, "dc", "language", "Bag", [meta.language])
-    _container(desc, "dc", "date", "Seq", [meta.date])
-    _el(desc, "dc", "identifier", archive_identifier(meta))
-    _el(desc, "dc", "format", "application/pdf")
-    _el(desc, "dc", "source", meta.identifier)
-    _el(desc, "xmp", "CreatorTool", f"publish {__version__}")
-    _el(desc, "xmp", "CreateDate", xmp_date(when))
-    _el(desc, "xmp", "ModifyDate", xmp_date(when))
-    _el(desc, "xmp", "MetadataDate", xmp_date(when))
-    _el(desc, "pdf", "Producer", producer)
-    if meta.subjects:
-        _el(desc, "pdf", "Keywords", ", ".join(meta.subjects))
-    _el(desc, "xmpMM", "DocumentID", archive_identifier(meta).replace("urn:uuid:", "uuid:"))
-    instance = uuid.uuid5(uuid.NAMESPACE_URL, f"{archive_identifier(meta)}@{xmp_date(when)}")
-    _el(desc, "xmpMM", "InstanceID", f"uuid:{instance}")
-    if pdfua:
-        _pdfua_extension_schema(desc)
-    body = etree.tostring(root, encoding="utf-8")
-    return (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' + body
-            + b"\n" + b" " * 512 + b'\n<?xpacket end="r"?>')
-
-
-def _pdfua_extension_schema(desc: etree._Element) -> None:
-    """PDF/A admits properties outside its predefined schemas only when the file describes them."""
-    bag = _el(_el(desc, "pdfaExtension", "schemas"), "rdf", "Bag")
-    schema = _el(bag, "rdf", "li")
-    schema.set(f"{{{NS['rdf']}}}parseType", "Resource")
-    _el(schema, "pdfaSchema", "schema", "PDF/UA Universal Accessibility Schema")
-    _el(schema, "pdfaSchema", "namespaceURI", NS["pdfuaid"])
-    _el(schema, "pdfaSchema", "prefix", "pdfuaid")
-    prop = _el(_el(_el(schema, "pdfaSchema", "property"), "rdf", "Seq"), "rdf", "li")
-    prop.set(f"{{{NS['rdf']}}}parseType", "Resource")
-    _el(prop, "pdfaProperty", "name", "part")
-    _el(prop, "pdfaProperty", "valueType", "Integer")
-    _el(prop, "pdfaProperty", "category", "internal")
-    _el(prop, "pdfaProperty", "description", "Indicates which part of ISO 14289 the file conforms to")
-
-
-def _document_info(pdf: pikepdf.Pdf, publication: Publication, when: dt.datetime, producer: str) -> None:
-    """The Info dictionary, kept equal to the XMP as PDF/A requires (Author only when it maps one to one)."""
-    meta = publication.metadata
-    info = pikepdf.Dictionary()
-    info.Title = pikepdf.String(meta.title + (f": {meta.subtitle}" if meta.subtitle else ""))
-    authors = _author_line(publication)
-    if len(authors) == 1:
-        info.Author = pikepdf.String(authors[0])
-    if meta.description:
-        info.Subject = pikepdf.String(meta.description)
-    if meta.subjects:
-        info.Keywords = pikepdf.String(", ".join(meta.subjects))
-    info.Creator = pikepdf.String(f"publish {__version__}")
-    info.Producer = pikepdf.String(producer)
-    info.CreationDate = pikepdf.String(pdf_date(when))
-    info.ModDate = pikepdf.String(pdf_date(when))
-    pdf.trailer.Info = pdf.make_indirect(info)
+    pdfuaid is not one of PDF/A's predefined schemas, so the file describes it (an extension schema).
+    """
+    xmp = [("pdfaid", "part", "3"), ("pdfaid", "conformance", conformance)]
+    if not pdfua:
+        return Claims(xmp=tuple(xmp))
+    return Claims(xmp=(*xmp, ("pdfuaid", "part", "1")), schemas=(
+        ("pdfuaid", "PDF/UA Universal Accessibility Schema",
+         (("part", "Integer", "Indicates which part of ISO 14289 the file conforms to"),)),))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from publish.editions.epub.cover import fit_cover
 from publish.editions.epub.pagelist import place_markers
 from publish.editions.pagemap import PageStart, PrintPage
 from publish.manuscript.containment import Gate
+from publish.manuscript.photos import fitting_profile, plain, plain_copy
 from publish.model import credits
 from publish.model.document import Photo, Publication
 from publish.model.editions import edition_identifier
@@ -50,8 +52,8 @@ def screen_image(path: Path, max_px: int, quality: int) -> tuple[bytes, str]:
         fmt = source.format
         if fmt == "JPEG":  # decode at a reduced scale that is still at least max_px on each side
             source.draft(source.mode, (max_px, max_px))
-        image = ImageOps.exif_transpose(source)
-        icc = source.info.get("icc_profile")
+        icc = fitting_profile(source)  # a profile for other colours is left out (the loader warned)
+        image = plain(ImageOps.exif_transpose(source))
         has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
         if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
             src_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
@@ -107,7 +109,12 @@ def generated_cover(publication: Publication, styles: Styles) -> bytes:
     import pypdfium2 as pdfium
 
     photo = cover_photo(publication)
-    fit = fit_cover(publication, styles, cover_html(publication, styles), photo)
+    with tempfile.TemporaryDirectory(prefix="publish-cover-") as scratch:
+        # A photo WeasyPrint cannot draw as it is (16-bit grey) is drawn from a plain copy, as print is.
+        copy = plain_copy(photo.path, Path(scratch)) if photo else None
+        replaced = {photo.path: copy} if photo and copy else {}
+        fit = fit_cover(publication, styles, cover_html(publication, styles, replaced), photo,
+                        tuple({copy.parent} if copy else ()))
     document = pdfium.PdfDocument(fit.pdf)
     try:
         page = document[0]
@@ -259,10 +266,12 @@ def cover_photo(publication: Publication) -> Photo | None:
     return lead or (publication.photos[0] if publication.photos else None)
 
 
-def cover_html(publication: Publication, styles: Styles) -> str:
-    """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out."""
+def cover_html(publication: Publication, styles: Styles, replaced: dict[Path, Path] | None = None) -> str:
+    """The generated cover's page (templates/epub-cover.html), before WeasyPrint lays it out; `replaced`
+    photos are drawn from the copies given instead of their masters."""
     photo = cover_photo(publication)
-    renderer = Renderer(publication, styles, "cover", image_src=lambda p: p.path.as_uri())
+    copies = replaced or {}
+    renderer = Renderer(publication, styles, "cover", image_src=lambda p: copies.get(p.path, p.path).as_uri())
     return renderer.render("epub-cover.html", photo=photo)  # credits the publication's authors or editors
 
 

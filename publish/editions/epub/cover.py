@@ -10,6 +10,7 @@ Where the manuscript's own template has no such element, its layout is taken as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from publish.engine.fetcher import GateFetcher
 from publish.manuscript.containment import Gate
@@ -69,13 +70,17 @@ def settings(photo_mm: float) -> list[tuple[float, float]]:
     return list(dict.fromkeys(tried))
 
 
-def fit_cover(publication: Publication, styles: Styles, html: str, photo: Photo | None) -> CoverFit:
-    """The first layout, in settings() order, whose words all show (the last one tried otherwise)."""
+def fit_cover(publication: Publication, styles: Styles, html: str, photo: Photo | None,
+              also: tuple[Path, ...] = ()) -> CoverFit:
+    """The first layout, in settings() order, whose words all show (the last one tried otherwise).
+
+    `also`: folders the page may read besides the manuscript and styles (a photo's plain copy).
+    """
     from weasyprint import CSS, HTML
 
     from publish.engine.fonts import font_configuration
 
-    gate = Gate(publication.root, *styles.roots)
+    gate = Gate(publication.root, *styles.roots, *also)
     fetcher = GateFetcher(gate)
     font_config = font_configuration()
     sheets = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)

@@ -17,25 +17,27 @@ from pathlib import Path
 
 from weasyprint import CSS, HTML
 
+from publish.editions.deterministic import Description
 from publish.editions.pagemap import PrintPage, page_labels
 from publish.editions.print import pdfx as prepress
 from publish.editions.print.book.binding import Source, join
 from publish.editions.print.book.division import split
 from publish.editions.print.book.texts import BookParts, Setting, Twin, book_starts, lay_out_book
+from publish.editions.print.composition import Composer, compose, report, words_per_column
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
+from publish.editions.print.tablefit import check_tables
 from publish.editions.print.transparency import transparencies
-from publish.engine import footnotes
 from publish.engine.actualtext import actual_text
+from publish.engine.columns import install_footnotes, notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
+from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate, Refused
 from publish.manuscript.schema import METADATA_FILE
-from publish.model import credits
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError, Severity, did_you_mean
 from publish.model.document import Publication
-from publish.model.editions import edition_identifier
 from publish.render.html import Renderer
 from publish.render.styles import Styles
 from publish.runtime.jobs import default_jobs
@@ -194,7 +196,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
             if parts is not None:
                 refused: list[str] = []
                 for part in (parts.front, *parts.texts):
-                    diags.items.extend(part.diagnostics)
+                    diags.adopt(part.diagnostics)  # each part's paths as the author gave the manuscript
                     refused += [url for url in part.refused if url not in refused]
                     for name, placements in part.placements.items():
                         if name in reports:
@@ -205,13 +207,23 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
                     front_matter_pages=_body_start_page(publication, texts, parts))
                 return PrintLayout(None, html, tuple(refused), created, prepress_settings, reports, workdir,
                                    parts)
-        footnotes.install()
+        install_footnotes()
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)
-        document = HTML(string=html, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=font_config)
+        install_typesetting()  # shrinkable word spaces, no hyphen ladders, RTL column rules (engine/typesetting.py)
+
+        def render(markup: str) -> object:
+            with notes_below_columns():  # columns after a pull quote keep clear of the notes (engine/columns.py)
+                return HTML(string=markup, base_url=publication.root.as_uri() + "/", url_fetcher=fetcher).render(
+                    stylesheets=sheets, font_config=font_config)
+
+        composer = Composer(html, column_words=words_per_column(settings.width_mm, settings.height_mm))
+        document = compose(render, composer)
+        html = composer.html
+        report(publication, composer.problems, diags)
         check_resolution(publication, document, reports, diags)
+        check_tables(publication, document, diags)
         diags.raise_if_errors()
     except BaseException:
         workdir.cleanup()
@@ -240,15 +252,11 @@ def _archive_twin(publication: Publication, styles: Styles, created: str, condit
         yield None if cut is None else Twin(cut, Path(folder), reports, options)
 
 
-def document_info(publication: Publication, created: str) -> prepress.DocumentInfo:
-    meta = publication.metadata
+def document_info(publication: Publication, created: str) -> Description:
+    """What the print PDF says about itself (editions/deterministic.py), as of the build date."""
     when = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) if created \
         else dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
-    title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
-    return prepress.DocumentInfo(
-        title=title, authors=credits.creators(publication)[0], subject=meta.description,
-        keywords=", ".join(meta.subjects),
-        language=meta.language, identifier=edition_identifier(meta, "print"), created=when)
+    return Description.of(publication, "print", when)
 
 
 def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[object]]:
@@ -310,7 +318,7 @@ def print_pages_for_epub(publication: Publication, styles: Styles, created: str,
     A problem that only stops the print edition (a photo too coarse to print) must not stop the
     e-book: it becomes a warning, and the EPUB goes without print page numbers.
     """
-    scratch = Diagnostics(publication.root)
+    scratch = Diagnostics(diags.root)
     try:
         layout = lay_out(publication, styles, created, scratch)
     except ManuscriptError as exc:

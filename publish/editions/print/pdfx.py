@@ -10,21 +10,18 @@ registration colour, page labels, and (for X-1a) a check that nothing transparen
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import io
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from html import escape
 from pathlib import Path
 
 import pikepdf
 from PIL import Image, ImageCms
 
-from publish import __version__
-from publish.editions.deterministic import srgb_profile, stable_image_names
+from publish.editions.deterministic import Claims, Description, srgb_profile, stable_image_names, write_description
+from publish.manuscript.photos import fitting_profile
 
 MM = 72 / 25.4
 ICC_DIR = "icc"
@@ -272,7 +269,7 @@ class _Walk:
         """The photo's own ICC profile when its JPEG carries one, else sRGB (what untagged RGB means)."""
         if image.get("/Filter") == "/DCTDecode":
             with Image.open(io.BytesIO(image.read_raw_bytes())) as picture:
-                icc = picture.info.get("icc_profile")
+                icc = fitting_profile(picture)  # never a CMYK profile on RGB pixels
             if icc:
                 return _icc_stream(self.pdf, icc, 3)
         if self.srgb is None:
@@ -341,101 +338,17 @@ def _registration_space(pdf: pikepdf.Pdf) -> pikepdf.Object:
 # Metadata ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    title: str
-    authors: tuple[str, ...]
-    subject: str
-    keywords: str
-    language: str
-    identifier: str
-    created: dt.datetime
-
-
-def _pdf_date(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
-
-
-def _xmp_date(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def _producer() -> str:
-    import weasyprint
-
-    return f"publish {__version__} (WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__})"
-
-
-def xmp_packet(info: DocumentInfo, standard: str) -> bytes:
-    """The XMP metadata PDF/X asks for, saying the same as the Info dictionary."""
+def pdfx_claims(standard: str) -> Claims:
+    """What PDF/X asks the file to say: its version in Info and XMP, trapping, and XMP's rendition keys."""
     version = STANDARDS[standard]
-    when = _xmp_date(info.created)
-    document = uuid.uuid5(uuid.NAMESPACE_URL, "publish:" + info.identifier)
-    instance = uuid.uuid5(document, f"{standard}:{when}")
-    author = ", ".join(info.authors)
-    creator = (f"<dc:creator><rdf:Seq><rdf:li>{escape(author)}</rdf:li></rdf:Seq></dc:creator>"
-               if author else "")
-    description = (f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(info.subject)}</rdf:li>'
-                   "</rdf:Alt></dc:description>" if info.subject else "")
-    keywords = f"<pdf:Keywords>{escape(info.keywords)}</pdf:Keywords>" if info.keywords else ""
-    pdfx_1a = (f"<pdfx:GTS_PDFXVersion>{version}</pdfx:GTS_PDFXVersion>"
-               f"<pdfx:GTS_PDFXConformance>{version}</pdfx:GTS_PDFXConformance>"
-               if standard == "pdf/x-1a" else "")
-    text = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/">
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description rdf:about=""
- xmlns:dc="http://purl.org/dc/elements/1.1/"
- xmlns:xmp="http://ns.adobe.com/xap/1.0/"
- xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
- xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
- xmlns:pdfx="http://ns.adobe.com/pdfx/1.3/"
- xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
-<dc:format>application/pdf</dc:format>
-<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(info.title)}</rdf:li></rdf:Alt></dc:title>
-{creator}{description}
-<dc:language><rdf:Bag><rdf:li>{escape(info.language)}</rdf:li></rdf:Bag></dc:language>
-<dc:identifier>{escape(info.identifier)}</dc:identifier>
-<xmp:CreateDate>{when}</xmp:CreateDate>
-<xmp:ModifyDate>{when}</xmp:ModifyDate>
-<xmp:MetadataDate>{when}</xmp:MetadataDate>
-<xmp:CreatorTool>publish {__version__}</xmp:CreatorTool>
-<xmpMM:DocumentID>uuid:{document}</xmpMM:DocumentID>
-<xmpMM:InstanceID>uuid:{instance}</xmpMM:InstanceID>
-<xmpMM:VersionID>1</xmpMM:VersionID>
-<xmpMM:RenditionClass>default</xmpMM:RenditionClass>
-<pdf:Producer>{escape(_producer())}</pdf:Producer>
-<pdf:Trapped>False</pdf:Trapped>
-{keywords}
-<pdfxid:GTS_PDFXVersion>{version}</pdfxid:GTS_PDFXVersion>
-{pdfx_1a}
-</rdf:Description>
-</rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="w"?>"""
-    return text.encode("utf-8")
-
-
-def _set_info(pdf: pikepdf.Pdf, info: DocumentInfo, standard: str) -> None:
-    version = STANDARDS[standard]
-    docinfo = pikepdf.Dictionary(
-        Title=pikepdf.String(info.title),
-        Creator=pikepdf.String(f"publish {__version__}"),
-        Producer=pikepdf.String(_producer()),
-        CreationDate=pikepdf.String(_pdf_date(info.created)),
-        ModDate=pikepdf.String(_pdf_date(info.created)),
-        Trapped=pikepdf.Name("/False"),
-        GTS_PDFXVersion=pikepdf.String(version),
-    )
-    if standard == "pdf/x-1a":
-        docinfo.GTS_PDFXConformance = pikepdf.String(version)
-    if info.authors:
-        docinfo.Author = pikepdf.String(", ".join(info.authors))
-    if info.subject:
-        docinfo.Subject = pikepdf.String(info.subject)
-    if info.keywords:
-        docinfo.Keywords = pikepdf.String(info.keywords)
-    pdf.trailer.Info = pdf.make_indirect(docinfo)
+    xmp = [("pdfxid", "GTS_PDFXVersion", version), ("xmpMM", "VersionID", "1"),
+           ("xmpMM", "RenditionClass", "default"), ("pdf", "Trapped", "False")]
+    info: list[tuple[str, object]] = [("/GTS_PDFXVersion", pikepdf.String(version)),
+                                      ("/Trapped", pikepdf.Name("/False"))]
+    if standard == "pdf/x-1a":  # PDF/X-1a:2003 also wants the conformance, in both places
+        xmp += [("pdfx", "GTS_PDFXVersion", version), ("pdfx", "GTS_PDFXConformance", version)]
+        info.append(("/GTS_PDFXConformance", pikepdf.String(version)))
+    return Claims(xmp=tuple(xmp), info=tuple(info))
 
 
 # The pass -----------------------------------------------------------------------
@@ -450,7 +363,7 @@ class PrepressSettings:
     front_matter_pages: int  # pages before the first text: labelled i, ii, iii…
 
 
-def finish(source: Path | pikepdf.Pdf, target: Path, settings: PrepressSettings, info: DocumentInfo) -> None:
+def finish(source: Path | pikepdf.Pdf, target: Path, settings: PrepressSettings, description: Description) -> None:
     """Reads WeasyPrint's PDF (a file, or a book joined in memory) and writes the PDF/X file to `target`."""
     strict = settings.standard == "pdf/x-1a"
     opened = pikepdf.open(source) if isinstance(source, Path) else contextlib.nullcontext(source)
@@ -474,12 +387,8 @@ def finish(source: Path | pikepdf.Pdf, target: Path, settings: PrepressSettings,
                 del page.obj["/Annots"]  # links have no place in a file for the press
         _drop_unused_colour_spaces(pdf, strict)
         _add_output_intent(pdf, settings.condition)
-        _set_info(pdf, info, settings.standard)
-        metadata = pdf.make_stream(xmp_packet(info, settings.standard))
-        metadata.Type = pikepdf.Name.Metadata
-        metadata.Subtype = pikepdf.Name.XML
-        pdf.Root.Metadata = metadata
-        pdf.Root.Lang = pikepdf.String(info.language)
+        write_description(pdf, description, pdfx_claims(settings.standard))
+        pdf.Root.Lang = pikepdf.String(description.language)
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
         page_labels(pdf, settings.front_matter_pages)
         if strict:

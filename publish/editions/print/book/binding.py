@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pikepdf
 
-from publish.engine.sharedfonts import share_subsets
+from publish.engine.fonts import share_subsets
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def join(sources: list[Source], tagged: bool = False,
 
     `tagged`: the parts are tagged PDFs (the archive) and the joined one gets their structure tree.
     `fonts`: the styles' font files by content, from which the faces the parts left unsubset are cut
-    once for the whole book (engine/sharedfonts.py).
+    once for the whole book (engine/fonts.py).
     """
     book = pikepdf.new()
     structure = _Structure(book) if tagged else None

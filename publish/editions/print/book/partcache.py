@@ -44,7 +44,7 @@ class PartResult:
     starts: list[tuple[int, PrintPage]]  # page index within the part, and where that page begins
     anchors: dict[str, int]  # id → its page's number in the book
     diagnostics: list[Diagnostic]
-    placements: dict[str, list[tuple[float, float, float]]]
+    placements: dict[str, list[tuple[float, ...]]]  # per photo: ppi, width mm, height mm, share shown
     refused: list[str]
     whole: str = ""  # why the book must be laid out whole instead, if it must
     strings_set: list[str] = field(default_factory=list)  # named strings the text sets

@@ -34,15 +34,17 @@ from publish.editions.print.book import partcache
 from publish.editions.print.book.division import FOREIGN, FRONT_MARK, Split, front_css
 from publish.editions.print.book.pagination import Board, Place, places
 from publish.editions.print.book.partcache import PartResult
+from publish.editions.print.composition import Composer, report, words_per_column
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution
-from publish.engine import footnotes
+from publish.editions.print.tablefit import check_tables
 from publish.engine.actualtext import actual_text
 from publish.engine.boxes import marked_state_setters, running_elements_used
+from publish.engine.columns import install_footnotes, notes_below_columns
 from publish.engine.fetcher import GateFetcher
-from publish.engine.fonts import font_configuration
+from publish.engine.fonts import deferred_subsets, font_configuration, font_files
 from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
-from publish.engine.sharedfonts import deferred_subsets, font_files
+from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate
 from publish.model.diagnostics import Diagnostics
 from publish.model.document import Publication
@@ -97,7 +99,7 @@ def _start(setting: Setting, board: Board, parent: int | None) -> None:
     Workers come from runtime.jobs.pool: they leave Ctrl-C to the command, which stops the others
     through the board and reports the interruption once, and they die with it.
     """
-    footnotes.install()
+    install_footnotes()
     gate = Gate(*setting.roots)
     fetcher = GateFetcher(gate)
     font_config = font_configuration()
@@ -107,20 +109,43 @@ def _start(setting: Setting, board: Board, parent: int | None) -> None:
                     sheets=sheets, sheet_fetcher=fetcher, fonts=font_files(setting.styles))
 
 
+class _Again(Exception):
+    """Page composition edited the part's HTML: it is laid out again (editions/print/composition.py)."""
+
+
+def _composed(composer: Composer, make_hook: Any, extra: str = "") -> tuple[Any, FolioHook, list[str]]:
+    """The part laid out, and again while composition edits it; its hook publishes only the last layout."""
+
+    def review(pages: list[Any]) -> None:
+        if composer.review(pages):
+            raise _Again
+
+    while True:  # ends: composition edits at most MAX_ROUNDS times, then settles
+        hook = make_hook()
+        hook.review = review
+        try:
+            document, refused = _render(composer.html, hook, extra)
+        except _Again:
+            continue
+        return document, hook, refused
+
+
 def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]]:
     setting: Setting = _process["setting"]
     fetcher = GateFetcher(_process["gate"])
     sheets = list(_process["sheets"])
     if extra:
         sheets.append(CSS(string=extra, font_config=_process["font_config"]))
-    with hooked(hook):
+    install_typesetting()  # shrinkable word spaces, no hyphen ladders, RTL column rules (engine/typesetting.py)
+    with hooked(hook), notes_below_columns():  # columns after a pull quote keep clear of the notes
         document = HTML(string=html, base_url=setting.base_url, url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=_process["font_config"])
     return document, [*fetcher.refused, *_process["sheet_fetcher"].refused]
 
 
 def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, refused: list[str],
-            shape: Shape | None, only_kept: bool = False, twin: bool = False) -> PartResult:
+            shape: Shape | None, only_kept: bool = False, composer: Composer | None = None,
+            twin: bool = False) -> PartResult:
     """Checks the part's photos, notes its page starts and anchors, and writes its PDF.
 
     `only_kept`: only the part's own pages are drawn and written, not the front matter before them,
@@ -133,6 +158,9 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
     reports = copy.deepcopy(setting.twin.reports if twin and setting.twin else setting.reports)
     options = setting.twin.pdf_options if twin and setting.twin else setting.pdf_options
     check_resolution(setting.publication, _Pages(pages), reports, diags)
+    check_tables(setting.publication, _Pages(pages), diags)
+    if composer is not None:
+        report(setting.publication, composer.problems, diags)
     starts = page_starts(_Pages(pages), [str(i) for i in range(len(pages))])
     anchors: dict[str, int] = {}
     for i, page in enumerate(pages):  # an element's anchor is on every page it spans: the first counts
@@ -141,7 +169,7 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
     path = setting.workdir / f"part-{index + 1:04d}{'.archive' if twin else ''}.pdf"
     written = document.copy(pages) if only_kept else document
     # Khmer and other complex scripts extract as written (engine/actualtext.py); the faces are subset
-    # once for the whole book, after the join (engine/sharedfonts.py).
+    # once for the whole book, after the join (engine/fonts.py).
     with actual_text(), deferred_subsets(_process["fonts"]):
         written.write_pdf(path, **dict(options))
     if only_kept:
@@ -163,11 +191,12 @@ def lay_out_text(index: int, html: str, twin: bool = False) -> PartResult:
         board.publish(index, shape)
         return board.place(index, _process["parent"]).offset
 
-    hook = FolioHook(str(index), on_shape)
     try:
-        document, refused = _render(html, hook)
+        trim = _process["setting"].publication.metadata.print
+        composer = Composer(html, front=False, column_words=words_per_column(trim.width_mm, trim.height_mm))
+        document, hook, refused = _composed(composer, lambda: FolioHook(str(index), on_shape))
         result = _finish(index, document, hook, hook.first, len(document.pages), refused, hook.shape,
-                         only_kept=FOREIGN not in html)
+                         only_kept=FOREIGN not in html, composer=composer)
         if hook.reads_page_numbers():
             result.whole = "the styles show page numbers inside a text (target-counter)"
         counters = hook.counters_from_before(document.pages[hook.first:])
@@ -177,19 +206,24 @@ def lay_out_text(index: int, html: str, twin: bool = False) -> PartResult:
         result.strings_inherited = sorted(hook.inherited)
         if twin and not result.whole:
             result.twin = _finish(index, document, hook, hook.first, len(document.pages), refused, hook.shape,
-                                  only_kept=FOREIGN not in html, twin=True)
+                                  only_kept=FOREIGN not in html, composer=composer, twin=True)
         return result
     except BaseException:
         board.fail(index)
         raise
 
 
-def _lay_out_front(cut: Split, targets: dict[str, int] | None) -> tuple[Any, FolioHook, list[str]]:
-    """The front matter with the contents' numbers (`targets`), or, None, its first pass to measure it."""
-    hook = FolioHook("front", lambda shape: 0, text=False)
+def _lay_out_front(cut: Split, targets: dict[str, int] | None) -> tuple[Any, FolioHook, list[str], Composer]:
+    """The front matter with the contents' numbers (`targets`), or, None, its first pass to measure it.
+
+    Either way the title page and imprint are fitted to their pages (editions/print/composition.py), so
+    the first pass measures the length the last one has.
+    """
     html = cut.front_html({}, first_only=True) if targets is None else cut.front_html(targets)
-    document, refused = _render(html, hook, front_css(targets or {}))
-    return document, hook, refused
+    composer = Composer(html, body=False)
+    document, hook, refused = _composed(composer, lambda: FolioHook("front", lambda shape: 0, text=False),
+                                        front_css(targets or {}))
+    return document, hook, refused, composer
 
 
 def _carriers(pages: list[Any], context: Any, pieces: int) -> frozenset[int]:
@@ -272,7 +306,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
                                        kind) if shared else ""
         front_found = partcache.load_front(front_key) if front_key else None
         if front_found is None:
-            document, hook, _ = _lay_out_front(cut, None)
+            document, hook, _, _ = _lay_out_front(cut, None)
             if hook.first < 0:
                 raise Unsplittable("the front matter hides where the texts begin")
             front_found = _front_shape(hook), _carriers(document.pages[:hook.first], hook.context, len(cut.front))
@@ -335,10 +369,10 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     if kept_front is not None:
         front = kept_front[0]
     else:
-        document, hook, refused = _lay_out_front(cut, targets)
+        document, hook, refused, composer = _lay_out_front(cut, targets)
         if _front_shape(hook) != front_shape:
             raise Unsplittable("the contents' page numbers changed the front matter's length")
-        front = _finish(-1, document, hook, 0, hook.first, refused, None)
+        front = _finish(-1, document, hook, 0, hook.first, refused, None, composer=composer)
         if final_key:
             partcache.store(final_key, front, 0)
     if any(keys):
