@@ -35,6 +35,8 @@ sys.path.insert(0, str(HERE))
 from make_book import make_book, make_notes_book  # noqa: E402
 from peers import pandoc_weasyprint, peer_markdown, peer_versions, subsetter, vivliostyle  # noqa: E402
 
+from publish.model.limits import MAX_NOTES_NEARBY  # noqa: E402 - the notes one paragraph may call
+
 BUNDLED = REPO / "manuscript"
 FLOOR = """
 import sys
@@ -86,8 +88,11 @@ with open(report, "w") as out:
 """
 
 
-def measure(argv: list[str], env: dict[str, str] | None = None) -> Sample:
-    """One subprocess: wall clock, CPU and peak RSS from getrusage(RUSAGE_CHILDREN) in a light parent."""
+def measure(argv: list[str], env: dict[str, str] | None = None, expect: int = 0) -> Sample:
+    """One subprocess: wall clock, CPU and peak RSS from getrusage(RUSAGE_CHILDREN) in a light parent.
+
+    `expect`: the exit code the command should end with (2: a manuscript refused with a diagnostic).
+    """
     import json
     import tempfile
 
@@ -97,7 +102,7 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> Sample:
         done = subprocess.run([sys.executable, "-S", "-c", PROBE, report.name, *argv], env=full_env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         numbers = json.loads(Path(report.name).read_text() or "{}")
-    if done.returncode != 0 or numbers.get("code") != 0:
+    if done.returncode != 0 or numbers.get("code") != expect:
         print(done.stdout, file=sys.stderr)
         raise SystemExit(f"benchmark command failed: {' '.join(argv)}")
     return Sample(numbers["wall"], numbers["cpu"], numbers["rss_kb"] / 1024, 0, done.stdout)
@@ -369,8 +374,13 @@ def main() -> None:
                                 work / "out-notes")}, args.book_repeat)
     no_notes = row("notes: a text without notes (--jobs 1)", pair["none"])
     with_notes = row("notes: the same text, three notes a paragraph (--jobs 1)", pair["three"])
-    crowd = run(f"notes: {args.crowd} notes called in one paragraph (--jobs 1)", 1,
-                publish("pdf", str(crowd_book), "-o", str(out), "--jobs", "1"), out)
+    # Over model/limits.py's MAX_NOTES_NEARBY the manuscript is refused at its line, before layout (exit 2).
+    crowd_refused = args.crowd > MAX_NOTES_NEARBY
+    print(f"notes: {args.crowd} notes called in one paragraph …", flush=True)
+    crowd = row(f"notes: {args.crowd} notes called in one paragraph (--jobs 1"
+                f"{', refused at its line' if crowd_refused else ''})",
+                [measure(publish("pdf", str(crowd_book), "-o", str(fresh(out)), "--jobs", "1"),
+                         expect=2 if crowd_refused else 0)])
     startup = feature_pdf.cpu  # a build's fixed cost, at most: what a page costs is what is left
     rate_none = max(no_notes.cpu - startup, 1e-3) / max(pages_of(no_notes.samples[-1].stdout), 1)
     rate_notes = max(with_notes.cpu - startup, 1e-3) / max(pages_of(with_notes.samples[-1].stdout), 1)
@@ -399,8 +409,9 @@ def main() -> None:
             "## Machine",
             "",
             *header,
-            f"- WeasyPrint's font subsetter here: {subsetter()} (it shapes the bytes and the speed of writing "
-            "fonts: with libharfbuzz-subset0, which Chromium's package pulls in, WeasyPrint subsets with HarfBuzz)",
+            "- Font subsetter: publish always cuts fonts with fontTools (publish/engine/fonts.py, the same bytes "
+            f"with or without HarfBuzz-Subset); WeasyPrint alone and the Pandoc peer here use {subsetter()} "
+            "(with libharfbuzz-subset0, which Chromium's package pulls in, WeasyPrint subsets with HarfBuzz)",
             *(f"- {line}" for line in peer_versions()),
             "",
             "How to read the numbers: the machine is shared (see the load average), so absolute times drift "
@@ -452,7 +463,9 @@ def main() -> None:
                        f"{1000 * rate_none:.0f} ms CPU a page, the feature's CPU taken as the fixed cost) | "
                        f"{verdict(n_ratio <= 3)} |")
         targets.append(f"| thousands of notes in one paragraph refused or fast | {args.crowd} calls in one paragraph: "
-                       f"{crowd.wall:.1f} s wall, {crowd.cpu:.1f} s CPU | see notes |")
+                       f"{'refused at its line in ' if crowd_refused else 'laid out in '}"
+                       f"{crowd.wall:.1f} s wall, {crowd.cpu:.1f} s CPU | "
+                       f"{'yes (refused)' if crowd_refused else 'see notes'} |")
         targets.append(f"| same bytes for any `--jobs` | `--jobs 1` and the default give "
                        f"{'the same' if same_bytes else 'different'} PDF bytes | {verdict(same_bytes)} |")
         targets.append(f"| no-change rebuild ≤ 0.5 s | {unchanged.wall:.2f} s | {verdict(unchanged.wall <= 0.5)} |")
