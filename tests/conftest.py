@@ -101,8 +101,10 @@ _VERDICTS: dict[str, list[str]] = {}  # sha256 → problems (a bag's copy is the
 @pytest.fixture(autouse=True)
 def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPathFactory) -> object:
     """After each test, every archive PDF built since (by the test or its fixtures, by the CLI or the API)
-    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/validators.py)."""
+    passes veraPDF for what it claims (PDF/A-3, PDF/UA-1) and has no outloud error (tests/validators.py),
+    and our own check of its link tags (tests/link_tags.py)."""
     yield
+    from link_tags import link_tag_problems
     from validators import archive_problems
 
     fresh: dict[str, Path] = {}
@@ -119,10 +121,13 @@ def every_archive_passes_independent_validators(tmp_path_factory: pytest.TempPat
                     fresh.setdefault(digest, path)
     if fresh:
         problems = archive_problems(list(fresh.values()))
+        ours = [problem for path in fresh.values() for problem in link_tag_problems(path)]
         for digest, path in fresh.items():
-            _VERDICTS[digest] = [p for p in problems if p.startswith(f"{path.name}:")]
-        if problems:
-            pytest.fail("archive PDFs fail validators we did not write:\n" + "\n".join(problems), pytrace=False)
+            _VERDICTS[digest] = [p for p in problems + ours if p.startswith(f"{path.name}:")]
+        failures = (["validators we did not write:", *problems] if problems else []) + \
+            (["our check of link tags (tests/link_tags.py):", *ours] if ours else [])
+        if failures:
+            pytest.fail("archive PDFs fail " + "\n".join(failures), pytrace=False)
 
 
 @dataclass

@@ -221,7 +221,8 @@ def test_print_html_of_a_mixed_publication_says_each_direction(tmp_path):
     html = Renderer(publication, Styles.for_manuscript(root), "print", image_src=lambda p: p.name).render(
         "print.html", created="2020-05-01T00:00:00Z")
     assert '<html lang="en">' in html
-    assert re.search(r'<section class="article" id="[^"]+" lang="ar" dir="rtl"', html), html[:2000]
+    # the text's own section (its classes name its kind and division) says its language and direction
+    assert re.search(r'<section class="article(?: [^"]*)?" id="feature" lang="ar" dir="rtl"', html), html[:2000]
     assert '<span lang="en" dir="ltr">Friendship Bridge</span>' in html
 
 

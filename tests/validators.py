@@ -9,12 +9,19 @@
   not links, links without text). Every error counts; warnings are reported, not failed.
 
 Each file is checked against what it claims in its XMP: a file that claims PDF/UA-1 must pass PDF/UA-1.
+
+And on the EPUBs: DAISY Ace (`ace-cli`, npm's @daisy/ace-cli, with a Chromium), the accessibility
+checker reading systems and publishers use, whose axe-core rules and EPUB checks we do not control.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pikepdf
@@ -87,3 +94,34 @@ def archive_problems(paths: list[Path]) -> list[str]:
     for path in paths:
         problems += [f"{path.name}: outloud {error}" for error in outloud_errors(path)]
     return problems
+
+
+def ace_available() -> bool:
+    return shutil.which("ace-cli") is not None and any(
+        shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome"))
+
+
+def ace_violations(epub: Path) -> list[str]:
+    """DAISY Ace's violations of an EPUB as 'rule (impact) in file: message'; empty when it passes."""
+    browser = next(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n))
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(browser)}
+    with tempfile.TemporaryDirectory(prefix="publish-ace-") as out:
+        done = subprocess.run(["ace-cli", "--force", "--silent", "--outdir", out, str(epub)],
+                              capture_output=True, text=True, env=env, timeout=600)
+        report = Path(out) / "report.json"
+        if not report.is_file():
+            raise RuntimeError(f"Ace did not run on {epub}: {done.stdout[-1500:]}{done.stderr[-1500:]}")
+        data = json.loads(report.read_text(encoding="utf-8"))
+    found = []
+    for document in data.get("assertions", []):
+        for assertion in document.get("assertions", []):
+            if assertion.get("earl:result", {}).get("earl:outcome") != "fail":
+                continue
+            test = assertion.get("earl:test", {})
+            result = assertion["earl:result"]
+            where = document.get("earl:testSubject", {}).get("url")
+            found.append(f"{test.get('dct:title')} ({test.get('earl:impact')}) in {where}: "
+                         f"{str(result.get('dct:description', ''))[:160]}")
+    if not found and data.get("earl:result", {}).get("earl:outcome") == "fail":
+        found.append("Ace: the publication fails (no single assertion named)")
+    return found

@@ -5,7 +5,9 @@
 - One `Link` element per link (ISO 14289-1, 7.18.5): WeasyPrint makes a `Link` of every box of a link,
   its ::after and the leader in it included, nested one in another, the outer ones with no text of
   their own. The inner ones are merged into the outermost, which keeps every annotation (OBJR) and
-  all the text.
+  all the text. WeasyPrint also gives every box inside a link an annotation of its own, tagged in that
+  box's element (a contents entry's `Span` around its title): such an annotation is moved up into the
+  `Link`, as a validator finds a link annotation by the element holding it (veraPDF 7.18.5-1).
 
 - Running heads and folios are pagination artifacts (ISO 32000-1, 14.8.2.2; Matterhorn 18): WeasyPrint
   tags the content of margin boxes for structure elements it keeps out of the tree, so a checker
@@ -75,8 +77,39 @@ def _list_bodies(pdf: pikepdf.Pdf, item: pikepdf.Dictionary) -> bool:
     return changed
 
 
+def _is_annotation(kid: object) -> bool:
+    return isinstance(kid, pikepdf.Dictionary) and not _is_element(kid) and "/Obj" in kid
+
+
+def _lift_annotations(element: pikepdf.Dictionary) -> tuple[list, bool]:
+    """Takes the annotations (OBJRs) out of an element inside a link and out of its descendants, and
+    unwraps the links among those descendants; returns the annotations and whether anything changed."""
+    kids, kept, lifted, changed = _kids(element), [], [], False
+    while kids:
+        kid = kids.pop(0)
+        if _is_annotation(kid):
+            lifted.append(kid)
+            changed = True
+        elif _is_element(kid) and str(kid.S) == "/Link":
+            kids[0:0] = _kids(kid)  # a link inside a span inside the link: the same link
+            changed = True
+        else:
+            if _is_element(kid):
+                kid.P = element
+                inner, inner_changed = _lift_annotations(kid)
+                lifted += inner
+                changed |= inner_changed
+                if inner_changed and not _kids(kid):
+                    continue  # it held nothing but annotations
+            kept.append(kid)
+    if changed:
+        element.K = pikepdf.Array(kept)
+    return lifted, changed
+
+
 def _merge_links(link: pikepdf.Dictionary) -> bool:
-    """Links nested in this one give it their kids; their own element goes."""
+    """Links nested in this one give it their kids; their own element goes. Annotations tagged inside
+    the link's other elements join the link, before the element that held them."""
     kids, merged, changed = _kids(link), [], False
     while kids:
         kid = kids.pop(0)
@@ -86,10 +119,24 @@ def _merge_links(link: pikepdf.Dictionary) -> bool:
             continue
         if _is_element(kid):
             kid.P = link
+            lifted, lifted_changed = _lift_annotations(kid)
+            merged += lifted
+            changed |= lifted_changed
+            if lifted_changed and not _kids(kid):
+                continue
         merged.append(kid)
     if changed:
         link.K = pikepdf.Array(merged)
     return changed
+
+
+def _inside_link(element: pikepdf.Dictionary) -> bool:
+    parent = element.get("/P")
+    while isinstance(parent, pikepdf.Dictionary) and "/S" in parent:
+        if str(parent.S) == "/Link":
+            return True
+        parent = parent.get("/P")
+    return False
 
 
 def _page_of(kid: object, owner: pikepdf.Dictionary) -> object:
@@ -173,7 +220,7 @@ def repair_structure(pdf: pikepdf.Pdf) -> None:
         kind = str(element.S)
         if kind == "/LI":
             changed |= _list_bodies(pdf, element)
-        elif kind == "/Link" and str(element.P.get("/S", "")) != "/Link":
+        elif kind == "/Link" and not _inside_link(element):
             changed |= _merge_links(element)
     if changed and "/ParentTree" in root:
         _rebuild_parent_tree(pdf, root)
