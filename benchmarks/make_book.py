@@ -143,8 +143,19 @@ def photo(path: Path, rng: random.Random, size: tuple[int, int], mode: str) -> N
 SIZES = ((2400, 1600), (1600, 2400), (3000, 2000), (1800, 1800), (2100, 1400), (1500, 2250))
 
 
+FORMAT = 1  # bump when what make_book writes changes: a folder made by an older one is made again
+
+
 def make_book(folder: Path, texts: int = 40, words: int = 2500, photos: int = 60, seed: int = 65) -> Path:
-    """Writes the manuscript into `folder` (replaced if it exists) and returns it."""
+    """Writes the manuscript into `folder` (replaced if it exists) and returns it.
+
+    A folder this function already made with the same arguments is kept as it is: a 160-text book's
+    240 photos take many minutes to draw, and the same arguments give the same bytes anyway.
+    """
+    stamp = f"make_book {FORMAT} texts={texts} words={words} photos={photos} seed={seed}\n"
+    marker = folder / ".make_book"
+    if marker.is_file() and marker.read_text(encoding="utf-8") == stamp:
+        return folder
     rng = random.Random(seed)
     if folder.exists():
         shutil.rmtree(folder)
@@ -192,6 +203,40 @@ role = "author"
 trim = "A5"
 bleed = "3mm"
 ''', encoding="utf-8")
+    marker.write_text(stamp, encoding="utf-8")  # last: a folder left half made is made again
+    return folder
+
+
+def make_notes_book(folder: Path, paragraphs: int = 60, notes_per_paragraph: int = 0, one_paragraph: int = 0,
+                    seed: int = 7) -> Path:
+    """One text of `paragraphs` paragraphs with that many notes in each (0: none), for the cost of notes.
+
+    `one_paragraph`: a last paragraph holding that many note calls, the input that once ran for minutes.
+    The paragraphs are the same whatever the notes, so a page with notes compares with one without.
+    """
+    rng = random.Random(seed)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "publication.toml").write_text(
+        'title = "Notes"\nlanguage = "en"\ndate = "2018"\ntexts = ["notes.md"]\n\n[[contributors]]\n'
+        'name = "Benchmark Generator"\nrole = "author"\n\n[print]\ntrim = "A5"\n', encoding="utf-8")
+    out = ["+++", 'title = "The cost of notes"', "+++", ""]
+    notes: list[str] = []
+    for _ in range(paragraphs):
+        body = paragraph(rng, 120)
+        text_rng = random.Random(rng.random())  # the notes' own words never shift the paragraphs'
+        for _ in range(notes_per_paragraph):
+            notes.append(f"[^n{len(notes) + 1}]: {sentence(text_rng, 8, 20)}")
+            body += f" A remark follows here[^n{len(notes)}] and the sentence goes on."
+        out += [body, ""]
+    if one_paragraph:
+        body = ["One paragraph calls many notes."]
+        for _ in range(one_paragraph):
+            notes.append(f"[^n{len(notes) + 1}]: {sentence(rng, 3, 6)}")
+            body.append(f"word[^n{len(notes)}]")
+        out += [" ".join(body), ""]
+    (folder / "notes.md").write_text("\n".join(out + notes) + "\n", encoding="utf-8")
     return folder
 
 

@@ -163,7 +163,7 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
                OutputFiles(output, publication.slug), build_date(publication.metadata.date), standard)
     try:
         if "pdf" in editions:
-            _print(job, keep_html)
+            _print(job, keep_html, archive_next="archive" in editions)
         if "epub" in editions:
             _epub(job)
         if "archive" in editions:
@@ -205,11 +205,19 @@ class _Job:
         self.result.warnings = self.diags.warnings
 
 
-def _print(job: _Job, keep_html: bool) -> None:
+def _print(job: _Job, keep_html: bool, archive_next: bool = False) -> None:
+    """The print edition; `archive_next`: its layout writes the archive's parts too where they are the same."""
     from publish.editions.print.layout import lay_out, print_pages, write_pdf
 
+    archive_options = None
+    if archive_next:
+        from publish.editions.archive.pdfa import PDF_OPTIONS
+
+        archive_options = tuple(PDF_OPTIONS.items())
+
     stage("laying out the print edition")
-    layout = lay_out(job.publication, job.styles, job.created, job.diags, job.standard)  # preflight: may refuse
+    layout = lay_out(job.publication, job.styles, job.created, job.diags, job.standard,  # preflight: may refuse
+                     archive_options=archive_options)
     refusals(job.diags, job.publication, layout.refused)
     job.diags.raise_if_errors()
     job.pages = print_pages(layout)

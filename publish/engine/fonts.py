@@ -15,18 +15,32 @@ present, else with fontTools; the two, and each HarfBuzz release, give different
 chooses fontTools everywhere (its version is in the lock), with WeasyPrint's own options, and saves
 its subsets without a new head.modified date (fontTools stamps the clock there unless
 SOURCE_DATE_EPOCH is set). WeasyPrint's other re-saved fonts (variable, colour) keep their dates too.
+
+One subset per face in a book joined from parts (`deferred_subsets`, `share_subsets`): every text of
+a book is written as its own PDF (editions/print/book/texts.py), and each PDF embedded its own subset
+of every face it used: a 400-page book carried 236 font programs (4.6 MB) where one layout of the
+whole book carries 11 (0.28 MB), and the parts spent their time subsetting the same faces again and
+again. So while a part is written, a face from the styles' own font files is not subset: its program
+is a note naming the font (by the sha256 of its bytes) and the glyph ids the part draws. Once the
+parts are joined, the glyphs of every part are cut from the font in one go by the same fontTools call
+as above (glyph ids kept, so the parts' text needs no change), and every part's font descriptor
+points at that one program. A face WeasyPrint changes while it subsets (variable or colour fonts,
+glyphs it had to stand in for) or one that is not a file of the styles is subset in its part as before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
+import json
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import weasyprint.pdf.fonts as weasy_pdf_fonts
 from fontTools import subset
@@ -34,6 +48,9 @@ from fontTools.ttLib import TTFont, TTLibError
 from weasyprint.logger import LOGGER
 from weasyprint.text.ffi import ffi, fontconfig
 from weasyprint.text.fonts import FontConfiguration
+
+if TYPE_CHECKING:
+    import pikepdf
 
 CONFIG_FILE = Path(__file__).resolve().with_name("fonts.conf")
 # What fontconfig reads from the environment to find its configuration (FONTCONFIG_SYSROOT prefixes
@@ -142,3 +159,112 @@ def _subset_with_fonttools(font: weasy_pdf_fonts.Font, to_unicode: dict, hinting
 
 weasy_pdf_fonts.Font.subset = _subset_with_fonttools  # type: ignore[method-assign]
 weasy_pdf_fonts.TTFont = functools.partial(TTFont, recalcTimestamp=False)  # type: ignore[misc]
+
+
+# One subset per face in a joined book -----------------------------------------------------------
+
+MARK = b"publish-deferred-subset\0"
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+
+
+def font_files(roots: tuple[Path, ...]) -> dict[str, Path]:
+    """The font files of the styles folders, by the sha256 of their bytes."""
+    from publish.runtime.folders import list_folder
+    from publish.runtime.store import file_hash
+
+    found: dict[str, Path] = {}
+    for root in roots:
+        for path in list_folder(root).paths():
+            if path.suffix.lower() in FONT_SUFFIXES:
+                found.setdefault(file_hash(path), path)
+    return found
+
+
+def _plain(font: Any) -> bool:
+    """A face WeasyPrint subsets and nothing more: its subset is the same cut from the file after the join."""
+    return not (font.missing or font.png or font.svg or getattr(font, "colr", False) or "fvar" in font.tables
+                or font.bitmap)
+
+
+@contextlib.contextmanager
+def deferred_subsets(files: Mapping[str, Path]) -> Iterator[None]:
+    """While a part is written: faces of `files` are embedded as a note of the glyphs used, not subset.
+
+    Entered inside engine/actualtext.py's `actual_text()`, so that the note replaces the whole of the
+    cleaning it wraps (engine/fontmaps.py rewrites a CFF program's charset, which a note has not).
+    """
+    clean = weasy_pdf_fonts.Font.clean
+    originals: list[tuple[Any, bytes]] = []  # WeasyPrint cuts a font in place: each write starts from the whole
+
+    def noting(self: Any, to_unicode: dict, hinting: bool) -> Any:
+        originals.append((self, self.file_content))
+        digest = hashlib.sha256(self.file_content).hexdigest()
+        if not to_unicode or digest not in files or not _plain(self):
+            return clean(self, to_unicode, hinting)
+        note = {"font": digest, "index": self.index, "hinting": bool(hinting), "glyphs": sorted(to_unicode)}
+        # The font's own first four bytes stay in front, so WeasyPrint writes the dictionaries of its kind
+        # (CFF: FontFile3, CIDFontType0), and a CFF note is never read as a CFF program.
+        self.file_content = self.file_content[:4] + MARK + json.dumps(note, sort_keys=True).encode()
+        return None
+
+    weasy_pdf_fonts.Font.clean = noting  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        weasy_pdf_fonts.Font.clean = clean  # type: ignore[method-assign]
+        for font, content in reversed(originals):  # the same document may be written again (the archive's part)
+            font.file_content = content
+
+
+def _subset(program: bytes, index: int, glyphs: set[int], hinting: bool) -> bytes:
+    """The face cut to `glyphs`, glyph ids kept: what one layout's Font.clean makes of it (fontTools, above)."""
+    from publish.engine.fontmaps import cid_keyed_by_glyph_id
+
+    font = weasy_pdf_fonts.Font.__new__(weasy_pdf_fonts.Font)  # only what the subsetter reads, without a Pango font
+    font.file_content, font.index, font.missing, font.family = program, index, {}, ""
+    _subset_with_fonttools(font, {glyph: "" for glyph in sorted(glyphs)}, hinting)
+    return cid_keyed_by_glyph_id(font.file_content)
+
+
+def share_subsets(book: pikepdf.Pdf, files: Mapping[str, Path]) -> int:
+    """Replaces the parts' notes with one subset per face, shared by every part; returns the programs made."""
+    import pikepdf
+
+    notes: dict[tuple[str, int, bool], list[tuple[pikepdf.Dictionary, dict]]] = {}
+    for descriptor in book.objects:
+        if not isinstance(descriptor, pikepdf.Dictionary) or descriptor.get("/Type") != pikepdf.Name.FontDescriptor:
+            continue
+        for key in ("/FontFile2", "/FontFile3"):
+            stream = descriptor.get(key)
+            if isinstance(stream, pikepdf.Stream):
+                data = stream.read_bytes()
+                if data[4:4 + len(MARK)] == MARK:
+                    note = json.loads(data[4 + len(MARK):])
+                    notes.setdefault((note["font"], note["index"], note["hinting"]), []).append((descriptor, note))
+    for (digest, index, hinting), users in sorted(notes.items(), key=lambda item: item[0]):
+        glyphs = set().union(*(note["glyphs"] for _, note in users))
+        if digest not in files:  # a kept part names a font the styles no longer hold: its key would differ
+            raise RuntimeError(f"a part's font {digest[:12]} is not among the styles' font files")
+        program = _subset(files[digest].read_bytes(), index, glyphs, hinting)
+        opentype = program[:4] == b"OTTO"
+        stream = book.make_stream(program)
+        if opentype:
+            stream.Subtype = pikepdf.Name.OpenType
+        else:
+            stream.Length1 = len(program)
+        shared = book.make_indirect(stream)
+        for descriptor, _ in users:
+            for key in ("/FontFile2", "/FontFile3"):
+                if key in descriptor:
+                    del descriptor[key]
+            descriptor["/FontFile3" if opentype else "/FontFile2"] = shared
+            if "/CIDSet" in descriptor:  # PDF ≤ 1.4: the CIDs the program holds, now every part's
+                descriptor.CIDSet = book.make_stream(_cid_set(glyphs))
+    return len(notes)
+
+
+def _cid_set(glyphs: set[int]) -> bytes:
+    bits = bytearray((max(glyphs) // 8) + 1)
+    for glyph in glyphs:
+        bits[glyph // 8] |= 0x80 >> (glyph % 8)
+    return bytes(bits)

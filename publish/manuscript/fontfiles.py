@@ -1,18 +1,42 @@
-"""Opens a font a stylesheet names, to know that it is one and which characters it draws."""
+"""Opens a font a stylesheet names, to know that it is one and which characters it draws.
+
+Why cached: every build asks what each of the fifty-odd bundled faces draws (the glyph check, the
+loader's check of a stylesheet's @font-face, the e-book's subsets), and reading a 5 MB CJK face's
+character map costs more than the rest of the check. The answer is kept in the build's derived
+store (runtime/store.py), keyed by the font's bytes, and in memory for the rest of the process.
+"""
 
 from __future__ import annotations
 
+import functools
+import struct
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
+from publish.runtime.store import derived_bytes
 
 
-def font_cmap(path: Path) -> set[int]:
+def font_cmap(path: Path) -> frozenset[int]:
     """The code points the font draws; FontProblem when the file is not a font fontTools can read."""
+    stat = path.stat()
+    return _remembered(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered(path: Path, _size: int, _mtime_ns: int) -> frozenset[int]:
+    data = _stored(path) or b""
+    return frozenset(struct.unpack(f"<{len(data) // 4}I", data))
+
+
+@derived_bytes("font-cmap")
+def _stored(path: Path) -> bytes:
+    """The sorted code points as little-endian 32-bit numbers: the same bytes on every machine."""
+    from fontTools.ttLib import TTFont
+
     try:
-        return set(TTFont(str(path), lazy=True).getBestCmap() or {})
+        codes = sorted(TTFont(str(path), lazy=True).getBestCmap() or {})
     except Exception:  # noqa: BLE001 - fontTools raises anything from struct.error to TTLibError
         raise FontProblem(f"'{path.name}' is not a font file (TrueType, OpenType or WOFF)") from None
+    return struct.pack(f"<{len(codes)}I", *codes)
 
 
 class FontProblem(Exception):

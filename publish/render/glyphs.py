@@ -19,13 +19,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import tinycss2
-from fontTools.ttLib import TTFont
 
 from publish.manuscript.containment import Gate, Refused
+from publish.manuscript.fontfiles import FontProblem, font_cmap
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
 from publish.model.document import Aside, Element, Figure, FigureGroup, Node, Photo, Publication, Text
 from publish.render.styles import Styles
@@ -167,20 +166,16 @@ def _families(tokens: list, variables: dict[str, list], depth: int = 0) -> tuple
     return tuple(names)
 
 
-@lru_cache(maxsize=64)
-def _cmap(path: Path, mtime: float) -> frozenset[int]:
-    font = TTFont(str(path), lazy=True, fontNumber=0)
+def _cmap(path: Path) -> frozenset[int]:
+    """What the font draws, cached by its bytes (manuscript/fontfiles.py); a file that is no font draws nothing."""
     try:
-        return frozenset((font.getBestCmap() or {}).keys())
-    finally:
-        font.close()
+        return font_cmap(path)
+    except (FontProblem, OSError):  # the loader reports it at its @font-face
+        return frozenset()
 
 
 def family_coverage(styles: FontStyles, family: str) -> frozenset[int]:
-    codes: set[int] = set()
-    for path in styles.families.get(family.lower(), []):
-        codes |= _cmap(path, path.stat().st_mtime)
-    return frozenset(codes)
+    return frozenset().union(*(_cmap(path) for path in styles.families.get(family.lower(), [])))
 
 
 # Walking the manuscript's displayed text ------------------------------------------------------
@@ -313,19 +308,34 @@ def check_glyphs(publication: Publication, styles: Styles, diags: Diagnostics) -
     gate = Gate(publication.root, *styles.roots)
     fonts = read_font_styles(styles, gate)
     lines = _Lines()
-    stacks_of: dict[str, list[tuple[str, tuple[str, ...], frozenset[int]]]] = {}
+    stacks_of: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    coverage: dict[str, frozenset[int]] = {}
+    drawn: dict[tuple[tuple[str, ...], str], bool] = {}
+
+    def draws(names: tuple[str, ...], char: str) -> bool:
+        """Whether a family of the stack draws it, its families read in order until one does: most
+        characters are drawn by a stack's first face, and a build need not read fifty character maps."""
+        if (names, char) not in drawn:
+            for name in names:
+                if name not in coverage:
+                    coverage[name] = family_coverage(fonts, name)
+                if ord(char) in coverage[name]:
+                    drawn[names, char] = True
+                    break
+            else:
+                drawn[names, char] = False
+        return drawn[names, char]
+
     reported: set[tuple[Path, str, str]] = set()
     before = len(diags.items)
     for run in (*runs(publication), *label_runs(publication, styles)):
         if run.language not in stacks_of:
-            stacks_of[run.language] = [
-                (where, names, frozenset().union(*(family_coverage(fonts, n) for n in names)))
-                for where, names in fonts.stacks(run.language)]
+            stacks_of[run.language] = fonts.stacks(run.language)
         for char in dict.fromkeys(run.text):
             if unicodedata.category(char) in _IGNORED_CATEGORIES:
                 continue
-            for where, names, covered in stacks_of[run.language]:
-                if ord(char) in covered or (run.path, run.language, char) in reported:
+            for where, names in stacks_of[run.language]:
+                if (run.path, run.language, char) in reported or draws(names, char):
                     continue
                 reported.add((run.path, run.language, char))
                 bundled = [n for n in names if n.lower() in fonts.families]

@@ -120,6 +120,56 @@ def test_progress_records_are_read_as_data(func: str, args: tuple) -> None:
     assert page_of(record) == (3 if func == PAGE_MAKER and isinstance(args[0], int) else None)
 
 
+def _note_page_html(columns: bool) -> str:
+    notes = "".join(f' word<span class="n">Note {i} says a little more than the call, over a line or two of '
+                    f'the footnote area {"and then some " * (i % 3)}.</span>' for i in range(24))
+    body = ("Text that runs on for a while before and between the calls. " * 30 + notes) * 2
+    return ('<style>@page { size: 105mm 148mm; margin: 10mm } .n { float: footnote }'
+            f' .b {{ {"column-width: 40mm" if columns else ""} }}</style><div class="b"><p>{body}</p></div>')
+
+
+@pytest.mark.parametrize("columns", [True, False])
+def test_footnote_area_is_measured_once_per_set_of_notes_with_weasyprint_s_own_result(columns: bool) -> None:
+    """engine/columns.py replaces LayoutContext._update_footnote_area only over the source it copies,
+    and lays out exactly what WeasyPrint's own method lays out: same pages, same notes on each."""
+    from weasyprint.layout import LayoutContext
+
+    from publish.engine import columns
+
+    original = getattr(LayoutContext._update_footnote_area, "publish_original", LayoutContext._update_footnote_area)
+    assert columns.footnotes_replaceable(), "LayoutContext._update_footnote_area changed: update engine/columns.py"
+    html = _note_page_html(columns)
+    LayoutContext._update_footnote_area, saved = original, LayoutContext._update_footnote_area
+    try:
+        theirs = _render(html).write_pdf()
+    finally:
+        LayoutContext._update_footnote_area = saved
+    assert columns.install_footnotes()
+    assert LayoutContext._update_footnote_area is not original
+    ours = _render(html).write_pdf()
+    assert ours == theirs
+
+
+def test_the_quick_import_loads_the_libraries_an_ordinary_import_loads() -> None:
+    """engine/__init__.py imports WeasyPrint without ctypes' library search; it must not lose a library
+    (HarfBuzz-Vector changes colour glyphs' bytes; HarfBuzz-Subset would not, fonts are cut by fontTools
+    either way, but the process keeps what an ordinary import loads), and it spares the ~50 search processes."""
+    import subprocess
+    import sys
+
+    probe = ("import subprocess, sys\ncalls = []\nreal = subprocess.Popen.__init__\n"
+             "def counted(self, *a, **k):\n    calls.append(a[0])\n    return real(self, *a, **k)\n"
+             "subprocess.Popen.__init__ = counted\n{how}\nfrom weasyprint.text import ffi\n"
+             "print([n for n in ('harfbuzz_subset', 'harfbuzz_vector') if getattr(ffi, n) is not None], len(calls))")
+    found = {}
+    for how in ("import weasyprint", "import publish.engine"):
+        done = subprocess.run([sys.executable, "-c", probe.format(how=how)], capture_output=True, text=True,
+                              check=True)
+        found[how] = done.stdout.split("]")
+    assert found["import publish.engine"][0] == found["import weasyprint"][0]
+    assert int(found["import publish.engine"][1]) < int(found["import weasyprint"][1])
+
+
 def test_font_configuration_hooks_exist() -> None:
     """engine/fonts.py: FontConfiguration keeps its FcConfig in `_config` and loads it with
     FcInitLoadConfigAndFonts (which reads FONTCONFIG_FILE); fonts are cut by Font.subset (with the

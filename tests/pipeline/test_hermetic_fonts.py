@@ -204,3 +204,38 @@ def test_publishs_subsets_are_weasyprints_own_fonttools_subsets(monkeypatch):
 
     monkeypatch.setattr(weasy_pdf_fonts.Font, "subset", weasyprints)
     assert write() == ours
+
+
+def test_a_books_shared_subsets_are_one_layouts_fonttools_subsets(monkeypatch):
+    """A joined book's one subset per face (engine/fonts.py's share_subsets) is cut by the same fontTools call
+    as a face in one layout, whether or not the system has HarfBuzz-Subset: the same font programs."""
+    import io
+
+    import pikepdf
+    import weasyprint.pdf.fonts as weasy_pdf_fonts
+    from weasyprint import CSS, HTML
+
+    from publish.engine.actualtext import actual_text
+    from publish.engine.fonts import deferred_subsets, font_configuration, font_files, share_subsets
+
+    class Present:  # a system with HarfBuzz-Subset, which must not be asked
+        def __getattr__(self, name: str) -> None:
+            raise AssertionError(f"HarfBuzz-Subset was used ({name})")
+
+    monkeypatch.setattr(weasy_pdf_fonts, "harfbuzz_subset", Present())
+    config = font_configuration()
+    faces = "".join(f'@font-face {{ font-family: "F{i}"; src: url("{(FONTS / name).as_uri()}") }}'
+                    for i, name in enumerate(("NotoSans-Bold.ttf", "NotoSerifCJKjp-Regular.otf")))
+    css = CSS(string=faces + ' body { font-family: "F0", "F1" }', font_config=config)
+    document = HTML(string=f"<p>{LATIN} {JAPANESE}</p>").render(stylesheets=[css], font_config=config)
+    files = font_files((FONTS,))
+    with actual_text(), deferred_subsets(files):  # first: it leaves the fonts whole for the next write
+        noted = document.write_pdf()
+    with actual_text():
+        whole = document.write_pdf()
+    assert _embedded_fonts(noted) != _embedded_fonts(whole)  # the part holds notes, not programs
+    with pikepdf.open(io.BytesIO(noted)) as book:
+        assert share_subsets(book, files) == 2
+        shared = io.BytesIO()
+        book.save(shared)
+    assert _embedded_fonts(shared.getvalue()) == _embedded_fonts(whole)

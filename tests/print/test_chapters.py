@@ -151,9 +151,9 @@ def _laid_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     original = chapters.lay_out_text
 
-    def counting(index: int, html: str) -> object:
+    def counting(index: int, html: str, *twin: bool) -> object:
         seen.append(index)
-        return original(index, html)
+        return original(index, html, *twin)
 
     monkeypatch.setattr(chapters, "lay_out_text", counting)
     return seen
@@ -276,7 +276,8 @@ def test_the_archive_joins_tagged_parts_into_one_structure_tree(tmp_path: Path,
 
 @pytest.mark.slow  # builds a whole edition, or runs EPUBCheck, veraPDF or Chromium
 def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Print and archive parts are written differently; a build of both keeps both for the next."""
+    """Print and archive parts are written differently, from one layout of each text (the archive's
+    texts are print's, written tagged); a build of both keeps both for the next."""
     from publish.build.pipeline import build as cached_build
     from publish.runtime.jobs import layout_jobs
 
@@ -286,12 +287,18 @@ def test_all_editions_keep_their_parts_apart(tmp_path: Path, monkeypatch: pytest
     seen = _laid_out(monkeypatch)
     with layout_jobs(1):
         cached_build(root, output, ("pdf", "epub", "archive"))
-        assert seen == [0, 1, 2, 3, 0, 1, 2, 3]
+        assert seen == [0, 1, 2, 3]  # laid out once, for both editions
+        archived = (output / "three-texts.archive.pdf").read_bytes()
+        cached_build(root, output, ("archive",))  # the archive alone finds its parts kept
+        assert seen == [0, 1, 2, 3]
+        cached_build(root, tmp_path / "alone", ("archive",), use_cache=False)  # laid out for itself
+        assert seen == [0, 1, 2, 3] * 2
+        assert (tmp_path / "alone" / "three-texts.archive.pdf").read_bytes() == archived
         seen.clear()
         three = root / "three.md"
         three.write_text(three.read_text().replace("continue to deepen", "continue to grow", 1))
         cached_build(root, output, ("pdf", "epub", "archive"))
-        assert seen == [2, 2]  # the print edition's third text, then the archive's
+        assert seen == [2]  # the third text, once for print and archive
         seen.clear()
         cached_build(root, output, ("pdf",))
         assert seen == []  # answered from the build cache

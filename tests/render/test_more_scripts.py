@@ -14,6 +14,7 @@ from conftest import epubcheck_messages, run_publish, write_manuscript
 from helpers.scripts import SAMPLES
 from lxml import etree
 
+import publish
 from publish.manuscript.loader import load
 from publish.model.diagnostics import Diagnostics
 from publish.model.text import direction
@@ -284,3 +285,35 @@ def test_english_ebook_carries_none_of_the_new_faces(bundled):
     documents, opf, _ = _epub(bundled.epub)
     assert all(d.get("dir") is None for d in documents.values())
     assert opf.find(f"{OPF}spine").get("page-progression-direction") is None
+
+
+def test_a_font_s_character_map_is_read_once_and_then_kept_by_its_bytes(tmp_path, monkeypatch):
+    """The glyph check asks what each bundled face draws on every build: the answer is kept in the
+    build's derived store by the font's bytes (a changed font is read again), and is the font's own."""
+    import shutil
+
+    from fontTools.ttLib import TTFont
+
+    from publish.manuscript import fontfiles
+    from publish.runtime.store import deriving_into, forget_hashes
+
+    font = tmp_path / "face.ttf"
+    shutil.copyfile(Path(publish.__file__).parent / "styles" / "fonts" / "NotoSansKhmer-Regular.ttf", font)
+    truth = frozenset(TTFont(str(font)).getBestCmap())
+    store = tmp_path / "derived"
+    with deriving_into(store):
+        assert fontfiles.font_cmap(font) == truth
+    kept = list(store.glob("*.bin"))
+    assert len(kept) == 1
+    fontfiles._remembered.cache_clear()
+    forget_hashes()
+    monkeypatch.setattr("fontTools.ttLib.TTFont", None)  # a kept map is not read from the font again
+    with deriving_into(store):
+        assert fontfiles.font_cmap(font) == truth
+    other = Path(publish.__file__).parent / "styles" / "fonts" / "NotoSansThai-Regular.ttf"
+    shutil.copyfile(other, font)  # new bytes, new answer
+    monkeypatch.undo()
+    fontfiles._remembered.cache_clear()
+    forget_hashes()
+    with deriving_into(store):
+        assert fontfiles.font_cmap(font) == frozenset(TTFont(str(other)).getBestCmap())

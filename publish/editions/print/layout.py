@@ -7,9 +7,11 @@ turn it into the PDF/X file a printer accepts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,14 +22,14 @@ from publish.editions.pagemap import PrintPage, page_labels
 from publish.editions.print import pdfx as prepress
 from publish.editions.print.book.binding import Source, join
 from publish.editions.print.book.division import split
-from publish.editions.print.book.texts import BookParts, Setting, book_starts, lay_out_book
+from publish.editions.print.book.texts import BookParts, Setting, Twin, book_starts, lay_out_book
 from publish.editions.print.composition import Composer, compose, report, words_per_column
 from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import ARCHIVE, PhotoReport, check_resolution, prepare
 from publish.editions.print.tablefit import check_tables
 from publish.editions.print.transparency import transparencies
 from publish.engine.actualtext import actual_text
-from publish.engine.columns import notes_below_columns
+from publish.engine.columns import install_footnotes, notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import font_configuration
 from publish.engine.pages import Unsplittable
@@ -39,6 +41,7 @@ from publish.model.document import Publication
 from publish.render.html import Renderer
 from publish.render.styles import Styles
 from publish.runtime.jobs import default_jobs
+from publish.runtime.store import parts_folder
 
 
 @dataclass
@@ -156,12 +159,14 @@ def _body_start_page(publication: Publication, texts: list[str], parts: BookPart
 
 def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagnostics | None = None,
             standard: str | None = None, jobs: int | None = None, whole: bool = False,
-            pdf_options: tuple[tuple[str, object], ...] = (("pdf_version", "1.6"),)) -> PrintLayout:
+            pdf_options: tuple[tuple[str, object], ...] = (("pdf_version", "1.6"),),
+            archive_options: tuple[tuple[str, object], ...] | None = None) -> PrintLayout:
     """Paginates the print edition after preflight; ManuscriptError when a photo cannot be printed.
 
     A book of several texts is laid out text by text in `jobs` processes (default: one per core),
     each text's PDF written there with `pdf_options` (the archive's are tagged PDF/A), unless `whole`
-    or the book cannot be cut.
+    or the book cannot be cut. `archive_options`: the archive is built next (publish all), and each
+    text whose archive HTML is the same is written for it too, from the same layout (book/texts.py's Twin).
     """
     diags = diags if diags is not None else Diagnostics(publication.root)
     settings = publication.metadata.print
@@ -181,12 +186,13 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
         texts = [article.id for article in publication.after_contents]
         cut = None if whole else split(html, texts)
         if cut is not None:
-            setting = Setting(publication, style_sources(publication, styles), gate.roots, tuple(styles.roots),
-                              publication.root.as_uri() + "/", Path(workdir.name), reports, pdf_options)
-            try:
-                parts = lay_out_book(cut, setting, jobs or default_jobs())
-            except Unsplittable:
-                parts = None
+            with _archive_twin(publication, styles, created, condition, texts, archive_options) as twin:
+                setting = Setting(publication, style_sources(publication, styles), gate.roots, tuple(styles.roots),
+                                  publication.root.as_uri() + "/", Path(workdir.name), reports, pdf_options, twin)
+                try:
+                    parts = lay_out_book(cut, setting, jobs or default_jobs())
+                except Unsplittable:
+                    parts = None
             if parts is not None:
                 refused: list[str] = []
                 for part in (parts.front, *parts.texts):
@@ -201,6 +207,7 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
                     front_matter_pages=_body_start_page(publication, texts, parts))
                 return PrintLayout(None, html, tuple(refused), created, prepress_settings, reports, workdir,
                                    parts)
+        install_footnotes()
         fetcher = GateFetcher(gate)
         font_config = font_configuration()
         sheets = stylesheets(publication, styles, gate, font_config)
@@ -227,6 +234,24 @@ def lay_out(publication: Publication, styles: Styles, created: str, diags: Diagn
     return PrintLayout(document, html, tuple(fetcher.refused), created, prepress_settings, reports, workdir)
 
 
+@contextlib.contextmanager
+def _archive_twin(publication: Publication, styles: Styles, created: str, condition: prepress.OutputCondition,
+                  texts: list[str], options: tuple[tuple[str, object], ...] | None) -> Iterator[Twin | None]:
+    """The archive's cut of the book, its photos prepared as the archive prepares them, while print lays out.
+
+    None when no archive follows, or when the parts are not kept (the archive's layout finds its
+    parts there): then each edition lays its texts out itself.
+    """
+    if options is None or parts_folder() is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="publish-archive-twin-") as folder:
+        unheard = Diagnostics(publication.root)  # the archive's own layout says what its preflight finds
+        derived, reports = prepare(publication, ARCHIVE, condition, Path(folder), unheard)
+        cut = split(print_html(publication, styles, created, derived, edition_name="archive"), texts)
+        yield None if cut is None else Twin(cut, Path(folder), reports, options)
+
+
 def document_info(publication: Publication, created: str) -> Description:
     """What the print PDF says about itself (editions/deterministic.py), as of the build date."""
     when = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) if created \
@@ -239,7 +264,7 @@ def join_parts(parts: BookParts, tagged: bool = False) -> tuple[object, list[obj
     sources = [Source(parts.front.pdf, 0, parts.front.stop)] + [
         Source(text.pdf, text.first, None, place.blank, text.outline_level - 1)
         for text, place in zip(parts.texts, parts.places, strict=True)]
-    return join(sources, tagged)
+    return join(sources, tagged, parts.fonts)
 
 
 def write_pdf(layout: PrintLayout, publication: Publication, target: Path) -> None:

@@ -9,10 +9,13 @@ and the bookmarks land where a single layout would put them. prepress.py then fi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+
+from publish.engine.fonts import share_subsets
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,13 @@ class _Bookmark:
     closed: bool
 
 
-def join(sources: list[Source], tagged: bool = False) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
+def join(sources: list[Source], tagged: bool = False,
+         fonts: Mapping[str, Path] | None = None) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
     """The joined PDF (in memory) and the opened parts, which must stay open until it is saved.
 
     `tagged`: the parts are tagged PDFs (the archive) and the joined one gets their structure tree.
+    `fonts`: the styles' font files by content, from which the faces the parts left unsubset are cut
+    once for the whole book (engine/fonts.py).
     """
     book = pikepdf.new()
     structure = _Structure(book) if tagged else None
@@ -77,6 +83,7 @@ def join(sources: list[Source], tagged: bool = False) -> tuple[pikepdf.Pdf, list
     _write_outline(book, bookmarks)
     if structure is not None:
         structure.finish()
+    share_subsets(book, fonts or {})
     _distinct_subset_tags(book)
     return book, opened
 

@@ -87,7 +87,7 @@ class Split:
         out.append("</body></html>")
         return "\n".join(out)
 
-    def front_html(self, targets: dict[str, int]) -> str:
+    def front_html(self, targets: dict[str, int], first_only: bool = False) -> str:
         """The front matter, then for each text one empty page per target the front links to.
 
         `targets` maps an id the front matter links to (the contents' entries) to the page number it
@@ -95,13 +95,20 @@ class Split:
         after it (`front_css`). The first text's own first element keeps its class, so it breaks to
         a recto or verso as in the book: its page is where the book's first text begins. The others
         follow on plain pages, with no blank pages between.
+
+        `first_only`: only the first text's page follows, holding every target, which is all the front
+        matter's own length and the pieces that set the texts' running heads depend on (the first
+        pass, before any text is laid out, has no numbers to show yet: a stub page per text would
+        cost a page's layout each, with its margin boxes).
         """
         linked = self.front_links
         out = [self.head, *(_marked(piece.full, str(number), FRONT_MARK) for number, piece in enumerate(self.front))]
+        later = sorted(set().union(*(self.text_ids(i) for i in range(1, self.count))) & linked) if first_only else []
         for index, pieces in enumerate(self.texts):
-            if index and not self.text_ids(index) & linked:
+            if index and (first_only or not self.text_ids(index) & linked):
                 continue
             ids = sorted(self.text_ids(index) & linked, key=lambda name: (name not in self.first_ids[index], name))
+            ids += later if index == 0 else []  # first_only: every link has its target, on the first text's page
             first = [name for name in ids if name in self.first_ids[index]]
             style = [f"page: {_page_name(targets.get(first[0], 0))} !important"] if first else []
             if index:

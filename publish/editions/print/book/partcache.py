@@ -50,6 +50,7 @@ class PartResult:
     strings_set: list[str] = field(default_factory=list)  # named strings the text sets
     strings_inherited: list[str] = field(default_factory=list)  # … and shows before setting them
     outline_level: int = 1  # the level of its highest bookmark: a chapter of a part starts at 2
+    twin: PartResult | None = None  # the same pages written for the archive (texts.py's Twin), not kept here
 
 
 
@@ -67,17 +68,29 @@ def family(pdf_options: object) -> str:
     return hashlib.sha256(repr(pdf_options).encode()).hexdigest()[:12]
 
 
-def part_key(html: str, workdir: Path, model: str, context: str, kind: str) -> str:
-    """The content hash of one part's inputs, after its `kind` (family); `context` covers what all share."""
-    digest = hashlib.sha256()
-    neutral = html.replace(workdir.as_uri(), "file:///WORKDIR")
-    for label, value in (("context", context), ("html", neutral), ("model", model),
-                         ("code", code_digest()), ("toolchain", fingerprint())):
-        digest.update(f"{label}\0{value}\n".encode())
+def neutral(html: str, workdir: Path) -> str:
+    """The part's HTML with the derived photos' temporary folder named neutrally."""
+    return html.replace(workdir.as_uri(), "file:///WORKDIR")
+
+
+def sources(html: str, workdir: Path) -> list[str]:
+    """Every file the part's HTML loads, neutrally named, with its content hash."""
+    found = []
     for url in sorted(set(_SOURCE.findall(html))):
         path = Path(unquote(urlsplit(url).path))
         with contextlib.suppress(OSError):
-            digest.update(f"file\0{url.replace(workdir.as_uri(), 'WORKDIR')} {file_hash(path)}\n".encode())
+            found.append(f"{url.replace(workdir.as_uri(), 'WORKDIR')} {file_hash(path)}")
+    return found
+
+
+def part_key(html: str, workdir: Path, model: str, context: str, kind: str) -> str:
+    """The content hash of one part's inputs, after its `kind` (family); `context` covers what all share."""
+    digest = hashlib.sha256()
+    for label, value in (("context", context), ("html", neutral(html, workdir)), ("model", model),
+                         ("code", code_digest()), ("toolchain", fingerprint())):
+        digest.update(f"{label}\0{value}\n".encode())
+    for source in sources(html, workdir):
+        digest.update(f"file\0{source}\n".encode())
     return f"{kind}-{digest.hexdigest()}"
 
 

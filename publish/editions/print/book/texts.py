@@ -40,9 +40,9 @@ from publish.editions.print.preflight import PhotoReport, check_resolution
 from publish.editions.print.tablefit import check_tables
 from publish.engine.actualtext import actual_text
 from publish.engine.boxes import marked_state_setters, running_elements_used
-from publish.engine.columns import notes_below_columns
+from publish.engine.columns import install_footnotes, notes_below_columns
 from publish.engine.fetcher import GateFetcher
-from publish.engine.fonts import font_configuration
+from publish.engine.fonts import deferred_subsets, font_configuration, font_files
 from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
 from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate
@@ -66,6 +66,23 @@ class Setting:
     workdir: Path
     reports: dict[str, PhotoReport] = field(default_factory=dict)
     pdf_options: tuple[tuple[str, Any], ...] = (("pdf_version", "1.6"),)  # how each part's PDF is written
+    twin: Twin | None = None  # the archive's parts, written from the same layout when its texts are the same
+
+
+@dataclass(frozen=True)
+class Twin:
+    """The archive edition as `publish all` lays it out next: its cut of the book, how its parts are written.
+
+    Why: the archive's texts lay out exactly as print's wherever their HTML is the same (the photos
+    the same files, the same front matter pieces around them): each such text's document is written
+    a second time, tagged as PDF/A, by the process that laid it out, and kept as the archive's part
+    (partcache.py), which the archive's own layout then takes instead of laying the text out again.
+    """
+
+    cut: Split
+    workdir: Path  # where the archive's derived photos are
+    reports: dict[str, PhotoReport]
+    pdf_options: tuple[tuple[str, Any], ...]
 
 
 class _Pages:
@@ -82,13 +99,14 @@ def _start(setting: Setting, board: Board, parent: int | None) -> None:
     Workers come from runtime.jobs.pool: they leave Ctrl-C to the command, which stops the others
     through the board and reports the interruption once, and they die with it.
     """
+    install_footnotes()
     gate = Gate(*setting.roots)
     fetcher = GateFetcher(gate)
     font_config = font_configuration()
     sheets = [CSS(filename=value, url_fetcher=fetcher, font_config=font_config) if kind == "file"
               else CSS(string=value, font_config=font_config) for kind, value in setting.sheets]
     _process.update(setting=setting, board=board, parent=parent, gate=gate, font_config=font_config,
-                    sheets=sheets, sheet_fetcher=fetcher)
+                    sheets=sheets, sheet_fetcher=fetcher, fonts=font_files(setting.styles))
 
 
 class _Again(Exception):
@@ -126,16 +144,19 @@ def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]
 
 
 def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, refused: list[str],
-            shape: Shape | None, only_kept: bool = False, composer: Composer | None = None) -> PartResult:
+            shape: Shape | None, only_kept: bool = False, composer: Composer | None = None,
+            twin: bool = False) -> PartResult:
     """Checks the part's photos, notes its page starts and anchors, and writes its PDF.
 
     `only_kept`: only the part's own pages are drawn and written, not the front matter before them,
     which the book does not use: possible unless its links need the stand-in targets there.
+    `twin`: the archive's part from the same pages (Twin), its photos checked as the archive checks them.
     """
     setting: Setting = _process["setting"]
     pages = document.pages[first:stop]
     diags = Diagnostics(setting.publication.root)
-    reports = copy.deepcopy(setting.reports)
+    reports = copy.deepcopy(setting.twin.reports if twin and setting.twin else setting.reports)
+    options = setting.twin.pdf_options if twin and setting.twin else setting.pdf_options
     check_resolution(setting.publication, _Pages(pages), reports, diags)
     check_tables(setting.publication, _Pages(pages), diags)
     if composer is not None:
@@ -145,10 +166,12 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
     for i, page in enumerate(pages):  # an element's anchor is on every page it spans: the first counts
         for name in page.anchors:
             anchors.setdefault(name, hook.book_counter(first + i))
-    path = setting.workdir / f"part-{index + 1:04d}.pdf"
+    path = setting.workdir / f"part-{index + 1:04d}{'.archive' if twin else ''}.pdf"
     written = document.copy(pages) if only_kept else document
-    with actual_text():  # Khmer and other complex scripts extract as written (engine/actualtext.py)
-        written.write_pdf(path, **dict(setting.pdf_options))
+    # Khmer and other complex scripts extract as written (engine/actualtext.py); the faces are subset
+    # once for the whole book, after the join (engine/fonts.py).
+    with actual_text(), deferred_subsets(_process["fonts"]):
+        written.write_pdf(path, **dict(options))
     if only_kept:
         first, stop = 0, len(pages)
     # Where its bookmarks sit in the book's outline: a text whose highest is level 2 (a chapter of a
@@ -159,8 +182,9 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
                       outline_level=level)
 
 
-def lay_out_text(index: int, html: str) -> PartResult:
-    """One text: laid out alone, folios shifted once the texts before it are laid out, written."""
+def lay_out_text(index: int, html: str, twin: bool = False) -> PartResult:
+    """One text: laid out alone, folios shifted once the texts before it are laid out, written (`twin`:
+    written for the archive too, as the result's `twin`)."""
     board: Board = _process["board"]
 
     def on_shape(shape: Shape) -> int:
@@ -180,16 +204,25 @@ def lay_out_text(index: int, html: str) -> PartResult:
             result.whole = f"counters run on from one text into the next: {', '.join(sorted(counters))}"
         result.strings_set = sorted(hook.strings_set())
         result.strings_inherited = sorted(hook.inherited)
+        if twin and not result.whole:
+            result.twin = _finish(index, document, hook, hook.first, len(document.pages), refused, hook.shape,
+                                  only_kept=FOREIGN not in html, composer=composer, twin=True)
         return result
     except BaseException:
         board.fail(index)
         raise
 
 
-def _lay_out_front(cut: Split, targets: dict[str, int]) -> tuple[Any, FolioHook, list[str], Composer]:
-    composer = Composer(cut.front_html(targets), body=False)  # the title page fitted to its page
+def _lay_out_front(cut: Split, targets: dict[str, int] | None) -> tuple[Any, FolioHook, list[str], Composer]:
+    """The front matter with the contents' numbers (`targets`), or, None, its first pass to measure it.
+
+    Either way the title page and imprint are fitted to their pages (editions/print/composition.py), so
+    the first pass measures the length the last one has.
+    """
+    html = cut.front_html({}, first_only=True) if targets is None else cut.front_html(targets)
+    composer = Composer(html, body=False)
     document, hook, refused = _composed(composer, lambda: FolioHook("front", lambda shape: 0, text=False),
-                                        front_css(targets))
+                                        front_css(targets or {}))
     return document, hook, refused, composer
 
 
@@ -239,6 +272,7 @@ class BookParts:
     places: list[Place]
     page_count: int
     front_matter_pages: int
+    fonts: dict[str, Path] = field(default_factory=dict)  # the styles' font files by content: subsets made at the join
 
 
 def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
@@ -268,10 +302,11 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         _start(setting, board, None)
         # The front matter first: its length places the texts, and what in it the texts need (the
         # strings of the running heads) is all of it they are laid out with.
-        front_key = partcache.part_key(cut.front_html({}), setting.workdir, "front", shared, kind) if shared else ""
+        front_key = partcache.part_key(cut.front_html({}, first_only=True), setting.workdir, "front", shared,
+                                       kind) if shared else ""
         front_found = partcache.load_front(front_key) if front_key else None
         if front_found is None:
-            document, hook, _, _ = _lay_out_front(cut, {})
+            document, hook, _, _ = _lay_out_front(cut, None)
             if hook.first < 0:
                 raise Unsplittable("the front matter hides where the texts begin")
             front_found = _front_shape(hook), _carriers(document.pages[:hook.first], hook.context, len(cut.front))
@@ -288,6 +323,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
             keys = [partcache.part_key(html, setting.workdir, repr(article), shared, kind)
                     # the texts print/layout.py cut the book at: a dedication and an epigraph are front matter
                     for html, article in zip(htmls, setting.publication.after_contents, strict=True)]
+        twins = _twin_keys(setting, htmls, carriers) if shared else [None] * cut.count
         kept = {i: found for i, key in enumerate(keys) if key and (found := partcache.load(key)) is not None}
         for i, (result, _) in kept.items():
             if result.shape is not None:
@@ -295,15 +331,18 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         fresh = [i for i in range(cut.count) if i not in kept]
         if jobs > 1 and len(fresh) > 1:
             executor = pool(min(jobs, len(fresh)), _start, (setting, board, os.getpid()))
-            futures = {i: executor.submit(lay_out_text, i, htmls[i]) for i in fresh}
+            futures = {i: executor.submit(lay_out_text, i, htmls[i], twins[i] is not None) for i in fresh}
         texts: list[PartResult] = []
         for i in range(cut.count):
             if i in kept and board.place(i).offset == kept[i][1]:
                 result = kept[i][0]
             else:
-                result = futures[i].result() if i in futures else lay_out_text(i, htmls[i])
+                result = futures[i].result() if i in futures else lay_out_text(i, htmls[i], twins[i] is not None)
                 if keys[i]:
                     partcache.store(keys[i], result, board.place(i).offset)
+                twin_key = twins[i]
+                if twin_key and result.twin is not None:  # the archive's part, for its layout to take
+                    partcache.store(twin_key, result.twin, board.place(i).offset)
             item(i + 1, cut.count, "texts laid out")
             texts.append(result)
     except BaseException:
@@ -339,7 +378,29 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     if any(keys):
         partcache.prune(started, kind)
     count = book[-1].first + shapes[-1].pages
-    return BookParts(front, texts, book, count, book[0].first)
+    return BookParts(front, texts, book, count, book[0].first, _process["fonts"])
+
+
+def _twin_keys(setting: Setting, htmls: list[str], carriers: frozenset[int]) -> list[str | None]:
+    """The archive's part key of each text whose archive HTML is print's (Twin), unless that part is kept already.
+
+    The archive's layout finds the same key for the same text only with the same front matter pieces
+    around it; when its own front matter differs there, it lays the text out itself.
+    """
+    twin = setting.twin
+    if twin is None:
+        return [None] * len(htmls)
+    shared = (f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
+              f"\0{twin.pdf_options!r}")
+    kind = partcache.family(twin.pdf_options)
+    keys: list[str | None] = []
+    for index, (html, article) in enumerate(zip(htmls, setting.publication.after_contents, strict=True)):
+        theirs = twin.cut.text_html(index, carriers)
+        same = (partcache.neutral(theirs, twin.workdir) == partcache.neutral(html, setting.workdir)
+                and partcache.sources(theirs, twin.workdir) == partcache.sources(html, setting.workdir))
+        key = partcache.part_key(theirs, twin.workdir, repr(article), shared, kind) if same else None
+        keys.append(key if key and partcache.load(key) is None else None)
+    return keys
 
 
 def book_starts(parts: BookParts, labels: list[str]) -> list[PrintPage]:
