@@ -180,7 +180,7 @@ def test_font_configuration_hooks_exist() -> None:
 
     from publish.engine import fonts
 
-    assert weasy_pdf_fonts.Font.subset is fonts._subset_with_fonttools
+    assert weasy_pdf_fonts.Font.subset is fonts._subset_font
     assert weasy_pdf_fonts.TTFont.keywords == {"recalcTimestamp": False}
     configuration = fonts.font_configuration()
     assert isinstance(configuration, FontConfiguration) and hasattr(configuration, "_config")

@@ -139,8 +139,9 @@ def _embedded_fonts(pdf_bytes: bytes) -> dict[str, bytes]:
 
 
 def test_font_subsets_are_the_same_with_or_without_the_systems_harfbuzz_subset(monkeypatch):
-    """WeasyPrint would cut fonts with HarfBuzz-Subset when the system has it; publish always uses fontTools,
-    and a subset keeps the font's own modification date rather than the clock's."""
+    """WeasyPrint would cut fonts with the system's HarfBuzz-Subset when it has one, else with fontTools;
+    publish always uses the HarfBuzz of the locked uharfbuzz wheel, and a subset keeps the font's own
+    modification date rather than the clock's."""
     import io
 
     import weasyprint.pdf.fonts as weasy_pdf_fonts
@@ -166,7 +167,7 @@ def test_font_subsets_are_the_same_with_or_without_the_systems_harfbuzz_subset(m
     assert write() == first
     (embedded,) = (TTFont(io.BytesIO(data)) for data in _embedded_fonts(first).values())
     assert embedded["head"].modified == TTFont(str(FONTS / "NotoSans-Bold.ttf"))["head"].modified
-    assert "GSUB" not in embedded and len(embedded.getGlyphOrder()) < 200  # fontTools' subset, as WeasyPrint asks
+    assert "GSUB" not in embedded and len(embedded.getGlyphOrder()) < 200  # cut as WeasyPrint asks
 
 
 def test_a_layout_reads_publishs_fontconfig_file_alone(monkeypatch, tmp_path):
@@ -183,27 +184,57 @@ def test_a_layout_reads_publishs_fontconfig_file_alone(monkeypatch, tmp_path):
     assert os.environ["FONTCONFIG_FILE"] == str(tmp_path / "fonts.conf")  # the user's environment is left alone
 
 
-def test_publishs_subsets_are_weasyprints_own_fonttools_subsets(monkeypatch):
-    """engine/fonts.py repeats WeasyPrint's fontTools options; only the work it skips differs."""
+def _outlines(program: bytes) -> dict[int, tuple]:
+    """Each glyph's outline by glyph id, as fontTools reads it; not .notdef, which no page here draws (HarfBuzz
+    keeps a CFF face's, fontTools empties it)."""
+    import io
+
+    from fontTools.pens.recordingPen import DecomposingRecordingPen
+
+    font = TTFont(io.BytesIO(program))
+    glyphs = font.getGlyphSet()
+    drawn = {}
+    for gid, name in enumerate(font.getGlyphOrder()[1:], start=1):
+        pen = DecomposingRecordingPen(glyphs)
+        glyphs[name].draw(pen)
+        if pen.value:
+            drawn[gid] = (tuple(pen.value), glyphs[name].width)
+    return drawn
+
+
+@pytest.mark.parametrize("harfbuzz_fails", [False, True])
+def test_publishs_subsets_draw_what_weasyprints_fonttools_subsets_draw(monkeypatch, harfbuzz_fails):
+    """engine/fonts.py cuts with the locked HarfBuzz, WeasyPrint's flags and passes: every glyph a page
+    draws keeps its id, outline and advance, as WeasyPrint's own fontTools subset keeps them, for a
+    TrueType and a CFF (CID-keyed) face; a face HarfBuzz cannot cut goes to fontTools instead."""
     import weasyprint.pdf.fonts as weasy_pdf_fonts
     from weasyprint import CSS, HTML
 
-    from publish.engine.fonts import font_configuration
+    from publish.engine import fonts
 
     def write() -> bytes:
-        config = font_configuration()
+        config = fonts.font_configuration()
         faces = "".join(f'@font-face {{ font-family: "F{i}"; src: url("{(FONTS / name).as_uri()}") }}'
                         for i, name in enumerate(("NotoSerif-Regular.ttf", "NotoSerifCJKjp-Regular.otf")))
         css = CSS(string=faces + ' body { font-family: "F0", "F1" }', font_config=config)
         return HTML(string=f"<p>{LATIN} {JAPANESE}</p>").write_pdf(stylesheets=[css], font_config=config)
 
-    ours = write()
+    if harfbuzz_fails:
+        monkeypatch.setattr(fonts, "_subset_face", lambda *args: None)
+    ours = _embedded_fonts(write())
+
     def weasyprints(font: weasy_pdf_fonts.Font, to_unicode: dict, hinting: bool) -> None:
         if to_unicode:
             font._fonttools_subset(to_unicode, hinting)
 
     monkeypatch.setattr(weasy_pdf_fonts.Font, "subset", weasyprints)
-    assert write() == ours
+    theirs = _embedded_fonts(write())
+    assert sorted(ours) == sorted(theirs) and len(ours) == 2
+    for name, program in ours.items():
+        drawn = _outlines(program)
+        assert drawn and drawn == _outlines(theirs[name]), name
+        if harfbuzz_fails:
+            assert program == theirs[name]  # fontTools itself, WeasyPrint's options
 
 
 def test_a_books_shared_subsets_are_one_layouts_fonttools_subsets(monkeypatch):
