@@ -409,7 +409,8 @@ def main() -> None:
             "## Machine",
             "",
             *header,
-            "- Font subsetter: publish always cuts fonts with the locked uharfbuzz's HarfBuzz (publish/engine/fonts.py, the same bytes "
+            "- Font subsetter: publish always cuts fonts with the locked uharfbuzz's HarfBuzz "
+            "(publish/engine/fonts.py, the same bytes "
             f"with or without HarfBuzz-Subset); WeasyPrint alone and the Pandoc peer here use {subsetter()} "
             "(with libharfbuzz-subset0, which Chromium's package pulls in, WeasyPrint subsets with HarfBuzz)",
             *(f"- {line}" for line in peer_versions()),
