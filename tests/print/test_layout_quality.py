@@ -33,42 +33,11 @@ TARGETS = {
 }
 LOOSE_SHARE = 0.05
 
-LOOSE = "justified lines stretched past 2.25× their natural word space"
 
 # (manuscript, trim or None, target) -> the defect seen on the pages (see FINDINGS.md)
 KNOWN: dict[tuple[str, str | None, str], str] = {
-    ("bundled", None, "loose-lines"): f"21 % {LOOSE}",
-    ("feature", None, "ladders"): "p. 3: three hyphenated line ends in a row",
-    ("tables", None, "broken-words"): "14-column table in a 61 mm column: headers and numbers cut letter by "
-                                      "letter, '−61 %' wrapped before the %",
-    ("tables", None, "loose-lines"): f"9 % {LOOSE}",
-    ("notes-heavy", None, "loose-lines"): f"7 % {LOOSE}",
-    ("long-book", None, "ladders"): "royal trim set in two narrow columns: ladders of 3 and 4 hyphens",
-    ("long-book", None, "loose-lines"): f"28 % {LOOSE} (two 62 mm columns on royal)",
-    ("anthology", None, "overlaps"): "Khmer drop cap's subscript over the third line; Japanese drop cap "
-                                     "touching the line under it",
-    ("anthology", None, "loose-lines"): f"16 % {LOOSE}",
-    ("photo-essay", None, "loose-lines"): f"24 % {LOOSE} (three narrow columns on 250 mm)",
-    ("every-option", None, "broken-words"): "table header and figures cut without hyphens in a narrow column",
-    ("every-option", None, "loose-lines"): f"30 % {LOOSE}",
-    ("edge-a5", None, "ladders"): "p. 3: a long URL hyphenated, three hyphenated line ends in a row",
-    ("edge-a5", None, "broken-words"): "a hyphen put into a long URL",
-    ("edge-a5", None, "loose-lines"): f"2 of 38 (5.3 %) {LOOSE}, on p. 3 (the baseline's 4.8 % counted the "
-                                      "title page's names, which now fit their page, as justified lines)",
-    ("every-option", "A4", "loose-lines"): f"7.5 % {LOOSE}",
-    ("every-option", "B5", "loose-lines"): f"17 % {LOOSE}",
-    ("every-option", "letter", "loose-lines"): f"6.7 % {LOOSE}",
-    ("every-option", "royal", "loose-lines"): f"27 % {LOOSE} (two 62 mm columns on royal)",
-    ("every-option", "royal", "broken-words"): "table header and figures cut without hyphens in a 62 mm column",
-    ("feature", None, "overlaps"): "p. 2: body text set on the footnote rule and over the note",
     ("photo-essay", None, "sparse-pages"): "p. 3: a portrait and four lines, 80 % of the page empty",
-    # One column on B5, royal and 170 mm (--column-min, so that justified lines hold): an inline photo is
-    # set the full measure, and when it does not fit below the text it moves on, leaving the page above
-    # it part empty (the page-composition half of issue 14: photo sizing, sparse pages).
-    ("anthology", None, "sparse-pages"): "p. 5: the Japanese text's photo moved on, the opener 27 % filled",
-    ("every-option", None, "sparse-pages"): "p. 4: a photo moved on under its heading, the page 27 % filled",
     ("every-option", "B5", "sparse-pages"): "a photo moved on, leaving the page above it part empty",
-    ("every-option", "royal", "sparse-pages"): "p. 4: a photo moved on, the page 32 % filled",
 }
 
 CASES = [(name, None) for name in ("bundled", *CORPUS)] + [("every-option", trim) for trim in TRIM_PRESETS]
