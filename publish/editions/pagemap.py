@@ -45,8 +45,15 @@ def roman(number: int) -> str:
     return "".join(out)
 
 
+def first_folio(front_matter: int) -> int:
+    """The folio of the body's first page: 1 on a recto, 2 on a verso (a text that opens with a photo
+    spread), so that every recto is odd, as a printer imposes them. The PDF's first page is a recto."""
+    return 1 + front_matter % 2
+
+
 def page_labels(page_count: int, front_matter: int) -> list[str]:
     """The print edition's page labels: i, ii… for the front matter, then 1, 2… from the first text."""
-    return [roman(i + 1) if i < front_matter else str(i - front_matter + 1) for i in range(page_count)]
+    first = first_folio(front_matter)
+    return [roman(i + 1) if i < front_matter else str(i - front_matter + first) for i in range(page_count)]
 
 

@@ -355,6 +355,7 @@ def test_markers_never_split_a_word() -> None:
     marker = root.find(".//{http://www.w3.org/1999/xhtml}span")
     assert marker.tail == "three-four five" and root.find("{*}b").tail == " "
     assert page_labels(5, 2) == ["i", "ii", "1", "2", "3"] and roman(14) == "xiv"
+    assert page_labels(5, 3) == ["i", "ii", "iii", "2", "3"]  # a body opening on a verso: odd folios stay rectos
     taken = etree.fromstring('<div xmlns="http://www.w3.org/1999/xhtml"><h2 id="page-1">x</h2><p id="p">y</p></div>')
     assert place_markers({"b.xhtml": taken}, [PrintPage("1", "p", 0)])[0].href == "b.xhtml#page-1-2"
     # print-only content opens the page: the marker goes into the enclosing element both editions share

@@ -143,7 +143,7 @@ def test_a_very_long_title_makes_a_slug_without_a_trailing_hyphen() -> None:
 
 def test_contents_numbers_match_page_labels_when_the_first_text_opens_with_a_photo(tmp_path: Path) -> None:
     """The contents said 'One 4, Two 3': the folio counter restarted after the opener photo, the
-    page labels at it."""
+    page labels at it. And odd folios are rectos: the photo spread the body opens with is 2–3."""
     manuscript = write_manuscript(tmp_path / "m", {
         "feature.md": "+++\ntitle = \"One\"\n+++\n\n![](photos/harbour.jpg)\n\nText one.\n",
         "second.md": "+++\ntitle = \"Two\"\n+++\n\nText two.\n",
@@ -155,15 +155,17 @@ def test_contents_numbers_match_page_labels_when_the_first_text_opens_with_a_pho
     pages = _pages_text(pdf)
     with pikepdf.open(pdf) as document:
         nums = list(document.Root.PageLabels.Nums)
-    first_numbered = int(nums[-2])
+    first_numbered, start = int(nums[-2]), int(nums[-1].get("/St", 1))
 
     def label(text: str) -> int:
-        return next(i for i, page in enumerate(pages) if text in page) - first_numbered + 1
+        return next(i for i, page in enumerate(pages) if text in page) - first_numbered + start
 
     contents = next(page for page in pages if page.startswith("Contents"))
     assert f"One {label('Boats at dawn.')}" in contents
     assert f"Two {label('ext two.')}" in contents
-    assert label("Boats at dawn.") == 1
+    photo = next(i for i, page in enumerate(pages) if "Boats at dawn." in page)
+    assert photo % 2 == 1 and label("Boats at dawn.") == 2  # a verso (the first PDF page is a recto), page 2
+    assert all((index - first_numbered + start) % 2 == (index + 1) % 2 for index in range(first_numbered, len(pages)))
 
 
 @pytest.mark.parametrize(("body", "expected"), [

@@ -21,6 +21,7 @@ import pikepdf
 from PIL import Image, ImageCms
 
 from publish.editions.deterministic import Claims, Description, srgb_profile, stable_image_names, write_description
+from publish.editions.pagemap import first_folio
 from publish.manuscript.photos import fitting_profile
 
 MM = 72 / 25.4
@@ -455,10 +456,10 @@ def _add_output_intent(pdf: pikepdf.Pdf, condition: OutputCondition) -> None:
 
 
 def page_labels(pdf: pikepdf.Pdf, front_matter: int) -> None:
-    """Roman numerals for the front matter, arabic from 1 on the first page of the first text."""
+    """Roman numerals for the front matter, arabic from the first page of the first text (pagemap.first_folio)."""
     numbers: list = []
     if front_matter > 0:
         numbers += [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
     if front_matter < len(pdf.pages):
-        numbers += [front_matter, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
+        numbers += [front_matter, pikepdf.Dictionary(S=pikepdf.Name.D, St=first_folio(front_matter))]
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
