@@ -477,7 +477,7 @@ def test_epub_alone_survives_a_print_only_problem(tmp_path: Path) -> None:
     root = write_manuscript(tmp_path / "ms", photos={"photos/harbour.jpg": {"size": (300, 200)}})
     run = run_publish("epub", str(root), "-o", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr
-    assert re.search(r"feature\.md:8: warning: the e-book has no print page numbers.*91 ppi", run.stderr)
+    assert re.search(r"feature\.md:8:\d+: warning: the e-book has no print page numbers.*91 ppi", run.stderr)
     book = open_book(tmp_path / "out" / "a-small-feature.epub")
     assert book.doc("nav.xhtml").find("nav", attrs={"epub:type": "page-list"}) is None
     assert not {"pageNavigation", "printPageNumbers", "pageBreakMarkers"} & set(

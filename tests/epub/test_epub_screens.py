@@ -235,7 +235,8 @@ def rules_of(css: str, selectors: list[str] | None = None) -> list[str]:
 
 
 def declarations_of(css: str) -> list[tuple[str, str]]:
-    """(property, value) of every declaration outside @font-face (whose descriptors are no properties)."""
+    """(property, value) of every declaration outside @font-face (whose descriptors are no properties);
+    `!important` is the declaration's priority, not part of its value (CSS.supports takes the value)."""
     found = []
 
     def walk(nodes: list) -> None:
@@ -245,7 +246,7 @@ def declarations_of(css: str) -> list[tuple[str, str]]:
                                                            skip_whitespace=True):
                     if item.type == "declaration" and not item.name.startswith("--"):
                         value = tinycss2.serialize(item.value).strip()
-                        found.append((item.lower_name, value + (" !important" if item.important else "")))
+                        found.append((item.lower_name, value))
             elif node.type == "at-rule" and node.content and node.lower_at_keyword in ("media", "supports"):
                 walk(tinycss2.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True))
 
