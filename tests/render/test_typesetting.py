@@ -226,6 +226,18 @@ def test_units_are_bound_in_every_edition_from_the_reader() -> None:
     assert f"−61{NNBSP}%" in plain_text(blocks[0].children)  # type: ignore[union-attr]
 
 
+def test_a_number_range_is_never_parted_at_its_dash() -> None:
+    """Unicode lets a line break after an en dash: "2014–" at a line end, "2023" on the next."""
+    prose = " ".join(f"the works of {1900 + n}–{1909 + n} and pp. {n}–{n + 12}" for n in range(40))
+    def ends(text: str) -> list[str]:
+        document = render(f"<p>{text}</p>", "p { text-align: left; hyphens: none; }", width_mm=70)
+        return [line_text(line).rstrip() for line in line_boxes(document)]
+    assert any(end.endswith("–") for end in ends(prose)), "the snippet no longer puts a dash at a line end"
+    bound = plain_text(read_markdown(prose, "a", "en").blocks[0].children)  # type: ignore[union-attr]
+    lines = ends(bound)
+    assert len(lines) > 5 and not any(end.endswith(("–", "–\u2060")) for end in lines)
+
+
 def _table(columns: int, word: str) -> Element:
     cells = tuple(Element("td", (), (Text(word),)) for _ in range(columns))
     return Element("table", (), (Element("tbody", (), (Element("tr", (), cells),)),))
