@@ -20,6 +20,7 @@ from publish import __version__
 from publish.model import credits
 from publish.model.document import Publication
 from publish.model.editions import edition_identifier
+from publish.model.typography import catalogue_text
 from publish.runtime.toolchain import versions
 
 # WeasyPrint names an image XObject after the md5 of its absolute URL, so the print file would change
@@ -162,10 +163,11 @@ class Description:
         meta = publication.metadata
         authors = tuple(credits.creators(publication)[0]) or tuple(c.name for c in meta.contributors[:1])
         own = edition_identifier(meta, edition)
-        return cls(title=meta.title + (f": {meta.subtitle}" if meta.subtitle else ""), authors=authors,
+        title = catalogue_text(meta.title + (f": {meta.subtitle}" if meta.subtitle else ""))  # no word joiner
+        return cls(title=title, authors=authors,
                    contributors=tuple(dict.fromkeys(p.name for p in credits.people(publication)
                                                     if p.name not in authors)),
-                   description=meta.description, subjects=meta.subjects, rights=meta.rights,
+                   description=catalogue_text(meta.description), subjects=meta.subjects, rights=meta.rights,
                    publisher=meta.publisher, language=meta.language, date=meta.date, identifier=own,
                    source=meta.identifier if own != meta.identifier else "", created=created)
 

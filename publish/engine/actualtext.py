@@ -10,8 +10,8 @@ wrapped in such a span; so are lines that end in a hyphenation hyphen (in the ac
 hyphen, U+00AD, as tagged PDF wants: "dip\u00ad" + "lomatic" is one word), letter-spaced lines (the
 running heads: extractors read the gaps as spaces, "T I E S"), and the drop cap, whose letter is
 given to its paragraph's first line ("This", not "T his"); other lines are left as WeasyPrint draws
-them. U+200B, which segment.py inserted only as a line-break opportunity, is left out of the actual
-text.
+them. U+200B, which segment.py inserted only as a line-break opportunity, and U+2060, the word joiner
+model/typography.py puts in a number range only to forbid one, are left out of the actual text.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import weasyprint.pdf.tags as weasy_tags
 
 from publish.engine.fontmaps import complete_font_maps
 from publish.manuscript.segment import ZWSP
+from publish.model.typography import WJ
 
 
 def needs_actual_text(text: str) -> bool:
@@ -75,7 +76,7 @@ def _wrapped(draw_first_line: Any) -> Any:
         text = textbox.text
         if not text.strip() or _right_to_left(text):
             return draw_first_line(stream, textbox, *args, **kwargs)
-        actual = text.replace(ZWSP, "")
+        actual = text.replace(ZWSP, "").replace(WJ, "")
         element = getattr(textbox, "element", None)
         if _is_initial(textbox):
             # Its letter is read with the first line; the float itself reads as a space. Not as an empty

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from publish.manuscript.containment import Gate, Refused
+from publish.manuscript.fields import typeset_article, typeset_metadata
 from publish.manuscript.markdown import GroupRef, ImageRef, plain_text, read_markdown
 from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
@@ -120,6 +121,8 @@ def load(root: Path) -> tuple[Publication, Diagnostics]:
                         exc.hint or "check quotes, brackets and '=' on this line", column=exc.column)
         else:
             metadata = read_metadata(doc, meta_path, diags)
+            if metadata is not None:  # its identifier is derived from the title as written, before this
+                metadata = typeset_metadata(metadata)
     text_paths = _text_paths(root, doc, gate, diags)
     if metadata is None:
         # The metadata is unusable, but the texts, photos and captions are still checked, so the
@@ -357,12 +360,13 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
     writing = front.get("writing", "horizontal")
     if writing == "vertical":
         _vertical_writing(path, writing_line, lang or metadata.language, diags)
-    return Article(
+    article = Article(
         id=article_id, source=rel, title=title, subtitle=front.get("subtitle", ""),
         standfirst=front.get("standfirst", ""), byline=front.get("byline", ""),
         language=lang, blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
         headings=tuple(headings), kind=text_kind, contributors=contributors, writing=writing,
     )
+    return typeset_article(article, lang or metadata.language, title_given="title" in front)
 
 
 # Scripts written vertically: Japanese, Chinese, Korean (and Mongolian, which needs vertical-lr).

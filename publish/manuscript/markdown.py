@@ -20,6 +20,7 @@ from publish.model.typography import (
     PLACEHOLDERS,
     URL_CLASS,
     addresses,
+    bind_ranges,
     bind_units,
     quotes_for,
     set_quotes,
@@ -276,10 +277,11 @@ class Reader:
         return lang if _LANGUAGE.match(lang) else self._langs[-1]
 
     def _text(self, text: str) -> Text:
-        """Text as set: quotation marks of the language in effect, numbers bound to their units."""
+        """Text as set: quotation marks of the language in effect, numbers bound to their units, ranges
+        bound at their dash."""
         if self._by_element:
             text = set_quotes(text, self._langs[-1])
-        return Text(bind_units(text))
+        return Text(bind_ranges(bind_units(text)))
 
     def _block_in_language(self, node: SyntaxTreeNode, parent_line: int | None) -> Node | ImageRef | GroupRef | None:
         line = self._line(node, parent_line)

@@ -10,6 +10,11 @@ e-book and the archive all get the same characters.
 - A number and the unit, percent sign or currency the author wrote after (or before) it with a space
   are joined by a narrow no-break space (U+202F, the thin space of SI and of French typography), so
   "−61 %" or "4.5 km" is never parted at a line end and the space is not stretched in justified text.
+- A range of numbers joined by an en dash (1953–2018, pp. 10–12) is bound at its dash by a WORD
+  JOINER (U+2060) after it: Unicode lets a line break after an en dash, and "2014–" at a line end
+  with "2023" on the next reads as two things. The joiner is invisible, has no width and is not
+  extracted from the PDFs (nor searched), so the range copies as written; machine-readable
+  metadata (dc:title, XMP, MARC) takes the text without it (`catalogue_text`).
 - A web or e-mail address written in the text is marked (span.url) so that it is never hyphenated:
   a hyphen put into an address changes the address a reader copies.
 """
@@ -115,6 +120,23 @@ def bind_units(text: str) -> str:
         return text
     text = _AFTER.sub(lambda m: f"{m.group(1)}{NNBSP}{m.group(2)}", text)
     return _BEFORE.sub(lambda m: f"{m.group(1)}{NNBSP}", text)
+
+
+WJ = "\u2060"
+# Digits, an en dash, digits: the dash of a range (not a minus, not a spaced dash between words).
+_RANGE = re.compile(r"(?<=\d)\u2013(?=\d)")
+
+
+def bind_ranges(text: str) -> str:
+    """A word joiner after the en dash of a number range, so the range is never parted at a line end."""
+    if "\u2013" not in text:
+        return text
+    return _RANGE.sub("\u2013" + WJ, text)
+
+
+def catalogue_text(text: str) -> str:
+    """A display string as catalogues and search indexes take it: without the invisible word joiners."""
+    return text.replace(WJ, "")
 
 
 URL_CLASS = "url"

@@ -29,6 +29,7 @@ from publish.model.document import (
 from publish.model.editions import imprint_identifiers
 from publish.model.structure import kind_of
 from publish.model.text import direction
+from publish.model.typography import catalogue_text
 from publish.render import photolayout
 from publish.render.autolink import addresses
 from publish.render.labels import numeral
@@ -192,6 +193,9 @@ class Renderer:
             byline=self.byline,
         )
         self.env.filters["linked"] = self.linked
+        # A running head is one letter-spaced line: a word joiner there only adds a letter space after
+        # the dash ("2014– 2023"); the PDF outline is read like metadata. Both take the text without.
+        self.env.filters["unjoined"] = catalogue_text
         with templating.diagnosed(styles):
             self.components = self.env.get_template("components.html").module
             self.labels = self.env.get_template("labels.html").module

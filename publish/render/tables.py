@@ -23,7 +23,7 @@ DENSE = "table-dense"
 # In ems of the table's own type (0.85 of the body text, base.css), with its cells' padding:
 COLUMN_EM = 28.0     # a column of 24em body text (print.css --column-min)
 MEASURE_EM = 40.0    # the narrowest measure of a single-column page (A5: about 34em of body text)
-CELL_PADDING_EM = 1.0
+CELL_PADDING_EM = 1.0  # --table-gap of base.css: the white between two columns, dense tables' too
 _BREAKS = (" ", "\n", "\t")  # where a cell's text may wrap; no-break spaces join
 
 

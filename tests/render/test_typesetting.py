@@ -21,7 +21,7 @@ from publish.manuscript.markdown import plain_text, read_markdown
 from publish.model.document import Element, Text
 from publish.model.typography import NNBSP, bind_units, quotes_for
 from publish.render.html import place_initial
-from publish.render.tables import DENSE, WIDE, table_class
+from publish.render.tables import CELL_PADDING_EM, DENSE, WIDE, table_class
 
 STYLES = REPO / "publish" / "styles"
 PROSE = ("The keepers read the gauges at dawn and at dusk, and wrote the levels into ledgers that the board "
@@ -226,6 +226,18 @@ def test_units_are_bound_in_every_edition_from_the_reader() -> None:
     assert f"−61{NNBSP}%" in plain_text(blocks[0].children)  # type: ignore[union-attr]
 
 
+def test_a_number_range_is_never_parted_at_its_dash() -> None:
+    """Unicode lets a line break after an en dash: "2014–" at a line end, "2023" on the next."""
+    prose = " ".join(f"the works of {1900 + n}–{1909 + n} and pp. {n}–{n + 12}" for n in range(40))
+    def ends(text: str) -> list[str]:
+        document = render(f"<p>{text}</p>", "p { text-align: left; hyphens: none; }", width_mm=70)
+        return [line_text(line).rstrip() for line in line_boxes(document)]
+    assert any(end.endswith("–") for end in ends(prose)), "the snippet no longer puts a dash at a line end"
+    bound = plain_text(read_markdown(prose, "a", "en").blocks[0].children)  # type: ignore[union-attr]
+    lines = ends(bound)
+    assert len(lines) > 5 and not any(end.endswith(("–", "–\u2060")) for end in lines)
+
+
 def _table(columns: int, word: str) -> Element:
     cells = tuple(Element("td", (), (Text(word),)) for _ in range(columns))
     return Element("table", (), (Element("tbody", (), (Element("tr", (), cells),)),))
@@ -235,6 +247,26 @@ def test_tables_are_classed_by_the_room_their_words_need() -> None:
     assert table_class(_table(4, "2,310")) == ""
     assert table_class(_table(8, "Sluices")) == WIDE
     assert table_class(_table(14, "Sluices")) == f"{WIDE} {DENSE}"
+
+
+@pytest.mark.parametrize("classes", ["", WIDE, f"{WIDE} {DENSE}"])
+def test_adjacent_columns_of_figures_never_read_as_one_number(classes: str) -> None:
+    """Two right-aligned columns ("Repairs", "Spent"): at least an em of the cells' type between them."""
+    row = '<td class="align-right">14</td><td class="align-right">1,840</td>'
+    document = render(f'<div class="{classes}"><table><tbody><tr>{row}</tr></tbody></table></div>')
+    found = {t.text: t for page in document.pages for t in boxes.descendants(boxes.page_root(page))
+             if type(t).__name__ == "TextBox" and t.text in ("14", "1,840")}
+    repairs, spent = found["14"], found["1,840"]
+    gap = spent.position_x - (repairs.position_x + repairs.width)
+    assert gap >= 0.99 * spent.style["font_size"], f"{gap / spent.style['font_size']:.2f}em between the columns"
+
+
+def test_the_width_estimate_counts_the_gap_the_stylesheets_set() -> None:
+    """render/tables.py judges a table's width with CELL_PADDING_EM: the --table-gap of base.css, which the
+    dense tables of print.css keep (in their own, smaller ems)."""
+    base = (STYLES / "base.css").read_text()
+    assert f"--table-gap: {CELL_PADDING_EM:g}em;" in base
+    assert "calc(var(--table-gap) / 2)" in (STYLES / "print.css").read_text().split(".table-dense td")[1][:80]
 
 
 def test_the_drop_cap_goes_on_the_first_real_paragraph() -> None:

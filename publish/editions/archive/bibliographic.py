@@ -12,6 +12,7 @@ from lxml import etree
 from publish.model import credits
 from publish.model.document import Article, Metadata, Publication
 from publish.model.editions import Edition
+from publish.model.typography import catalogue_text
 
 DC = "http://purl.org/dc/elements/1.1/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -47,8 +48,8 @@ def _serialise(root: etree._Element) -> bytes:
 
 def _sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
     element = etree.SubElement(parent, name, attrs)
-    if text is not None:
-        element.text = text
+    if text is not None:  # every record's text: as catalogues search it, no invisible word joiner
+        element.text = catalogue_text(text)
     return element
 
 

@@ -23,6 +23,7 @@ from publish.editions.archive.pdfa import manuscript_sources
 from publish.model import credits
 from publish.model.document import Publication
 from publish.model.editions import BUILD_NAMES, Edition, OutputFiles, make_edition
+from publish.model.typography import catalogue_text
 
 CHECKSUMS = ["sha256", "sha512"]
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -30,7 +31,7 @@ BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
 def _bag_info(publication: Publication, editions: list[Edition], when: dt.datetime) -> dict[str, str]:
     meta = publication.metadata
-    description = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
+    description = catalogue_text(meta.title + (f": {meta.subtitle}" if meta.subtitle else ""))
     names, role = credits.creators(publication)  # the authors, or an anthology's editors
     if names:
         description += (" by " if role == "author" else ", edited by ") + ", ".join(names)

@@ -24,6 +24,7 @@ from publish.manuscript.photos import fitting_profile, plain, plain_copy
 from publish.model import credits
 from publish.model.document import Photo, Publication
 from publish.model.editions import edition_identifier
+from publish.model.typography import catalogue_text
 from publish.render.fonts import Sheet, subset_stylesheet
 from publish.render.html import Renderer
 from publish.render.styles import Styles
@@ -137,7 +138,7 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     report = EpubReport()
     book = epub.EpubBook()
     book.set_identifier(edition_identifier(meta, "epub"))  # its own ISBN ([epub] isbn) when given
-    book.set_title(meta.title)
+    book.set_title(catalogue_text(meta.title))  # typographic quotes as printed; no invisible word joiner
     book.set_language(meta.language)
     rtl = meta.direction == "rtl"
     # Texts all set vertically (Japanese tategaki) turn their pages right to left too, but their
@@ -305,7 +306,7 @@ def _uid(name: str) -> str:
 def print_source(publication: Publication) -> str:
     """The print edition this e-book's page numbers come from, as dc:source names it."""
     meta = publication.metadata
-    parts = [f"{meta.title}, print edition"]
+    parts = [f"{catalogue_text(meta.title)}, print edition"]
     if meta.edition:
         parts.append(meta.edition)
     if meta.publisher:
@@ -327,11 +328,11 @@ def _metadata(book: epub.EpubBook, publication: Publication, cover_id: str, pagi
         for code in person.codes:
             book.add_metadata(None, "meta", code, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
     if meta.subtitle:
-        book.add_metadata(None, "meta", meta.subtitle, {"property": "dcterms:alternative"})
+        book.add_metadata(None, "meta", catalogue_text(meta.subtitle), {"property": "dcterms:alternative"})
     for key, value in (("publisher", meta.publisher), ("rights", meta.rights),
                        ("description", meta.description), ("source", meta.source)):
         if value:
-            book.add_metadata("DC", key, value)
+            book.add_metadata("DC", key, catalogue_text(value))
     for subject in meta.subjects:
         book.add_metadata("DC", "subject", subject)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": cover_id})
