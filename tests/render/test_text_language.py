@@ -1,0 +1,86 @@
+"""A text's words shown outside it (contents entries, the e-book's navigation list) and its fields in
+another language (a summary in English under an Arabic title) carry their own lang and dir, so that
+shaping, letter-spacing, hyphenation and direction follow the language they are in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_manuscript
+from lxml import etree, html
+from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import TextBox
+
+from publish.editions.print.layout import print_html, style_sources
+from publish.manuscript.loader import load
+from publish.render.html import Renderer
+from publish.render.styles import Styles
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+KHMER_BYLINE = "ដោយ សុខ ចន្ថូ"
+ANTHOLOGY = """\
+title = "Rivers"
+language = "en"
+date = 2020-05-01
+texts = ["mekong.md", "nile.md", "aske.md"]
+"""
+TEXTS = {
+    "mekong.md": f'+++\ntitle = "ទន្លេមេគង្គ"\nbyline = "{KHMER_BYLINE}"\nlang = "km"\n+++\n\nផ្ទះរបស់យាយខ្ញុំ។\n',
+    "nile.md": '+++\ntitle = "الجسر الطويل"\nbyline = "نور السيد"\nlang = "ar"\n+++\n\nعندما بدأت دراستي.\n',
+    "aske.md": '+++\ntitle = "The walk across"\nbyline = "by Maren Oakes"\n+++\n\nThere is a road.\n',
+}
+
+
+def _anthology(root: Path, texts: dict[str, str] | None = None) -> Path:
+    files = {"publication.toml": ANTHOLOGY, "feature.md": None, "photos/captions.toml": None, **TEXTS, **(texts or {})}
+    return write_manuscript(root, files, photos={"photos/harbour.jpg": None})
+
+
+def _walk(box):
+    yield box
+    for child in getattr(box, "children", []):
+        yield from _walk(child)
+
+
+def test_contents_entries_carry_their_texts_language_and_direction(tmp_path):
+    root = _anthology(tmp_path / "ms")
+    publication, _ = load(root)
+    tree = html.fromstring(print_html(publication, Styles.for_manuscript(root), "2020-05-01T00:00:00Z"))
+    entries = {li.xpath("string(.//a)").strip(): li for li in tree.xpath('//nav[@class="contents"]//li')}
+    khmer, arabic, english = entries["ទន្លេមេគង្គ"], entries["الجسر الطويل"], entries["The walk across"]
+    for piece in ("contents-heading", "contents-byline"):
+        assert khmer.xpath(f'.//*[@class="{piece}"]/@lang') == ["km"], piece
+        assert khmer.xpath(f'.//*[@class="{piece}"]/@dir') == [], piece  # Khmer runs the book's way
+        assert arabic.xpath(f'.//*[@class="{piece}"]/@lang') == ["ar"], piece
+        assert arabic.xpath(f'.//*[@class="{piece}"]/@dir') == ["rtl"], piece
+        assert english.xpath(f'.//*[@class="{piece}"]/@lang') == [], piece  # the book's own language
+
+
+def test_khmer_byline_in_the_contents_is_not_letter_spaced(tmp_path):
+    """Contents bylines are tracked (print.css); a Khmer one set apart shows its vowels on dotted circles."""
+    root = _anthology(tmp_path / "ms")
+    publication, _ = load(root)
+    styles = Styles.for_manuscript(root)
+    sheets = [CSS(filename=value) if kind == "file" else CSS(string=value)
+              for kind, value in style_sources(publication, styles)]
+    document = HTML(string=print_html(publication, styles, "2020-05-01T00:00:00Z"),
+                    base_url=str(root) + "/").render(stylesheets=sheets)
+    spacing = {box.element.text: box.style["letter_spacing"] for page in document.pages
+               for box in _walk(page._page_box) if isinstance(box, TextBox)
+               and "contents-byline" in (box.element.get("class") or "")}
+    assert spacing[KHMER_BYLINE] == 0, spacing
+    assert spacing["by Maren Oakes"] != 0, spacing  # the book's own bylines stay tracked
+
+
+def test_epub_navigation_marks_each_title_with_its_language(tmp_path):
+    root = _anthology(tmp_path / "ms")
+    publication, _ = load(root)
+    renderer = Renderer(publication, Styles.for_manuscript(root), "epub", image_src=lambda photo: photo.path.name)
+    nav = etree.fromstring(renderer.render("epub-nav.xhtml", pages=[], stylesheet="style.css").encode())
+    links = nav.findall('.//{*}nav[@id="toc"]//{*}a')
+    titles = {"".join(a.itertext()): a for a in links}
+    khmer = titles["ទន្លេមេគង្គ"].find("{*}span")
+    arabic = titles["الجسر الطويل"].find("{*}span")
+    assert (khmer.get("lang"), khmer.get(XML_LANG), khmer.get("dir")) == ("km", "km", None)
+    assert (arabic.get("lang"), arabic.get(XML_LANG), arabic.get("dir")) == ("ar", "ar", "rtl")
+    assert titles["The walk across"].find("{*}span") is None
