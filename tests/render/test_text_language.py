@@ -84,3 +84,38 @@ def test_epub_navigation_marks_each_title_with_its_language(tmp_path):
     assert (khmer.get("lang"), khmer.get(XML_LANG), khmer.get("dir")) == ("km", "km", None)
     assert (arabic.get("lang"), arabic.get(XML_LANG), arabic.get("dir")) == ("ar", "ar", "rtl")
     assert titles["The walk across"].find("{*}span") is None
+
+
+ARABIC_WITH_SUMMARY = ('+++\ntitle = "الجسر الطويل"\nsubtitle = "The long bridge"\nsubtitle_lang = "en"\n'
+                       'standfirst = "A walk across the Nile. (Summary translated by Daniel Price.)"\n'
+                       'standfirst_lang = "en"\nlang = "ar"\n+++\n\nعندما بدأت دراستي.\n')
+
+
+def test_a_summary_in_another_language_than_its_text_is_set_in_its_own_direction(tmp_path):
+    """An English standfirst under an Arabic title is laid out left to right: its full stop and
+    parenthesis at the end of its line, not at the start ("(.Summary translated by Daniel Price)")."""
+    root = _anthology(tmp_path / "ms", {"nile.md": ARABIC_WITH_SUMMARY})
+    publication, _ = load(root)
+    styles = Styles.for_manuscript(root)
+    page = print_html(publication, styles, "2020-05-01T00:00:00Z")
+    tree = html.fromstring(page)
+    for piece in ("subtitle", "standfirst"):
+        assert [(p.get("lang"), p.get("dir")) for p in tree.xpath(f'//section[@id="nile"]//p[@class="{piece}"]')] \
+            == [("en", "ltr")], piece
+    # The Khmer text's subtitle, in Khmer, says nothing more: its language is the text's.
+    assert tree.xpath('//section[@id="mekong"]//p[@class="subtitle"]') == []
+    sheets = [CSS(filename=value) if kind == "file" else CSS(string=value)
+              for kind, value in style_sources(publication, styles)]
+    document = HTML(string=page, base_url=str(root) + "/").render(stylesheets=sheets)
+    standfirst = [box for p in document.pages for box in _walk(p._page_box)
+                  if getattr(box, "element_tag", "") == "p" and box.element.get("class") == "standfirst"][0]
+    assert standfirst.style["direction"] == "ltr"
+    assert standfirst.style["text_align_all"] == "right"  # on the opener's axis, under the title
+    assert standfirst.element.get("lang") == "en"
+
+
+def test_a_fields_language_that_is_its_texts_own_is_not_marked_again(tmp_path):
+    text = ARABIC_WITH_SUMMARY.replace('subtitle_lang = "en"', 'subtitle_lang = "ar"')
+    publication, _ = load(_anthology(tmp_path / "ms", {"nile.md": text}))
+    nile = next(a for a in publication.articles if a.id == "nile")
+    assert (nile.subtitle_language, nile.standfirst_language) == ("", "en")
