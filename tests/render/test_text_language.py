@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import write_manuscript
 from lxml import etree, html
 from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import TextBox
+from weasyprint.formatting_structure.boxes import LineBox, TextBox
 
 from publish.editions.print.layout import print_html, style_sources
 from publish.manuscript.loader import load
@@ -119,3 +119,36 @@ def test_a_fields_language_that_is_its_texts_own_is_not_marked_again(tmp_path):
     publication, _ = load(_anthology(tmp_path / "ms", {"nile.md": text}))
     nile = next(a for a in publication.articles if a.id == "nile")
     assert (nile.subtitle_language, nile.standfirst_language) == ("", "en")
+
+
+def _leadings(document) -> dict[str, set[float]]:
+    """The line-heights of each text's body paragraphs (px), by the text's id."""
+    leadings: dict[str, set[float]] = {}
+    text = ""
+    for page in document.pages:
+        for box in _walk(page._page_box):
+            if getattr(box, "element_tag", "") == "section" and box.element.get("id"):
+                text = box.element.get("id")
+            if isinstance(box, LineBox) and box.element.tag == "p" and not box.element.get("class") and text:
+                leadings.setdefault(text, set()).add(round(box.style["line_height"].value, 2))
+    return leadings
+
+
+def test_khmer_is_set_with_a_leading_of_its_own_in_print(tmp_path):
+    """Khmer subscripts below one line reach the vowels above the next at the Latin leading (1.375):
+    a Khmer text is set on a grid of 1.75 × the type size, a Khmer paragraph in another text at 1.72."""
+    english = ('+++\ntitle = "The walk across"\n+++\n\nThere is a road across the estuary.\n\n'
+               '{lang=km}\nផ្ទះរបស់យាយខ្ញុំនៅមាត់ទន្លេមេគង្គ។\n')
+    root = _anthology(tmp_path / "ms", {"aske.md": english})
+    publication, _ = load(root)
+    styles = Styles.for_manuscript(root)
+    sheets = [CSS(filename=value) if kind == "file" else CSS(string=value)
+              for kind, value in style_sources(publication, styles)]
+    document = HTML(string=print_html(publication, styles, "2020-05-01T00:00:00Z"),
+                    base_url=str(root) + "/").render(stylesheets=sheets)
+    size = next(box.style["font_size"] for page in document.pages for box in _walk(page._page_box)
+                if getattr(box, "element_tag", "") == "p" and box.element.text == "There is a road across the estuary.")
+    leadings = _leadings(document)
+    assert leadings["mekong"] == {round(size * 1.75, 2)}, (leadings, size)
+    assert leadings["nile"] == {round(size * 1.375, 2)}, (leadings, size)
+    assert leadings["aske"] == {round(size * 1.375, 2), round(size * 1.375 * 1.25, 2)}, (leadings, size)
