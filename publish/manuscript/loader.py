@@ -9,8 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from publish.manuscript.containment import Gate, Refused
-from publish.manuscript.fields import typeset_article, typeset_metadata
-from publish.manuscript.markdown import GroupRef, ImageRef, plain_text, read_markdown
+from publish.manuscript.markdown import GroupRef, ImageRef, plain_text, read_markdown, typeset_article, typeset_metadata
 from publish.manuscript.photos import PHOTO_SUFFIXES, PhotoProblem, probe
 from publish.manuscript.schema import (
     METADATA_FILE,
@@ -68,6 +67,8 @@ FRONT_MATTER = (
     Key("standfirst", text, doc="The summary under the headline."),
     Key("byline", text, doc='As printed, e.g. "by David Hutt".'),
     Key("lang", language, doc="Language of this text when it differs from the publication's."),
+    Key("subtitle_lang", language, doc="Language of the subtitle when it differs from the text's."),
+    Key("standfirst_lang", language, doc="Language of the standfirst when it differs from the text's."),
     Key("id", nonempty_text, doc="Slug used for file names and anchors."),
     Key("kind", kind, doc="What the text is in the book: chapter (default), part, foreword, appendix…"),
     Key("contributors", lambda v: v, doc="[[contributors]] tables: the text's authors, translators, photographers."),
@@ -363,10 +364,17 @@ def _read_article(path: Path, root: Path, metadata: Metadata, only_text: bool, g
     article = Article(
         id=article_id, source=rel, title=title, subtitle=front.get("subtitle", ""),
         standfirst=front.get("standfirst", ""), byline=front.get("byline", ""),
-        language=lang, blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
+        language=lang, subtitle_language=_own_language(front.get("subtitle_lang", ""), lang or metadata.language),
+        standfirst_language=_own_language(front.get("standfirst_lang", ""), lang or metadata.language),
+        blocks=tuple(blocks), footnotes=tuple(parsed.footnotes),
         headings=tuple(headings), kind=text_kind, contributors=contributors, writing=writing,
     )
     return typeset_article(article, lang or metadata.language, title_given="title" in front)
+
+
+def _own_language(language: str, text_language: str) -> str:
+    """A field's language, "" when it is the text's own (so nothing marks it again)."""
+    return "" if language == text_language else language
 
 
 # Scripts written vertically: Japanese, Chinese, Korean (and Mongolian, which needs vertical-lr).

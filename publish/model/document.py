@@ -251,6 +251,10 @@ class Article:
     standfirst: str = ""
     byline: str = ""
     language: str = ""
+    # The subtitle's and standfirst's language where it is not the text's (an English summary under an
+    # Arabic title): "" when they are in the text's language.
+    subtitle_language: str = ""
+    standfirst_language: str = ""
     blocks: tuple[Node, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     headings: tuple[Heading, ...] = ()

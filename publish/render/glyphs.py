@@ -226,9 +226,10 @@ def runs(publication: Publication) -> Iterator[Run]:
     for article in publication.articles:
         path = publication.root / article.source
         language = article.language or meta.language
-        for value in (article.title, article.subtitle, article.standfirst, article.byline,
-                      *(c.name for c in article.contributors)):
+        for value in (article.title, article.byline, *(c.name for c in article.contributors)):
             yield Run(value, language, path, 1)
+        yield Run(article.subtitle, article.subtitle_language or language, path, 1)
+        yield Run(article.standfirst, article.standfirst_language or language, path, 1)
         yield from _node_runs(article.blocks, language, path, 1)
         for note in article.footnotes:
             yield from _node_runs(note.children, language, path, 1)

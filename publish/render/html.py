@@ -178,6 +178,7 @@ class Renderer:
             image_src=image_src,
             direction=direction,
             dir_attr=dir_attr,
+            lang_attrs=self.lang_attrs,
             body_parts=self.body_parts,
             placement=lambda figure: photolayout.placement(figure, publication.metadata.layout),
             group_rows=photolayout.rows,
@@ -190,6 +191,7 @@ class Renderer:
             label=self.label,
             heading=self.heading,
             entry=self.entry,
+            entry_markup=self.entry_markup,
             byline=self.byline,
         )
         self.env.filters["linked"] = self.linked
@@ -209,6 +211,24 @@ class Renderer:
         that fails is a diagnostic at its line, as in a template."""
         with templating.diagnosed(self.styles):
             return str(getattr(self.labels, macro)(*args))
+
+    def lang_attrs(self, language: str, within: str | None = None) -> Markup:
+        """` lang="km"` (with xml:lang in the e-book, and dir where it turns) for a piece of a text set
+        among words in `within` (the book's language): a title, a byline, a summary shown elsewhere
+        keeps its language, so shaping, hyphenation, quotes, fonts and :lang() rules follow it."""
+        within = self.publication.metadata.language if within is None else within
+        if not language or language == within:
+            return Markup("")
+        xml = Markup(' xml:lang="{}"').format(language) if self.edition == "epub" else Markup("")
+        return Markup(' lang="{}"').format(language) + xml + dir_attr(language, within)
+
+    def entry_markup(self, article: Article) -> Markup:
+        """The entry as `entry` words it, its title marked with the text's language (the label, "Chapter 3",
+        is in the book's): the e-book's navigation list."""
+        attrs = self.lang_attrs(article.language)
+        title: str = Markup("<span{}>{}</span>").format(attrs, article.title) if attrs and article.title \
+            else article.title
+        return Markup(self.words("entry", self.label(article), title, self.publication.metadata.language))
 
     def label(self, article: Article) -> str:
         """"Chapter 3", "Part One", "第3章": a numbered text's label in the book's language, or ""."""

@@ -1,4 +1,4 @@
-"""Display strings of the front matter and publication.toml are set as the body is (manuscript/fields.py):
+"""Display strings of the front matter and publication.toml are set as the body is (manuscript/markdown.py):
 typographic quotes by the field's language, numbers bound to units, ranges bound at their dash."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import pytest
 from conftest import MINIMAL_TOML, run_publish, write_manuscript
 
 from publish.editions.deterministic import Description
-from publish.manuscript.fields import typeset
 from publish.manuscript.loader import load
-from publish.manuscript.markdown import plain_text, read_markdown
+from publish.manuscript.markdown import plain_text, read_markdown, typeset
 from publish.model.typography import NNBSP, WJ, bind_ranges, catalogue_text
 
 FRONT = """\
