@@ -440,6 +440,7 @@ def test_manuscript_text_cannot_inject_markup_into_records(tmp_path: Path) -> No
     toml = TOML.replace('title = "A Small Feature"', f"title = '{title}'").replace(
         'name = "Ada Writer"', 'name = "Ada </dc:creator><dc:creator>Mallory"')
     publication, _ = load(write_manuscript(tmp_path / "ms", {"publication.toml": toml}))
+    title = title.replace(' "quoted"', " “quoted”")  # set as printed on the title page (the loader's typography)
     meta = publication.metadata
     editions = [make_edition(meta, "print", "x.pdf", 3), make_edition(meta, "epub", "x.epub")]
     when = dt.datetime(2020, 5, 1, tzinfo=dt.UTC)
