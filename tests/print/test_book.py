@@ -723,3 +723,16 @@ def test_a_khmer_book_sets_its_labels_and_credits_whole(tmp_path: Path) -> None:
         layout.close()
     assert set(tracked) == {"label", "article-credit article-translators", "publication-authors publication-editors"}
     assert set(tracked.values()) <= {"normal", 0}
+
+
+def test_the_book_and_the_anthology_pass_the_layout_check(book: Built, anthology: Built) -> None:
+    """Parts, numbered chapters, front and back matter in four scripts, held to issue 14's targets that
+    every page must meet: no text over text, rules or photos, none in the safe zone, no word cut, no ladder."""
+    from publish.checks.layout import check_pdf
+
+    hard = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone", "broken-word",
+            "split-unit", "ladder")
+    for built in (book, anthology):
+        report = check_pdf(built.pdf)
+        found = report.of(*hard)
+        assert report.pages and not found, f"{built.pdf.name}: " + "; ".join(str(f) for f in found[:8])
