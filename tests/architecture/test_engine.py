@@ -128,6 +128,7 @@ def _note_page_html(columns: bool) -> str:
             f' .b {{ {"column-width: 40mm" if columns else ""} }}</style><div class="b"><p>{body}</p></div>')
 
 
+@pytest.mark.slow  # lays out two 24-note documents twice: 7 s each
 @pytest.mark.parametrize("columns", [True, False])
 def test_footnote_area_is_measured_once_per_set_of_notes_with_weasyprint_s_own_result(columns: bool) -> None:
     """engine/columns.py replaces LayoutContext._update_footnote_area only over the source it copies,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
+import pytest
 from conftest import run_publish
 from helpers.books import three_texts
 from helpers.link_tags import link_tag_problems, link_tag_problems_of
@@ -79,6 +80,7 @@ def test_annotations_tagged_inside_a_link_are_moved_into_it() -> None:
     assert [e.objgen for e in tree[0]] == [text.objgen, heading.objgen]  # the inner link's text: the span
 
 
+@pytest.mark.slow  # builds an archive, which the validators then read
 def test_a_two_text_book_tags_each_contents_link_once(tmp_path: Path) -> None:
     root = three_texts(tmp_path / "book")
     run = run_publish("archive", str(root), "-o", str(tmp_path / "out"), env={"SOURCE_DATE_EPOCH": "1600000000"})
