@@ -81,53 +81,33 @@ def _is_annotation(kid: object) -> bool:
     return isinstance(kid, pikepdf.Dictionary) and not _is_element(kid) and "/Obj" in kid
 
 
-def _lift_annotations(element: pikepdf.Dictionary) -> tuple[list, bool]:
-    """Takes the annotations (OBJRs) out of an element inside a link and out of its descendants, and
-    unwraps the links among those descendants; returns the annotations and whether anything changed."""
+def _gather_link(element: pikepdf.Dictionary, link: bool = True) -> tuple[list, bool]:
+    """One link's tags made one: links nested in it give it their kids (their own element goes), and
+    annotations tagged in its other elements, at any depth, join the link before the element that
+    held them (an element left holding nothing goes). For `link`, the outermost; inside it, the
+    annotations taken out are returned. Returns them and whether anything changed."""
     kids, kept, lifted, changed = _kids(element), [], [], False
     while kids:
         kid = kids.pop(0)
-        if _is_annotation(kid):
+        if _is_annotation(kid) and not link:
             lifted.append(kid)
             changed = True
-        elif _is_element(kid) and str(kid.S) == "/Link":
-            kids[0:0] = _kids(kid)  # a link inside a span inside the link: the same link
-            changed = True
-        else:
-            if _is_element(kid):
-                kid.P = element
-                inner, inner_changed = _lift_annotations(kid)
-                lifted += inner
-                changed |= inner_changed
-                if inner_changed and not _kids(kid):
-                    continue  # it held nothing but annotations
-            kept.append(kid)
-    if changed:
-        element.K = pikepdf.Array(kept)
-    return lifted, changed
-
-
-def _merge_links(link: pikepdf.Dictionary) -> bool:
-    """Links nested in this one give it their kids; their own element goes. Annotations tagged inside
-    the link's other elements join the link, before the element that held them."""
-    kids, merged, changed = _kids(link), [], False
-    while kids:
-        kid = kids.pop(0)
+            continue
         if _is_element(kid) and str(kid.S) == "/Link":
             kids[0:0] = _kids(kid)  # in place, in order: its own kids may be links too
             changed = True
             continue
         if _is_element(kid):
-            kid.P = link
-            lifted, lifted_changed = _lift_annotations(kid)
-            merged += lifted
-            changed |= lifted_changed
-            if lifted_changed and not _kids(kid):
-                continue
-        merged.append(kid)
+            kid.P = element
+            inner, inner_changed = _gather_link(kid, link=False)
+            (kept if link else lifted).extend(inner)
+            changed |= inner_changed
+            if inner_changed and not _kids(kid):
+                continue  # it held nothing but annotations
+        kept.append(kid)
     if changed:
-        link.K = pikepdf.Array(merged)
-    return changed
+        element.K = pikepdf.Array(kept)
+    return lifted, changed
 
 
 def _inside_link(element: pikepdf.Dictionary) -> bool:
@@ -221,7 +201,7 @@ def repair_structure(pdf: pikepdf.Pdf) -> None:
         if kind == "/LI":
             changed |= _list_bodies(pdf, element)
         elif kind == "/Link" and not _inside_link(element):
-            changed |= _merge_links(element)
+            changed |= _gather_link(element)[1]
     if changed and "/ParentTree" in root:
         _rebuild_parent_tree(pdf, root)
     _pagination_artifacts(pdf, root)
