@@ -367,3 +367,18 @@ def epub_doc(epub: Path, name: str) -> etree._Element:
 def epub_css(epub: Path) -> str:
     with zipfile.ZipFile(epub) as book:
         return book.read("EPUB/style.css").decode()
+
+
+# The layout check's findings no page may have, whatever its manuscript (issue 14): text over text,
+# rules or photos, text in the safe zone, a word or a number cut, three hyphenated line ends in a row.
+EVERY_PAGE = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone", "broken-word",
+              "split-unit", "ladder")
+
+
+def every_page_problems(pdf: Path) -> list[str]:
+    """What the layout check finds on a PDF that no page may have; fails when it read no page."""
+    from publish.checks.layout import check_pdf
+
+    report = check_pdf(pdf)
+    assert report.pages, f"{pdf.name}: the layout check read no page"
+    return [str(finding) for finding in report.of(*EVERY_PAGE)]
