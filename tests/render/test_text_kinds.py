@@ -190,3 +190,24 @@ def test_vertical_writing_is_for_scripts_written_so(tmp_path: Path) -> None:
         (3, "writing = \"vertical\" is for Japanese, Chinese or Korean, not 'en'")]
     run = run_publish("check", str(root), "--no-epubcheck")
     assert run.returncode == 2 and "feature.md:3:" in run.stdout + run.stderr
+
+
+def test_the_front_matters_fixed_words_are_in_the_books_language(tmp_path: Path) -> None:
+    """A Spanish book's contents heading and imprint lines are Spanish (templates/labels.html WORDS),
+    in print and in the e-book's navigation; an English book keeps its English words."""
+    from conftest import MINIMAL_TOML
+
+    from publish.editions.print.layout import print_html
+    from publish.manuscript.loader import load
+    from publish.render.styles import Styles
+
+    for language, words in (("es", ("Índice", "Publicado por Test Press", "Créditos fotográficos")),
+                            ("en", ("Contents", "Published by Test Press", "Photo credits"))):
+        toml = MINIMAL_TOML.replace('language = "en"', f'language = "{language}"').replace(
+            'date = 2020-05-01\n', 'date = 2020-05-01\npublisher = "Test Press"\ntexts = ["feature.md", "two.md"]\n')
+        root = write_manuscript(tmp_path / language, {"publication.toml": toml, "two.md": "# Dos\n\nTexto.\n"})
+        publication, diags = load(root)
+        assert not diags.errors, diags.items
+        html = print_html(publication, Styles.for_manuscript(root), "2020-05-01T00:00:00Z")
+        for word in words:
+            assert word in html, (language, word)
