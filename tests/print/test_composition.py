@@ -17,7 +17,7 @@ from conftest import run_publish, write_manuscript
 from weasyprint import HTML
 
 from publish.checks.layout import check_pdf, read_pages
-from publish.editions.print.composition import Composer, compose, prepare
+from publish.editions.print.composition import Composer, _Edits, compose, prepare
 from publish.editions.print.preflight import MAX_CROP, visible
 from publish.engine.boxes import PlacedImage, descendants, element
 from publish.engine.columns import notes_below_columns
@@ -410,6 +410,54 @@ def test_composer_lays_out_again_only_when_it_edits() -> None:
 
     compose(render, Composer(_body_html(['<p id="t-b0">Text.</p>'])))
     assert len(renders) == 1
+
+
+class _Scripted(Composer):
+    """A composer whose look at the pages is scripted: the score and edits each laid-out HTML gets."""
+
+    def __init__(self, html: str, script: dict[str, tuple[float, dict[str, tuple[str, int]]]]):
+        super().__init__(html)
+        self.script = script  # the photo order seen in the HTML -> (score, {photo id: (block it precedes, page)})
+
+    def _look(self, pages, knobs):
+        seen = ",".join(re.findall(r'id="(t-[a-z0-9]+)"', self.html))
+        score, moves = self.script[seen]
+        edits = _Edits()
+        for photo, (target, page) in moves.items():
+            edits.before[photo] = target
+            edits.at[photo] = page
+        return edits, score
+
+
+_BLOCKS = ['<p id="t-b0">One.</p>', '<figure id="t-a"></figure>', '<p id="t-b1">Two.</p>', '<p id="t-b2">Three.</p>',
+           '<figure id="t-c"></figure>', '<p id="t-b3">Four.</p>', '<p id="t-b4">Five.</p>']
+_FIRST = "t-b0,t-a,t-b1,t-b2,t-c,t-b3,t-b4"
+_A_MOVED = "t-b0,t-b1,t-a,t-b2,t-c,t-b3,t-b4"  # the first page's problem answered
+_C_MOVED = "t-b0,t-a,t-b1,t-b2,t-b3,t-c,t-b4"  # the later page's problem answered, from the first layout
+
+
+@pytest.mark.parametrize("later_helps", [True, False])
+def test_an_edit_that_makes_the_pages_worse_is_undone_and_the_next_problem_answered(later_helps: bool) -> None:
+    renders: list[str] = []
+
+    class Document:
+        def __init__(self, markup: str):
+            self.markup, self.pages = markup, []
+
+    def render(markup: str) -> Document:
+        renders.append(",".join(re.findall(r'id="(t-[a-z0-9]+)"', markup)))
+        return Document(markup)
+
+    composer = _Scripted(_body_html(_BLOCKS), {
+        _FIRST: (2.0, {"t-a": ("t-b2", 1), "t-c": ("t-b4", 3)}),
+        _A_MOVED: (3.0, {}),  # moving the first photo on pushed the next on too: worse
+        _C_MOVED: (1.0 if later_helps else 2.5, {}),
+    })
+    document = compose(render, composer)
+    assert renders == [_FIRST, _A_MOVED, _C_MOVED]  # going back to the first layout costs no layout
+    kept = ",".join(re.findall(r'id="(t-[a-z0-9]+)"', document.markup))
+    assert kept == (_C_MOVED if later_helps else _FIRST)
+    assert composer.html == document.markup
 
 
 # Crops -----------------------------------------------------------------------------------------------

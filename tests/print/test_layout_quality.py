@@ -34,11 +34,9 @@ TARGETS = {
 LOOSE_SHARE = 0.05
 
 
-# (manuscript, trim or None, target) -> the defect seen on the pages (see FINDINGS.md)
-KNOWN: dict[tuple[str, str | None, str], str] = {
-    ("photo-essay", None, "sparse-pages"): "p. 3: a portrait and four lines, 80 % of the page empty",
-    ("every-option", "B5", "sparse-pages"): "a photo moved on, leaving the page above it part empty",
-}
+# (manuscript, trim or None, target) -> the defect still seen on the pages (see FINDINGS.md), as strict
+# xfails: empty now, kept so that a defect found and not yet fixed is written down where it is tested.
+KNOWN: dict[tuple[str, str | None, str], str] = {}
 
 CASES = [(name, None) for name in ("bundled", *CORPUS)] + [("every-option", trim) for trim in TRIM_PRESETS]
 

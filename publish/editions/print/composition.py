@@ -223,13 +223,19 @@ class _Edits:
     def __bool__(self) -> bool:
         return bool(self.before or self.shrink or self.drop_initial or self.scales)
 
-    def first_page(self) -> _Edits:
-        """Only the edits for the first page with a problem: each edit moves what follows it, so the
-        pages after it are seen again in the next layout rather than answered from this one."""
-        if not self.at:
-            return self
-        first = min(self.at.values())
-        keep = {name for name, page in self.at.items() if page == first}
+    def names(self) -> frozenset[str]:
+        """What the edits answer: element ids, or the class of a fitted element."""
+        return frozenset((*self.before, *self.shrink, *self.drop_initial, *self.scales))
+
+    def first_page(self, skip: frozenset[str] = frozenset()) -> _Edits:
+        """Only the edits for the first page with a problem, leaving out those of `skip`: each edit
+        moves what follows it, so the pages after it are seen again in the next layout rather than
+        answered from this one."""
+        at = {name: page for name, page in self.at.items() if name not in skip}
+        if not at:
+            return _Edits()
+        first = min(at.values())
+        keep = {name for name, page in at.items() if page == first}
         return _Edits({k: v for k, v in self.before.items() if k in keep},
                       {k: v for k, v in self.shrink.items() if k in keep},
                       {k for k in self.drop_initial if k in keep},
@@ -302,6 +308,16 @@ def _columns(page: BodyPage) -> int:
 Order = list[tuple[str, frozenset[str], str]]  # the body's top-level blocks: (id, classes, tag)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """A layout composition looked at: its score, the HTML laid out, the edits its pages call for."""
+
+    score: float
+    html: str
+    edits: _Edits
+    scales: dict[str, float]
+
+
 class Composer:
     """The print HTML of one document, and the edits composition made to it so far."""
 
@@ -311,15 +327,56 @@ class Composer:
         self.rounds = 0
         self.scales = dict.fromkeys(FITTED, 1.0)
         self.problems: list[Problem] = []
-        self._history: list[tuple[float, str]] = []
+        self._best: _Layout | None = None  # the best layout so far, which the next edit starts from
+        self._trying: frozenset[str] = frozenset()  # what the edit laid out last answered
+        self._tried: frozenset[str] = frozenset()  # edits that made the pages no better
         self._settled = False
 
     def review(self, pages: list[Any]) -> bool:
-        """Looks at the laid-out pages; True when it edited the HTML, which wants laying out again."""
+        """Looks at the laid-out pages; True when it edited the HTML, which wants laying out again.
+
+        Each round answers the first page with a problem, starting from the best layout so far: an edit
+        that leaves the pages no better (a photo moved on that pushes the next one on too) is undone
+        and not tried again, and the next page's problem is answered instead.
+        """
         knobs = Knobs.of(pages)
         if self._settled:
             self._final(pages, knobs)
             return False
+        laid = self.html
+        edits, score = self._look(pages, knobs)
+        best = self._best
+        # Type set smaller is a step towards fitting: kept while the pages get no worse.
+        fitting = bool(self._trying) and self._trying <= frozenset(FITTED)
+        if best is None or score < best.score or (fitting and score <= best.score):
+            best = self._best = _Layout(score, laid, edits, dict(self.scales))
+        else:
+            _log.debug("round %d made it no better (score %.3f, best %.3f): %s undone", self.rounds, score,
+                       best.score, sorted(self._trying))
+            self._tried |= self._trying
+        following = best.edits.first_page(self._tried)
+        if following and self.rounds < MAX_ROUNDS:
+            _log.debug("round %d (score %.3f): %s", self.rounds + 1, best.score, following)
+            self.html = _apply(best.html, following)
+            self.scales = {**best.scales, **following.scales}
+            self._trying = following.names()
+            self.rounds += 1
+            return True
+        if laid != best.html:
+            _log.debug("back to the best layout (score %.3f, not %.3f)", best.score, score)
+            self.html, self.scales = best.html, dict(best.scales)
+            self._settled = True
+            return True
+        self._final(pages, knobs)
+        return False
+
+    @property
+    def best_html(self) -> str | None:
+        """The HTML of the best layout so far, which a later round may come back to."""
+        return self._best.html if self._best is not None else None
+
+    def _look(self, pages: list[Any], knobs: Knobs) -> tuple[_Edits, float]:
+        """Every edit the pages call for, and how far they are from good (0: nothing to answer)."""
         edits = _Edits()
         score = 0.0
         if self.body:
@@ -331,22 +388,7 @@ class Composer:
             score += self._fit(pages, "article-header", knobs, edits)
         if self.front:
             score += self._fit(pages, "titlepage", knobs, edits) + self._fit(pages, "imprint", knobs, edits)
-        self._history.append((score, self.html))
-        edits = edits.first_page()
-        if edits and self.rounds < MAX_ROUNDS:
-            _log.debug("round %d (score %.3f): %s", self.rounds + 1, score, edits)
-            self.html = _apply(self.html, edits)
-            self.scales.update(edits.scales)
-            self.rounds += 1
-            return True
-        best = min(range(len(self._history)), key=lambda k: self._history[k][0])  # the earliest of the best
-        if self._history[best][0] < score:
-            _log.debug("back to layout %d (score %.3f, not %.3f)", best + 1, self._history[best][0], score)
-            self.html = self._history[best][1]
-            self._settled = True
-            return True
-        self._final(pages, knobs)
-        return False
+        return edits, score
 
     def _order(self) -> Order:
         """The body's top-level blocks as the HTML has them now."""
@@ -384,6 +426,12 @@ class Composer:
                             continue
                     elif r == 0 and previous is not None and previous.rows and previous.rows[-1].columns:
                         before = previous.rows[-1].columns[-1]
+                    elif r == 0 and previous is not None and previous.rows:
+                        # The page before ends in a block across the columns (a wide photo) with room
+                        # under it, in every column.
+                        room, columns = self._room_at_foot(previous)
+                        found.append((column.blocks[0], room, room * columns, previous))
+                        continue
                     else:
                         continue
                     found.append((column.blocks[0], before.room, before.room, page))
@@ -412,7 +460,8 @@ class Composer:
             if photo.image and 0 < missing <= (1 - knobs.photo_shrink) * photo.image:
                 edits.shrink[photo.id] = photo.image - missing
             else:
-                self._defer(photo.id, capacity, order, heights, edits, past_headings="pullquote" in photo.classes)
+                self._defer(photo.id, capacity, order, heights, edits, past_headings="pullquote" in photo.classes,
+                            past_photos=bool(photo.classes & SPANNING))
             if photo.id in edits.shrink or photo.id in edits.before:
                 edits.at.setdefault(photo.id, page.index)
         return sum(room / page.height for _, room, _, page in found)
@@ -428,13 +477,15 @@ class Composer:
 
     @staticmethod
     def _defer(photo: str, capacity: float, order: Order, heights: dict[str, float], edits: _Edits,
-               past_headings: bool = False) -> None:
+               past_headings: bool = False, past_photos: bool = False) -> None:
         """Moves the photo (or pull quote) after the blocks that follow it, as many as fill `capacity` (px
         of a column).
 
-        It never passes a photo (photos keep their order), a pull quote, the text's last block (the end
-        mark is there) or, unless `past_headings` (a pull quote), a heading: a photo stays in its section.
-        Nor is it set right after a heading.
+        It never passes a block across the columns, the text's last block (the end mark is there) or,
+        unless `past_headings` (a pull quote), a heading: a photo stays in its section. Nor is it set
+        right after a heading. Only a block across the columns (`past_photos`) passes a photo in a
+        column, as a two-column book sets a wide figure at the head of a later page while the column's
+        figures go on filling the columns: photos of one width keep their order.
         """
         ids = [name for name, _, _ in order]
         if photo not in ids or photo in edits.before:
@@ -442,7 +493,7 @@ class Composer:
         filled, target = 0.0, None
         for k in range(ids.index(photo) + 1, len(order) - 1):
             name, classes, tag = order[k]
-            if tag == "figure" or classes & SPANNING or (tag in HEADINGS and not past_headings):
+            if classes & SPANNING or (tag == "figure" and not past_photos) or (tag in HEADINGS and not past_headings):
                 break
             filled += heights.get(name, 0.0)
             if tag not in HEADINGS:
@@ -625,11 +676,19 @@ class Composer:
 
 
 def compose(render: Callable[[str], Any], composer: Composer) -> Any:
-    """Lays the composer's HTML out with `render`, as many times as composition edits it."""
+    """Lays the composer's HTML out with `render`, as many times as composition edits it.
+
+    The best layout so far is kept, so that going back to it after edits that did not help costs no
+    layout of its own.
+    """
+    best: tuple[str, Any] | None = None
     while True:
-        document = render(composer.html)
+        html = composer.html
+        document = best[1] if best is not None and best[0] == html else render(html)
         if not composer.review(document.pages):
             return document
+        if composer.best_html == html:
+            best = (html, document)
 
 
 def report(publication: Any, problems: list[Problem], diags: Any) -> None:
