@@ -36,6 +36,7 @@ _HYPHENS = ("-", "\u2010", "\u00ad")      # line ends that read as hyphenated, b
 _CONSIDER = 0.5  # a line stretched less than this share of a space is left as first-fit made it
 _HYPHEN_COST = 0.15  # a narrower fit that adds a hyphen must beat the first fit by this much more
 _LOOSE = 1.0  # a line whose spaces stretch more than this (of a space) has the line above it tried shorter
+_UNSET = object()  # a line fitted without saying where it ends
 
 
 def available() -> bool:
@@ -59,6 +60,30 @@ def install() -> None:
     split_text_box, justify_line, iter_line_boxes = inline.split_text_box, inline.justify_line, block.iter_line_boxes
 
     def split(context: Any, box: Any, available_width: Any, skip: Any, is_line_start: bool = True) -> Any:
+        # WeasyPrint lays a page out several times (columns: to find their height, then to balance them;
+        # again for each new height of the footnote area), and splits the same text at the same width
+        # each time. The answer depends only on what the key holds: each line is fitted once, and the
+        # fit handed out again on the next passes, on a copy of the box where this pass has put it.
+        cap = getattr(context, "publish_cap", None)
+        no_hyphens = getattr(context, "publish_no_hyphens", False)
+        if box.style["text_overflow"] != "clip":
+            return fit_line(context, box, available_width, skip, is_line_start)  # drawing edits its layout
+        splits = context.__dict__.setdefault("publish_splits", {})
+        key = (id(box), box.text, id(box.style), box.justification_spacing, available_width, skip, is_line_start,
+               no_hyphens, cap)
+        kept = splits.get(key)
+        if kept is None:
+            before = getattr(context, "publish_line_end", None)
+            context.publish_line_end = _UNSET
+            found = fit_line(context, box, available_width, skip, is_line_start)
+            line_end, context.publish_line_end = context.publish_line_end, before
+            kept = splits[key] = (box, found, line_end)  # the box too, so that its id is not reused
+        _, found, line_end = kept
+        if line_end is not _UNSET:
+            context.publish_line_end = line_end
+        return (_refitted(box, found[0]) if found[0] is not None else None, *found[1:])
+
+    def fit_line(context: Any, box: Any, available_width: Any, skip: Any, is_line_start: bool) -> Any:
         key = id(box)
         no_hyphens = getattr(context, "publish_no_hyphens", False)
         if no_hyphens and box.style["hyphens"] == "auto":
@@ -134,6 +159,18 @@ def install() -> None:
     inline.split_text_box = split
     inline.justify_line = justify
     block.iter_line_boxes = lines
+
+
+_FITTED = ("text", "style", "width", "height", "pango_layout", "margin_top", "margin_bottom", "baseline")
+
+
+def _refitted(box: Any, fitted: Any) -> Any:
+    """A line's text box as splitting `box` made it: what the split set (its text, style, size, Pango
+    layout), on a copy of the box as it stands now (layout has moved it since: its position is this pass's)."""
+    copy = box.copy()
+    for name in _FITTED:
+        setattr(copy, name, getattr(fitted, name))
+    return copy
 
 
 def _unless_one_word(context: Any, box: Any, width: float, skip: Any, is_line_start: bool, found: Any,

@@ -308,3 +308,37 @@ def test_no_line_of_one_word_when_the_rest_fits_but_for_its_trailing_space() -> 
     lines = [line_text(line).strip() for line in line_boxes(document)]
     assert lines[0].endswith("har\u2010"), lines  # the case arises only after this hyphenation
     assert all(" " in line for line in lines[:-1]), lines
+
+
+
+def test_a_line_is_fitted_once_and_handed_out_where_each_pass_puts_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint lays a page out several times (columns, the footnote area) and splits the same text at
+    the same width each time; engine/justify.py fits it once. A later pass may set that line elsewhere (the
+    foot of one page, then the head of the next; another column), and the fit must land there."""
+    from weasyprint.layout import inline
+
+    typesetting.install()
+    fitted = inline.split_text_box
+    seen: list[tuple] = []
+
+    def spy(context, box, width, skip, is_line_start=True):
+        if width is not None and skip and not seen:
+            seen.append((context, box, width, skip, is_line_start))
+        return fitted(context, box, width, skip, is_line_start)
+
+    spy.publish_justify = True  # type: ignore[attr-defined]  # installed: not wrapped again
+    monkeypatch.setattr(inline, "split_text_box", spy)
+    render(f'<p style="width: 58mm">{PROSE}</p>')
+    assert seen, "no line was split: the test proves nothing"
+    context, box, width, skip, is_line_start = seen[0]
+    first = fitted(context, box, width, skip, is_line_start)
+    shaped: list[str] = []
+    shape = inline.split_first_line
+    monkeypatch.setattr(inline, "split_first_line", lambda text, *a, **k: shaped.append(text) or shape(text, *a, **k))
+    box.position_x += 40.0  # the next column
+    box.position_y += 300.0  # the next page
+    again = fitted(context, box, width, skip, is_line_start)
+    assert not shaped, "the line was fitted again"
+    assert again[1:] == first[1:] and again[0].text == first[0].text and again[0].width == first[0].width
+    assert (again[0].position_x, again[0].position_y) == (box.position_x, box.position_y)
+    assert again[0] is not first[0], "one box for two passes: layout moves and trims it"
