@@ -211,3 +211,45 @@ def test_the_front_matters_fixed_words_are_in_the_books_language(tmp_path: Path)
         html = print_html(publication, Styles.for_manuscript(root), "2020-05-01T00:00:00Z")
         for word in words:
             assert word in html, (language, word)
+
+
+@pytest.mark.slow  # builds the e-book
+def test_no_english_is_left_in_a_french_books_fixed_words(tmp_path: Path) -> None:
+    """Every word publish itself prints or announces follows the book's language (templates/labels.html):
+    the imprint's roles (plural where two people share one), the stand-in's credit, the source line,
+    the e-book's landmarks and page list, and what a screen reader hears for notes and tables."""
+    import zipfile
+
+    from conftest import MINIMAL_CAPTIONS, MINIMAL_TOML
+
+    from publish.editions.print.layout import print_html
+    from publish.manuscript.loader import load
+    from publish.render.styles import Styles
+
+    toml = (MINIMAL_TOML.replace('language = "en"', 'language = "fr"').replace(
+        'date = 2020-05-01\n', 'date = 2020-05-01\npublisher = "Test Press"\nsource = "La Revue, 2019"\n')
+        + '\n[[contributors]]\nname = "Bea Writer"\nrole = "author"\n'
+        + '\n[[contributors]]\nname = "Cy Turner"\nrole = "translator"\n')
+    text = ("+++\ntitle = \"Un petit article\"\n+++\n\nLe premier paragraphe[^1].\n\n![](photos/harbour.jpg)\n\n"
+            "| Année | Bateaux |\n|---|---|\n| 1990 | 12 |\n\n[^1]: Une note.\n")
+    root = write_manuscript(tmp_path / "fr", {"publication.toml": toml, "feature.md": text,
+                                              "photos/captions.toml": MINIMAL_CAPTIONS + "stand_in = true\n"})
+    publication, diags = load(root)
+    assert not diags.errors, diags.items
+    printed = print_html(publication, Styles.for_manuscript(root), "2020-05-01T00:00:00Z")
+    run = run_publish("epub", str(root), "-o", str(tmp_path / "out"), "--jobs", "1")
+    assert run.returncode == 0, run.stderr
+    built = next((tmp_path / "out").glob("*.epub"))
+    assert not [m for m in epubcheck_messages(built) if not m.startswith(("INFO", "USAGE CSS-028"))]  # fonts: by design
+    with zipfile.ZipFile(built) as epub:
+        ebook = "\n".join(epub.read(name).decode() for name in epub.namelist() if name.endswith(".xhtml"))
+    for edition, html in (("print", printed), ("epub", ebook)):
+        for english in ("Imprint", "Authors", "Translator", "First published", "Stand-in for a photograph",
+                        "Back to note", "Table 1", "Title page"):
+            assert english not in html, (edition, english)
+        for french in ("Auteurs", "Traduction", "Première publication : ",
+                       "Image de substitution d’une photographie de Test Photographer", "Mentions légales"):
+            assert french in html, (edition, french)
+    for french in ("Couverture", "Page de titre", "Repères", "Retour à l’appel de note 1", "Tableau 1"):
+        assert french in ebook, french
+    assert "Pages of the print edition" not in ebook and ">Cover<" not in ebook

@@ -257,7 +257,8 @@ def epub_documents(publication: Publication, styles: Styles, images: dict[str, s
                 "epub-page.xhtml", title=renderer.heading(article), article=article,
                 epub_type=matter[article.division], **common)
     documents["imprint.xhtml"] = renderer.render(
-        "epub-page.xhtml", title="Imprint", page="imprint.html", epub_type="backmatter", **common)
+        "epub-page.xhtml", title=renderer.words("word", "imprint", meta.language), page="imprint.html",
+        epub_type="backmatter", **common)
     return renderer, documents
 
 
