@@ -100,11 +100,18 @@ class BuildCache:
         return True
 
     def restore(self, entry: dict, staging: Path) -> None:
-        """Copies the entry's files into a staging folder, for the commit to put in place."""
+        """Puts the entry's files into a staging folder, for the commit to put in place.
+
+        As hard links of the kept copies where the file system allows, as store() keeps them: a build
+        replaces an edition, never writes into it, and the next no-change rebuild reads each once.
+        """
         for name, sha in entry["files"].items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.blob_path(sha), target)
+            try:
+                os.link(self.blob_path(sha), target)
+            except OSError:
+                shutil.copyfile(self.blob_path(sha), target)
             os.chmod(target, 0o644)
 
     def store(self, key: str, result: dict, written: dict[str, Path]) -> None:

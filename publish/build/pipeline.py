@@ -20,13 +20,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from publish.build.cache import BuildCache, build_key
-from publish.build.templatecheck import template_diagnostics
-from publish.engine.progress import layout_pages
-from publish.manuscript.loader import load
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
 from publish.model.document import EDITIONS, Publication
 from publish.model.editions import BUILD_NAMES, OutputFiles, edition_identifier
-from publish.render.glyphs import check_glyphs
 from publish.render.styles import Styles
 from publish.runtime.clock import build_date
 from publish.runtime.folders import list_folder
@@ -120,6 +116,8 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS, 
                         staging.commit()
                 committed = True
                 return BuildResult.from_dict(entry["result"], output, cached=True)
+            from publish.engine.progress import layout_pages  # WeasyPrint: only a build that lays out imports it
+
             started = time.time_ns()
             with staged(output) as staging, _disk_problems(output), layout_pages(), \
                     deriving_into(cache.derived if use_cache else None):
@@ -153,6 +151,12 @@ def _disk_problems(output: Path) -> Iterator[None]:
 def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...], keep_html: bool = False,
          standard: str | None = None) -> BuildResult:
     """The real build: every file written into `staging`, reported where the commit will put it in `output`."""
+    # Imported here, not above: a cache hit (build()) needs none of the loader, the glyph check or the
+    # report's templates and Pillow, and importing them was a third of a no-change rebuild.
+    from publish.build.templatecheck import template_diagnostics
+    from publish.manuscript.loader import load
+    from publish.render.glyphs import check_glyphs
+
     stage("reading the manuscript")
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)

@@ -9,16 +9,17 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from publish.runtime.output import release_in_worker
+
+if TYPE_CHECKING:  # imported where a pool is made: a cache hit makes none
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 
@@ -48,6 +49,8 @@ def layout_jobs(count: int | None) -> Iterator[None]:
 
 def process_context() -> Any:
     """Forked processes where the system has them: they start in milliseconds with everything imported."""
+    import multiprocessing
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method)
 
@@ -58,6 +61,8 @@ def pool(workers: int, initializer: Callable[..., None] | None = None,
 
     `initializer(*initargs)` runs in each worker after the worker is set up.
     """
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(workers, mp_context=process_context(), initializer=_worker_started,
                                initargs=(initializer, initargs))
 
