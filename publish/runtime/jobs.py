@@ -86,6 +86,26 @@ def parallel_map(function: Callable[..., T], calls: list[tuple[Any, ...]], least
         return list(workers.map(function, *zip(*calls, strict=True)))
 
 
+@contextmanager
+def alongside(function: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
+    """`function(*args)` in a forked process while the block runs; the block calls what this gives to wait
+    for the result. With one job (`--jobs 1`) it runs here, before the block, and gives the same result.
+
+    For a stage that other serial work need not wait for (the EPUB while the archive is made). When
+    the block fails, the process is waited for before the failure goes on: it may be writing into
+    the build's staging folder, which is removed next.
+    """
+    if default_jobs() <= 1:
+        value = function(*args)
+        yield lambda: value
+        return
+    executor = pool(1)
+    try:
+        yield executor.submit(function, *args).result
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
 def quiet_worker() -> None:
     """A worker leaves Ctrl-C and SIGTERM to the command, which reports the interruption once, and dies with it.
 
