@@ -37,7 +37,7 @@ LIBRARIES = {
     "webencodings": "decodes the stylesheets",
     "pyphen": "hyphenation dictionaries: where lines break",
     "fonttools": "font subsets embedded in the EPUB (and the PDFs, where HarfBuzz cannot cut a face)",
-    "uharfbuzz": "the HarfBuzz that cuts the font subsets embedded in the PDFs",
+    "uharfbuzz": "the HarfBuzz that cuts the PDFs' font subsets and reads the glyph check's character maps",
     "pillow": "photos: colour conversion, scaling, JPEG encoding, ICC profiles",
     "pikepdf": "PDF/X and PDF/A finishing (with its qpdf)",
     "pypdfium2": "the EPUB cover's pixels (pdfium)",
