@@ -59,6 +59,23 @@ def _input_hash(path: Path) -> str:
         return f"unreadable:{exc.errno}"
 
 
+def _link_over(path: Path, blob: Path) -> None:
+    """The kept copy (same bytes) replaced by a hard link of the file just written, where it is not one.
+
+    A rebuild that makes the bytes of an earlier build writes new files beside copies kept before; linked,
+    the next no-change rebuild reads each edition once (file hashes are kept by inode), not twice.
+    """
+    with contextlib.suppress(OSError):
+        if os.path.samefile(path, blob):
+            return
+        temp = blob.with_name(f".{blob.name}.link")
+        try:
+            os.link(path, temp)
+            os.replace(temp, blob)
+        finally:
+            temp.unlink(missing_ok=True)
+
+
 class BuildCache:
     """The cache of one output folder: entries (a build's result and files) and the files' copies."""
 
@@ -100,11 +117,18 @@ class BuildCache:
         return True
 
     def restore(self, entry: dict, staging: Path) -> None:
-        """Copies the entry's files into a staging folder, for the commit to put in place."""
+        """Puts the entry's files into a staging folder, for the commit to put in place.
+
+        As hard links of the kept copies where the file system allows, as store() keeps them: a build
+        replaces an edition, never writes into it, and the next no-change rebuild reads each once.
+        """
         for name, sha in entry["files"].items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.blob_path(sha), target)
+            try:
+                os.link(self.blob_path(sha), target)
+            except OSError:
+                shutil.copyfile(self.blob_path(sha), target)
             os.chmod(target, 0o644)
 
     def store(self, key: str, result: dict, written: dict[str, Path]) -> None:
@@ -120,6 +144,8 @@ class BuildCache:
                     os.link(path, blob)  # costs no space; the next build replaces the file, not its bytes
                 except OSError:
                     shutil.copyfile(path, blob)
+            else:
+                _link_over(path, blob)
         target = self.entry_path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, json.dumps({"format": FORMAT, "files": files, "result": result},

@@ -14,24 +14,20 @@ import contextlib
 import datetime as dt
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 from publish.build.cache import BuildCache, build_key
-from publish.build.templatecheck import template_diagnostics
-from publish.engine.progress import layout_pages
-from publish.manuscript.loader import load
 from publish.model.diagnostics import Diagnostic, Diagnostics, ManuscriptError
 from publish.model.document import EDITIONS, Publication
 from publish.model.editions import BUILD_NAMES, OutputFiles, edition_identifier
-from publish.render.glyphs import check_glyphs
 from publish.render.styles import Styles
 from publish.runtime.clock import build_date
 from publish.runtime.folders import list_folder
 from publish.runtime.output import OutputError, locked, output_problem, staged
-from publish.runtime.progress import stage
+from publish.runtime.progress import Progress, reporting, stage
 from publish.runtime.store import deriving_into, forget_hashes, prune_derived
 
 ORDER = ("pdf", "epub", "archive", "deposit")  # the order editions are made in: each may use the one before
@@ -120,6 +116,8 @@ def build(manuscript: Path, output: Path, editions: tuple[str, ...] = EDITIONS, 
                         staging.commit()
                 committed = True
                 return BuildResult.from_dict(entry["result"], output, cached=True)
+            from publish.engine.progress import layout_pages  # WeasyPrint: only a build that lays out imports it
+
             started = time.time_ns()
             with staged(output) as staging, _disk_problems(output), layout_pages(), \
                     deriving_into(cache.derived if use_cache else None):
@@ -153,6 +151,12 @@ def _disk_problems(output: Path) -> Iterator[None]:
 def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...], keep_html: bool = False,
          standard: str | None = None) -> BuildResult:
     """The real build: every file written into `staging`, reported where the commit will put it in `output`."""
+    # Imported here, not above: a cache hit (build()) needs none of the loader, the glyph check or the
+    # report's templates and Pillow, and importing them was a third of a no-change rebuild.
+    from publish.build.templatecheck import template_diagnostics
+    from publish.manuscript.loader import load
+    from publish.render.glyphs import check_glyphs
+
     stage("reading the manuscript")
     publication, diags = load(manuscript)
     styles = Styles.for_manuscript(manuscript)
@@ -164,10 +168,14 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
     try:
         if "pdf" in editions:
             _print(job, keep_html, archive_next="archive" in editions)
-        if "epub" in editions:
-            _epub(job)
-        if "archive" in editions:
-            _archive(job, epub_built="epub" in editions)
+        with contextlib.ExitStack() as running:
+            epub_ready = None
+            if "epub" in editions:
+                epub_ready = running.enter_context(_epub(job, alongside="archive" in editions))
+            if "archive" in editions:
+                _archive(job, epub_built="epub" in editions, epub_ready=epub_ready)
+            if epub_ready is not None:
+                epub_ready()
         if "deposit" in editions:
             _deposit(job)
     except ManuscriptError as exc:  # a stage that collected its own: paths as the author gave them
@@ -238,7 +246,14 @@ def refusals(diags: Diagnostics, publication: Publication, refused: tuple[str, .
                     "builds are offline and read only the manuscript folder and styles/")
 
 
-def _epub(job: _Job) -> None:
+@contextlib.contextmanager
+def _epub(job: _Job, alongside: bool = False) -> Iterator[Callable[[], None]]:
+    """The e-book; gives what waits for it to be written (and adds it to the build's files).
+
+    `alongside`: written in a process of its own while the block goes on (the archive, which carries
+    it, waits for it only when it attaches it, just before saving): in `publish all` both are mostly
+    serial work, so on two cores they overlap instead of following each other.
+    """
     from publish.editions.epub.builder import build_epub
 
     if not job.pages:
@@ -247,12 +262,39 @@ def _epub(job: _Job) -> None:
         stage("paginating for the EPUB's page list")
         job.pages = print_pages_for_epub(job.publication, job.styles, job.created, job.diags)
     stage("building the EPUB")
-    build_epub(job.publication, job.styles, job.staged.epub, job.when, job.pages)
-    job.add("epub")
+    calls = (job.publication, job.styles, job.staged.epub, job.when, job.pages)
+    if not alongside:
+        build_epub(*calls)
+        job.add("epub")
+        yield lambda: None
+        return
+    from publish.runtime.jobs import alongside as in_parallel
+
+    added = False
+
+    def ready() -> None:
+        nonlocal added
+        written()
+        if not added:
+            job.add("epub")
+            added = True
+
+    with in_parallel(_quiet_epub, *calls) as written:
+        yield ready
 
 
-def _archive(job: _Job, epub_built: bool) -> None:
-    """PDF/A-3 with the sources and the EPUB inside; an archive-only build makes the EPUB it carries."""
+def _quiet_epub(*calls: object) -> None:
+    """build_epub in a process of its own, its stages not drawn over the parent's status line."""
+    from publish.editions.epub.builder import build_epub
+
+    with reporting(Progress(enabled=False)):
+        build_epub(*calls)  # type: ignore[arg-type]
+
+
+def _archive(job: _Job, epub_built: bool, epub_ready: Callable[[], None] | None = None) -> None:
+    """PDF/A-3 with the sources and the EPUB inside; an archive-only build makes the EPUB it carries.
+
+    `epub_ready` waits for the EPUB the build is writing meanwhile (see _epub)."""
     from publish.editions.archive.pdfa import lay_out_archive, write_archive
     from publish.editions.print.layout import print_pages
 
@@ -272,7 +314,7 @@ def _archive(job: _Job, epub_built: bool) -> None:
             build_epub(job.publication, job.styles, epub, job.when, job.pages or print_pages(layout))
         stage("writing the archive edition")
         report = write_archive(layout, job.publication, job.staged.archive, job.when, epub,
-                               exclude=(job.final.folder,))
+                               exclude=(job.final.folder,), epub_ready=epub_ready if epub_built else None)
     job.result.claims, job.result.withheld = report.standard, list(report.withheld)
     job.add("archive", page_count)
 

@@ -29,6 +29,7 @@ from jinja2 import (
     UndefinedError,
     select_autoescape,
 )
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -144,12 +145,38 @@ def template_folders(styles: Styles) -> list[tuple[Path, Gate]]:
     return folders
 
 
+class _CompiledInProcess(BytecodeCache):
+    """Templates compiled once per process, not once per environment.
+
+    Each renderer has an environment of its own (its globals differ), and Jinja compiles a template
+    for every environment that loads it: the glyph check's renderer, the print layout's and the
+    e-book's each compiled components.html and labels.html again. Jinja keys a compiled template by
+    its name and file and checks it against the sha1 of its source, so an edited template (a
+    manuscript's own, in the preview) is compiled anew. Only environment() below uses it: every
+    environment it makes has the same options, which is what compiled code depends on.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledInProcess()
+
+
 def environment(styles: Styles) -> ManuscriptSandbox:
     """The one environment every template runs in (editions, cover, report, preview): sandboxed, over
     the styles' templates, autoescaped, undefined names are errors, block tags leave no blank lines."""
     return ManuscriptSandbox(loader=StylesLoader(template_folders(styles)), undefined=StrictUndefined,
                              autoescape=select_autoescape(default=True, default_for_string=True),
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             bytecode_cache=_COMPILED)
 
 
 def _manuscript_templates(styles: Styles) -> Path | None:

@@ -89,6 +89,10 @@ class ManuscriptError(Exception):
         self.diagnostics = sorted(without_follow_ons(diagnostics), key=_sort_key)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[ManuscriptError], tuple[list[Diagnostic]]]:
+        """Raised in a worker process (runtime/jobs.py), it reaches the command with its diagnostics."""
+        return (type(self), (self.diagnostics,))
+
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.path, d.line or 0, d.column or 0, d.message)

@@ -10,8 +10,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from stdnum import isbn as isbn_numbers
-
 from publish.model.document import Metadata
 
 
@@ -62,6 +60,8 @@ def hyphenated(isbn: str) -> str:
     python-stdnum carries them, so a build needs no network. An ISBN outside every known range is
     printed as given.
     """
+    from stdnum import isbn as isbn_numbers  # its range tables: only when an ISBN is printed, not on a cache hit
+
     try:
         return isbn_numbers.format(isbn)
     except (ValueError, isbn_numbers.InvalidFormat, isbn_numbers.InvalidChecksum, isbn_numbers.InvalidComponent):

@@ -9,16 +9,17 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from publish.runtime.output import release_in_worker
+
+if TYPE_CHECKING:  # imported where a pool is made: a cache hit makes none
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 
@@ -48,6 +49,8 @@ def layout_jobs(count: int | None) -> Iterator[None]:
 
 def process_context() -> Any:
     """Forked processes where the system has them: they start in milliseconds with everything imported."""
+    import multiprocessing
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method)
 
@@ -58,6 +61,8 @@ def pool(workers: int, initializer: Callable[..., None] | None = None,
 
     `initializer(*initargs)` runs in each worker after the worker is set up.
     """
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(workers, mp_context=process_context(), initializer=_worker_started,
                                initargs=(initializer, initargs))
 
@@ -79,6 +84,26 @@ def parallel_map(function: Callable[..., T], calls: list[tuple[Any, ...]], least
         return [function(*call) for call in calls]
     with pool(jobs) as workers:
         return list(workers.map(function, *zip(*calls, strict=True)))
+
+
+@contextmanager
+def alongside(function: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
+    """`function(*args)` in a forked process while the block runs; the block calls what this gives to wait
+    for the result. With one job (`--jobs 1`) it runs here, before the block, and gives the same result.
+
+    For a stage that other serial work need not wait for (the EPUB while the archive is made). When
+    the block fails, the process is waited for before the failure goes on: it may be writing into
+    the build's staging folder, which is removed next.
+    """
+    if default_jobs() <= 1:
+        value = function(*args)
+        yield lambda: value
+        return
+    executor = pool(1)
+    try:
+        yield executor.submit(function, *args).result
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def quiet_worker() -> None:

@@ -26,7 +26,7 @@ FORMAT = 1  # bump when the entry layout changes
 PACKAGE = Path(publish.__file__).resolve().parent
 
 
-_HASHES: dict[tuple[str, int, int, int], str] = {}  # one build's file hashes; cleared as each build starts
+_HASHES: dict[tuple[int, int, int, int, int], str] = {}  # one build's file hashes; cleared as each build starts
 
 
 def forget_hashes() -> None:
@@ -35,15 +35,17 @@ def forget_hashes() -> None:
 
 
 def file_hash(path: Path) -> str:
-    """sha256 of the file, read once per build: the build key, kept parts and derivatives all ask."""
+    """sha256 of the file, read once per build: the build key, kept parts and derivatives all ask.
+
+    Kept by the file itself (device and inode, size, modification and change times), not by its
+    name: an edition in the output folder is a hard link of its copy in the build cache, so a
+    no-change rebuild that checks both reads the bytes once, not twice (130 MB on the 40-text book).
+    """
     stat = os.stat(path)
-    seen = (os.fspath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    seen = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
     if seen not in _HASHES:
-        digest = hashlib.sha256()
         with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        _HASHES[seen] = digest.hexdigest()
+            _HASHES[seen] = hashlib.file_digest(handle, "sha256").hexdigest()
     return _HASHES[seen]
 
 

@@ -37,7 +37,7 @@ LIBRARIES = {
     "webencodings": "decodes the stylesheets",
     "pyphen": "hyphenation dictionaries: where lines break",
     "fonttools": "font subsets embedded in the EPUB (and the PDFs, where HarfBuzz cannot cut a face)",
-    "uharfbuzz": "the HarfBuzz that cuts the font subsets embedded in the PDFs",
+    "uharfbuzz": "the HarfBuzz that cuts the PDFs' font subsets and reads the glyph check's character maps",
     "pillow": "photos: colour conversion, scaling, JPEG encoding, ICC profiles",
     "pikepdf": "PDF/X and PDF/A finishing (with its qpdf)",
     "pypdfium2": "the EPUB cover's pixels (pdfium)",
@@ -148,10 +148,28 @@ def versions() -> dict[str, str]:
     found = {"python": platform.python_version(), "qpdf": qpdf_version(), **system_versions()}
     for name in LIBRARIES:
         try:
-            found[name] = metadata.version(name)
+            found[name] = _distribution_version(name)
         except metadata.PackageNotFoundError:
             continue
     return dict(sorted(found.items()))
+
+
+def _distribution_version(name: str) -> str:
+    """metadata.version(name), read from the metadata's header lines alone.
+
+    metadata.version parses the whole file as an e-mail message, long description included: half
+    of the toolchain's cost on a no-change rebuild. The Version field is one of the header lines
+    before the first blank one (core metadata spec), so those are all that is read for it.
+    """
+    distribution = metadata.distribution(name)
+    text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        field, _, value = line.partition(":")
+        if field.strip().lower() == "version":
+            return value.strip()
+    return distribution.version
 
 
 def fingerprint() -> str:

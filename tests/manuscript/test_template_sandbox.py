@@ -230,3 +230,18 @@ def test_a_template_using_what_the_defaults_use_still_builds(tmp_path: Path) -> 
     assert "harbour.jpg 007 42" in chapter
     code, output = invoke("check", str(root), "-o", str(out), "--no-epubcheck")
     assert code == 0, output
+
+
+def test_a_template_edited_in_the_same_process_is_compiled_again(tmp_path: Path) -> None:
+    """Templates are compiled once per process (templates.environment's shared cache), keyed by their
+    source: the preview, which builds again in one process as the designer edits, sees each edit."""
+    root = write_manuscript(tmp_path / "m")
+    (root / "styles" / "templates").mkdir(parents=True)
+    own = root / "styles" / "templates" / "greeting.html"
+    own.write_text("Hello {{ who }}", encoding="utf-8")
+    styles = Styles.for_manuscript(root)
+    first = environment(styles).get_template("greeting.html")
+    assert environment(styles).get_template("greeting.html").render(who="you") == first.render(who="you") == \
+        "Hello you"
+    own.write_text("Goodbye {{ who }}", encoding="utf-8")
+    assert environment(styles).get_template("greeting.html").render(who="you") == "Goodbye you"

@@ -308,6 +308,7 @@ def test_a_font_s_character_map_is_read_once_and_then_kept_by_its_bytes(tmp_path
     fontfiles._remembered.cache_clear()
     forget_hashes()
     monkeypatch.setattr("fontTools.ttLib.TTFont", None)  # a kept map is not read from the font again
+    monkeypatch.setattr("uharfbuzz.Face", None)
     with deriving_into(store):
         assert fontfiles.font_cmap(font) == truth
     other = Path(publish.__file__).parent / "styles" / "fonts" / "NotoSansThai-Regular.ttf"
@@ -317,3 +318,21 @@ def test_a_font_s_character_map_is_read_once_and_then_kept_by_its_bytes(tmp_path
     forget_hashes()
     with deriving_into(store):
         assert fontfiles.font_cmap(font) == frozenset(TTFont(str(other)).getBestCmap())
+
+
+def test_harfbuzz_reads_every_bundled_face_s_character_map_as_fonttools_does(tmp_path):
+    """The glyph check reads character maps with HarfBuzz (manuscript/fontfiles.py) for speed: it must
+    answer what fontTools' getBestCmap() answered, face for face, or the check would change."""
+    from fontTools.ttLib import TTFont
+
+    from publish.manuscript import fontfiles
+
+    faces = sorted((Path(publish.__file__).parent / "styles" / "fonts").glob("*.[ot]tf"))
+    assert len(faces) > 40
+    for face in faces:
+        fontfiles._remembered.cache_clear()
+        assert fontfiles.font_cmap(face) == frozenset(TTFont(str(face), lazy=True).getBestCmap()), face.name
+    not_a_font = tmp_path / "notes.ttf"
+    not_a_font.write_bytes(b"\x00\x01\x00\x00" + b"not really a font" * 10)
+    with pytest.raises(fontfiles.FontProblem):
+        fontfiles.font_cmap(not_a_font)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,40 +101,55 @@ class Attached:
 
 
 def write_archive(layout: PrintLayout, publication: Publication, target: Path, when: dt.datetime,
-                  epub: Path, exclude: tuple[Path, ...] = ()) -> ArchiveReport:
-    """Writes the archival PDF/A-3 file from the print layout, the EPUB and the manuscript sources."""
+                  epub: Path, exclude: tuple[Path, ...] = (),
+                  epub_ready: Callable[[], None] | None = None) -> ArchiveReport:
+    """Writes the archival PDF/A-3 file from the print layout, the EPUB and the manuscript sources.
+
+    `epub_ready` waits for the EPUB file: `publish all` writes it in a process of its own meanwhile
+    (build/pipeline.py), so a book's archive reads it only when it attaches it, just before saving.
+    """
     meta = publication.metadata
     slug = publication.slug
     sources = source_zip(publication, when, exclude)
-    attachments = [
-        Attached(f"{slug}-manuscript.zip", sources, "application/zip", "Source",
-                 "The manuscript this file was built from (Markdown, metadata, photos)"),
-        Attached(epub.name, epub.read_bytes(), "application/epub+zip", "Alternative",
-                 "The same publication as an EPUB 3 e-book"),
-    ]
+    names = (f"{slug}-manuscript.zip", epub.name)
+
+    def attachments() -> list[Attached]:
+        if epub_ready is not None:
+            epub_ready()
+        return [
+            Attached(names[0], sources, "application/zip", "Source",
+                     "The manuscript this file was built from (Markdown, metadata, photos)"),
+            Attached(names[1], epub.read_bytes(), "application/epub+zip", "Alternative",
+                     "The same publication as an EPUB 3 e-book"),
+        ]
+
     opened: list[pikepdf.Pdf] = []
+    attach: Callable[[pikepdf.Pdf], None] | None = None
     try:
         if layout.parts is not None:  # the texts' tagged PDFs, joined with their structure trees
             pdf, opened = join_parts(layout.parts, tagged=True)  # type: ignore[assignment]
             date = pdf_date(when)
-            for attachment in attachments:
-                pdf.attachments[attachment.name] = pikepdf.AttachedFileSpec(
-                    pdf, attachment.data, description=attachment.description, filename=attachment.name,
-                    mime_type=attachment.mime_type, creation_date=date, mod_date=date,
-                    relationship=pikepdf.Name("/" + attachment.relationship))
+
+            def attach(pdf: pikepdf.Pdf) -> None:
+                for attachment in attachments():
+                    pdf.attachments[attachment.name] = pikepdf.AttachedFileSpec(
+                        pdf, attachment.data, description=attachment.description, filename=attachment.name,
+                        mime_type=attachment.mime_type, creation_date=date, mod_date=date,
+                        relationship=pikepdf.Name("/" + attachment.relationship))
         else:
+            files = attachments()
             with actual_text():  # complex scripts (Khmer) extract as written: PDF/A-3a wants real Unicode
                 raw = layout.document.write_pdf(  # type: ignore[attr-defined]
                     **PDF_OPTIONS,  # tagged; the level finally claimed is measured below
                     pdf_identifier=uuid.uuid5(uuid.NAMESPACE_URL, meta.identifier).hex.encode(),
                     attachments=[Attachment(string=a.data, name=a.name, created=when, modified=when,
                                             description=a.description, relationship=a.relationship)
-                                 for a in attachments],
-                    attachment_relationships=[a.relationship for a in attachments],
+                                 for a in files],
+                    attachment_relationships=[a.relationship for a in files],
                 )
             pdf = pikepdf.open(io.BytesIO(raw))
         front_matter = layout.settings.front_matter_pages if layout.settings is not None else 0
-        return _finish_archive(pdf, publication, target, when, attachments, front_matter, layout.html)
+        return _finish_archive(pdf, publication, target, when, names, front_matter, layout.html, attach)
     finally:
         for part in opened:
             part.close()
@@ -141,8 +157,14 @@ def write_archive(layout: PrintLayout, publication: Publication, target: Path, w
 
 
 def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, when: dt.datetime,
-                    attachments: list, front_matter: int, html: str = "") -> ArchiveReport:
-    """PDF/A and PDF/UA details, the claims the file can support, and the deterministic save."""
+                    names: tuple[str, ...], front_matter: int, html: str = "",
+                    attach: Callable[[pikepdf.Pdf], None] | None = None) -> ArchiveReport:
+    """PDF/A and PDF/UA details, the claims the file can support, and the deterministic save.
+
+    `attach` adds the attached files, last: no step before it reads them, and the EPUB may still be
+    being written until then. The saved bytes do not depend on when an object was made (qpdf
+    numbers the objects as it writes them).
+    """
     meta = publication.metadata
     with pdf:
         if html:
@@ -150,7 +172,6 @@ def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, wh
         page_labels(pdf, front_matter)  # the print edition's page numbers: a citation finds its page
         stable_image_names(pdf)
         _no_interpolation(pdf)
-        _associated_files(pdf)
         _crop_to_trim(pdf)
         _link_descriptions(pdf)
         repair_structure(pdf)  # list bodies, one Link element per link (editions/archive/tagtree.py)
@@ -159,10 +180,12 @@ def _finish_archive(pdf: pikepdf.Pdf, publication: Publication, target: Path, wh
         a_gaps = level_a_gaps(pdf)
         ua_gaps = a_gaps + pdfua_gaps(pdf)
         conformance = "U" if a_gaps else "A"
+        if attach is not None:
+            attach(pdf)
+        _associated_files(pdf)
         write_description(pdf, Description.of(publication, "archive", when), archive_claims(conformance, not ua_gaps))
         save_deterministic(pdf, target)
-    return ArchiveReport(3, conformance, not ua_gaps, tuple(dict.fromkeys(ua_gaps)),
-                         tuple(a.name for a in attachments))  # type: ignore[misc]
+    return ArchiveReport(3, conformance, not ua_gaps, tuple(dict.fromkeys(ua_gaps)), names)
 
 
 def _no_interpolation(pdf: pikepdf.Pdf) -> None:
