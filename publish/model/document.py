@@ -194,8 +194,11 @@ class FigureGroup:
     line: int | None = None
 
     @property
-    def credits(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(f.photo.credit for f in self.figures if f.photo.credit))
+    def credits(self) -> tuple[tuple[str, bool], ...]:
+        """(credit, stand-in) once each, in order: a stand-in is credited as one, never to the
+        photographer it replaces."""
+        return tuple(dict.fromkeys((f.photo.credit, f.photo.stand_in) for f in self.figures
+                                   if f.photo.credit or f.photo.stand_in))
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,7 @@ class Renderer:
         self._in_link = 0  # inside an <a>: addresses in its text are not linked again
         self._notes: dict[str, Footnote] = {}
         self._tables = 0  # tables of the text so far: each frame's name ("Table 2") is its own
+        self._language: str | None = None  # the language of the text being rendered, where it sets one
 
     def words(self, macro: str, *args: object) -> str:
         """A macro of labels.html ("chapter", "edited"…) called from Python; a manuscript's own labels.html
@@ -276,6 +277,7 @@ class Renderer:
         """The text's blocks with their shared ids, less the lead photo, the opening marked for its initial."""
         self._notes = {note.note_id: note for note in article.footnotes}
         self._tables = 0
+        self._language = article.language  # the text's, for what the book's words say inside it
         blocks = [block_with_id(article, index, block) for index, block in enumerate(article.blocks)]
         blocks = blocks[1:] if article.lead else blocks
         if blocks and self.edition in ("print", "epub"):
@@ -330,9 +332,9 @@ class Renderer:
                 return Markup(f'<div class="{width}">') + markup + Markup("</div>")
             return markup
         if isinstance(node, Figure):
-            return Markup(self.components.figure(node))
+            return self._component("figure", node, within=self._language)
         if isinstance(node, FigureGroup):
-            return Markup(self.components.group(node))
+            return self._component("group", node, within=self._language)
         if isinstance(node, Aside):
             content = Markup("").join(self.node(c) for c in node.children)
             return Markup(self.components.aside(node, content))
@@ -354,6 +356,13 @@ class Renderer:
             else:
                 inner += self.node(child)
         return Markup(f"<pre{attrs}>") + inner + Markup("</pre>")
+
+    def _component(self, name: str, *args: object, **optional: object) -> Markup:
+        """A components.html macro; the optional arguments only where the macro takes them, so that a
+        manuscript's own components.html from before they were added still renders."""
+        macro = getattr(self.components, name)
+        taken = getattr(macro, "arguments", ())
+        return Markup(macro(*args, **{key: value for key, value in optional.items() if key in taken}))
 
     def _table_frame(self, table: Markup) -> Markup:
         """A table in a frame that scrolls sideways on a narrow screen (components.html table_frame);

@@ -72,3 +72,30 @@ def test_publish_new_marks_its_drawing_a_stand_in(tmp_path: Path) -> None:
     text, imprint = rendered(tmp_path / "new")
     assert words(text.find(class_="credit").get_text()) == "stand-in for a photograph"
     assert "stand-in for a photograph" in words(imprint.find(class_="imprint-credits").get_text())
+
+
+def test_a_stand_in_in_a_pair_with_one_caption_is_credited_as_one(tmp_path: Path) -> None:
+    """A shared caption lists each photo's credit once: a stand-in's as a stand-in, never its photographer's name."""
+    text = ("+++\ntitle = \"Pair\"\n+++\n\nText.\n\n::: pair\n![](photos/a.jpg)\n![](photos/b.jpg)\n\n"
+            "Two views of the harbour.\n:::\n")
+    captions = ('["a.jpg"]\nalt = "A."\ncredit = "Real Photographer"\n\n'
+                '["b.jpg"]\nalt = "B."\ncredit = "Replaced Photographer"\nstand_in = true\n')
+    root = write_manuscript(tmp_path / "pair", {"feature.md": text, "photos/captions.toml": captions},
+                            photos={"photos/a.jpg": {}, "photos/b.jpg": {}, "photos/harbour.jpg": None})
+    article, _ = rendered(root)
+    credits = [words(span.get_text()) for span in article.find(class_="group-caption").find_all(class_="credit")]
+    assert credits == ["real photographer", "stand-in for a photograph by replaced photographer"]
+
+
+def test_a_stand_in_in_a_text_in_another_language_says_so_in_the_books(tmp_path: Path) -> None:
+    """The stand-in's words are the book's (templates/labels.html), marked with its language inside a
+    text in another, so they are read and hyphenated as what they are."""
+    text = "+++\ntitle = \"Un texte\"\nlang = \"fr\"\n+++\n\nTexte.\n\n![](photos/harbour.jpg)\n\nFin.\n"
+    captions = MINIMAL_CAPTIONS + "stand_in = true\n"
+    root = write_manuscript(tmp_path / "fr-text", {"feature.md": text, "photos/captions.toml": captions})
+    article, _ = rendered(root)
+    stand_in = article.find(class_="stand-in")
+    assert words(stand_in.get_text()) == "stand-in for a photograph by test photographer"
+    assert stand_in.get("lang") == "en"
+    english, _ = rendered(write_manuscript(tmp_path / "en-text", {"photos/captions.toml": captions}))
+    assert english.find(class_="stand-in").get("lang") is None  # the text's own language: nothing to mark
