@@ -12,6 +12,7 @@ from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import LineBox, TextBox
 
 from publish.editions.print.layout import print_html, style_sources
+from publish.engine.boxes import descendants, page_root
 from publish.manuscript.loader import load
 from publish.render.html import Renderer
 from publish.render.styles import Styles
@@ -36,10 +37,16 @@ def _anthology(root: Path, texts: dict[str, str] | None = None) -> Path:
     return write_manuscript(root, files, photos={"photos/harbour.jpg": None})
 
 
-def _walk(box):
-    yield box
-    for child in getattr(box, "children", []):
-        yield from _walk(child)
+def _laid_out(publication, styles, root: Path, page: str | None = None):
+    """The print HTML (or `page`, the print HTML already made) laid out with the print edition's stylesheets."""
+    sheets = [CSS(filename=value) if kind == "file" else CSS(string=value)
+              for kind, value in style_sources(publication, styles)]
+    markup = page if page is not None else print_html(publication, styles, "2020-05-01T00:00:00Z")
+    return HTML(string=markup, base_url=str(root) + "/").render(stylesheets=sheets)
+
+
+def _boxes(document):
+    return (box for page in document.pages for box in descendants(page_root(page)))
 
 
 def test_contents_entries_carry_their_texts_language_and_direction(tmp_path):
@@ -60,14 +67,9 @@ def test_khmer_byline_in_the_contents_is_not_letter_spaced(tmp_path):
     """Contents bylines are tracked (print.css); a Khmer one set apart shows its vowels on dotted circles."""
     root = _anthology(tmp_path / "ms")
     publication, _ = load(root)
-    styles = Styles.for_manuscript(root)
-    sheets = [CSS(filename=value) if kind == "file" else CSS(string=value)
-              for kind, value in style_sources(publication, styles)]
-    document = HTML(string=print_html(publication, styles, "2020-05-01T00:00:00Z"),
-                    base_url=str(root) + "/").render(stylesheets=sheets)
-    spacing = {box.element.text: box.style["letter_spacing"] for page in document.pages
-               for box in _walk(page._page_box) if isinstance(box, TextBox)
-               and "contents-byline" in (box.element.get("class") or "")}
+    document = _laid_out(publication, Styles.for_manuscript(root), root)
+    spacing = {box.element.text: box.style["letter_spacing"] for box in _boxes(document)
+               if isinstance(box, TextBox) and "contents-byline" in (box.element.get("class") or "")}
     assert spacing[KHMER_BYLINE] == 0, spacing
     assert spacing["by Maren Oakes"] != 0, spacing  # the book's own bylines stay tracked
 
@@ -104,10 +106,8 @@ def test_a_summary_in_another_language_than_its_text_is_set_in_its_own_direction
             == [("en", "ltr")], piece
     # The Khmer text's subtitle, in Khmer, says nothing more: its language is the text's.
     assert tree.xpath('//section[@id="mekong"]//p[@class="subtitle"]') == []
-    sheets = [CSS(filename=value) if kind == "file" else CSS(string=value)
-              for kind, value in style_sources(publication, styles)]
-    document = HTML(string=page, base_url=str(root) + "/").render(stylesheets=sheets)
-    standfirst = [box for p in document.pages for box in _walk(p._page_box)
+    document = _laid_out(publication, styles, root, page)
+    standfirst = [box for box in _boxes(document)
                   if getattr(box, "element_tag", "") == "p" and box.element.get("class") == "standfirst"][0]
     assert standfirst.style["direction"] == "ltr"
     assert standfirst.style["text_align_all"] == "right"  # on the opener's axis, under the title
@@ -125,12 +125,11 @@ def _leadings(document) -> dict[str, set[float]]:
     """The line-heights of each text's body paragraphs (px), by the text's id."""
     leadings: dict[str, set[float]] = {}
     text = ""
-    for page in document.pages:
-        for box in _walk(page._page_box):
-            if getattr(box, "element_tag", "") == "section" and box.element.get("id"):
-                text = box.element.get("id")
-            if isinstance(box, LineBox) and box.element.tag == "p" and not box.element.get("class") and text:
-                leadings.setdefault(text, set()).add(round(box.style["line_height"].value, 2))
+    for box in _boxes(document):
+        if getattr(box, "element_tag", "") == "section" and box.element.get("id"):
+            text = box.element.get("id")
+        if isinstance(box, LineBox) and box.element.tag == "p" and not box.element.get("class") and text:
+            leadings.setdefault(text, set()).add(round(box.style["line_height"].value, 2))
     return leadings
 
 
@@ -141,12 +140,8 @@ def test_khmer_is_set_with_a_leading_of_its_own_in_print(tmp_path):
                '{lang=km}\nផ្ទះរបស់យាយខ្ញុំនៅមាត់ទន្លេមេគង្គ។\n')
     root = _anthology(tmp_path / "ms", {"aske.md": english})
     publication, _ = load(root)
-    styles = Styles.for_manuscript(root)
-    sheets = [CSS(filename=value) if kind == "file" else CSS(string=value)
-              for kind, value in style_sources(publication, styles)]
-    document = HTML(string=print_html(publication, styles, "2020-05-01T00:00:00Z"),
-                    base_url=str(root) + "/").render(stylesheets=sheets)
-    size = next(box.style["font_size"] for page in document.pages for box in _walk(page._page_box)
+    document = _laid_out(publication, Styles.for_manuscript(root), root)
+    size = next(box.style["font_size"] for box in _boxes(document)
                 if getattr(box, "element_tag", "") == "p" and box.element.text == "There is a road across the estuary.")
     leadings = _leadings(document)
     assert leadings["mekong"] == {round(size * 1.75, 2)}, (leadings, size)
