@@ -90,13 +90,6 @@ def install() -> None:
             box = _restyled(context, box, "hyphens", "manual")
         cap = getattr(context, "publish_cap", None)
         shrink = _shrink(box.style) if available_width is not None and cap is None else 0.0
-        # Columns and pages are laid out again and again: a line's fit, once chosen, is remembered.
-        memo = context.__dict__.setdefault("publish_fits", {})
-        fit = (key, skip, available_width, is_line_start, no_hyphens)
-        if shrink and memo.get(fit):
-            found = _narrow_fit(context, box, available_width, skip, is_line_start, shrink, split_text_box)
-            context.publish_line_end = (key, skip, found[1])
-            return found
         found = split_text_box(context, box, available_width, skip, is_line_start)
         if available_width is None or found[0] is None or found[1] is None or found[2]:
             return found  # a measure, the whole text fits, or a preserved line break: not a justified line end
@@ -106,10 +99,8 @@ def install() -> None:
         if cap is not None and cap == (key, skip, found[1]):  # this line again, one piece shorter
             shorter = split_text_box(context, box, _set_width(context, found[0]) - 0.01, skip, is_line_start)
             found = shorter if shorter[0] is not None else found
-        elif shrink and fit not in memo:
-            chosen = _best_fit(context, box, available_width, skip, is_line_start, found, shrink, split_text_box)
-            memo[fit] = chosen is not found
-            found = chosen
+        elif shrink:
+            found = _best_fit(context, box, available_width, skip, is_line_start, found, shrink, split_text_box)
         if found[1] is not None and not found[2]:
             context.publish_line_end = (key, skip, found[1])
         return found
