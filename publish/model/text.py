@@ -9,9 +9,16 @@ _NON_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
 _SPACES = re.compile(r"[-\s_]+")
 
 
+# Latin letters that Unicode does not decompose into a base letter and a mark: without these, "Straße"
+# would become "strae" and "Łódź" "odz".
+_LETTERS = str.maketrans({"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+                          "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH",
+                          "ı": "i", "ħ": "h", "Ħ": "H"})
+
+
 def slugify(text: str) -> str:
     """An ASCII slug when the text is Latin, a Unicode one otherwise (file names stay readable)."""
-    folded = unicodedata.normalize("NFKD", text)
+    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     ascii_only = folded.encode("ascii", "ignore").decode("ascii")
     base = ascii_only if ascii_only.strip() else unicodedata.normalize("NFC", text)
     base = _NON_WORD.sub("", base).strip().lower()

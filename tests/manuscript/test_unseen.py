@@ -141,6 +141,14 @@ def test_a_very_long_title_makes_a_slug_without_a_trailing_hyphen() -> None:
     assert len(slug) <= 80 and not slug.endswith("-") and not slug.startswith("-")
 
 
+@pytest.mark.parametrize(("title", "slug"), [("Auf der Alten Salzstraße", "auf-der-alten-salzstrasse"),
+                                             ("Łódź Kaliska", "lodz-kaliska"), ("Ærø og Øresund", "aero-og-oresund"),
+                                             ("Þingvellir", "thingvellir"), ("Café Noël", "cafe-noel")])
+def test_a_slug_spells_latin_letters_without_marks_rather_than_dropping_them(title: str, slug: str) -> None:
+    """A German book's file was auf-der-alten-salzstrae: ß, ł, ø, æ, þ have no mark to take off."""
+    assert slugify(title) == slug
+
+
 def test_contents_numbers_match_page_labels_when_the_first_text_opens_with_a_photo(tmp_path: Path) -> None:
     """The contents said 'One 4, Two 3': the folio counter restarted after the opener photo, the
     page labels at it. And odd folios are rectos: the photo spread the body opens with is 2–3."""

@@ -85,6 +85,7 @@ def test_a_stand_in_in_a_pair_with_one_caption_is_credited_as_one(tmp_path: Path
     article, _ = rendered(root)
     credits = [words(span.get_text()) for span in article.find(class_="group-caption").find_all(class_="credit")]
     assert credits == ["real photographer", "stand-in for a photograph by replaced photographer"]
+    assert "Real Photographer; Stand-in" in article.find(class_="group-caption").get_text()  # two credits, not one run
 
 
 def test_a_stand_in_in_a_text_in_another_language_says_so_in_the_books(tmp_path: Path) -> None:

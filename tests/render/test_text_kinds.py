@@ -247,7 +247,7 @@ def test_no_english_is_left_in_a_french_books_fixed_words(tmp_path: Path) -> Non
         for english in ("Imprint", "Authors", "Translator", "First published", "Stand-in for a photograph",
                         "Back to note", "Table 1", "Title page"):
             assert english not in html, (edition, english)
-        for french in ("Auteurs", "Traduction", "Première publication : ",
+        for french in ("Auteurs", "Ada Writer et Bea Writer", "Traduction", "Première publication : ",
                        "Image de substitution d’une photographie de Test Photographer", "Mentions légales"):
             assert french in html, (edition, french)
     for french in ("Couverture", "Page de titre", "Repères", "Retour à l’appel de note 1", "Tableau 1"):
