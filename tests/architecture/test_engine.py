@@ -151,6 +151,40 @@ def test_footnote_area_is_measured_once_per_set_of_notes_with_weasyprint_s_own_r
     assert ours == theirs
 
 
+@pytest.mark.slow  # lays out a 24-note document in columns twice: 7 s
+def test_notes_taken_off_the_columns_are_measured_once_when_all_are_off() -> None:
+    """engine/columns.py: when WeasyPrint takes the columns' content off a page to lay it out again, the
+    notes left are measured once, when the removal returns, not after each note taken off: the same
+    pages, and fewer layouts of the footnote area."""
+    import weasyprint.layout.block as block
+    from weasyprint.formatting_structure import boxes
+
+    from publish.engine import columns
+
+    assert columns.install_footnotes()
+    wrapped = block.remove_placeholders
+    assert getattr(wrapped, "publish_unlaying", False), "remove_placeholders changed: update engine/columns.py"
+    html = _note_page_html(True)
+    layout = block.block_level_layout
+    measured: list[int] = []
+
+    def counted(context: object, box: object, *args: object, **kwargs: object) -> object:
+        if isinstance(box, boxes.FootnoteAreaBox):
+            measured.append(len(box.children))
+        return layout(context, box, *args, **kwargs)
+
+    block.block_level_layout = counted
+    try:
+        block.remove_placeholders = wrapped.publish_original  # type: ignore[attr-defined]
+        one_by_one, before = _render(html).write_pdf(), len(measured)
+        block.remove_placeholders = wrapped
+        at_once = _render(html).write_pdf()
+    finally:
+        block.block_level_layout, block.remove_placeholders = layout, wrapped
+    assert at_once == one_by_one
+    assert len(measured) - before < 0.8 * before, (before, len(measured) - before)
+
+
 def test_the_quick_import_loads_the_libraries_an_ordinary_import_loads() -> None:
     """engine/__init__.py imports WeasyPrint without ctypes' library search; it must not lose a library
     (HarfBuzz-Vector changes colour glyphs' bytes; HarfBuzz-Subset would not, fonts are cut by fontTools
