@@ -8,6 +8,7 @@ reach the output folder.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,38 @@ def test_a_template_edited_in_the_same_process_is_compiled_again(tmp_path: Path)
         "Hello you"
     own.write_text("Goodbye {{ who }}", encoding="utf-8")
     assert environment(styles).get_template("greeting.html").render(who="you") == "Goodbye you"
+
+
+def test_compiled_templates_are_kept_for_the_next_build_in_a_private_folder(tmp_path: Path) -> None:
+    """A build compiles a template only when no earlier build on this machine compiled the same source:
+    a fresh process finds the code in the user's cache and compiles nothing; an edited template is
+    compiled again; a cache folder others may write to is not used (its code would run in the sandbox's
+    place)."""
+    import subprocess
+    import sys
+
+    root = write_manuscript(tmp_path / "m")
+    (root / "styles" / "templates").mkdir(parents=True)
+    (root / "styles" / "templates" / "greeting.html").write_text("Hello {{ who }}", encoding="utf-8")
+    probe = ("import sys, jinja2.environment as e\ncompiled = []\noriginal = e.Environment.compile\n"
+             "def counted(self, *a, **k):\n    compiled.append(1)\n    return original(self, *a, **k)\n"
+             "e.Environment.compile = counted\nfrom pathlib import Path\n"
+             "from publish.manuscript.templates import environment\nfrom publish.render.styles import Styles\n"
+             "out = environment(Styles.for_manuscript(Path(sys.argv[1]))).get_template('greeting.html')"
+             ".render(who='you')\nprint(out, len(compiled))")
+    home = tmp_path / "cache"
+
+    def run() -> str:
+        env = {**os.environ, "PUBLISH_CACHE_HOME": str(home)}
+        return subprocess.run([sys.executable, "-c", probe, str(root)], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert run() == "Hello you 1"
+    assert run() == "Hello you 0"
+    (root / "styles" / "templates" / "greeting.html").write_text("Goodbye {{ who }}", encoding="utf-8")
+    assert run() == "Goodbye you 1"
+    assert run() == "Goodbye you 0"
+    for folder in (home / "templates").iterdir():
+        folder.chmod(0o777)
+    assert run() == "Goodbye you 1"
+    assert run() == "Goodbye you 1"
