@@ -93,10 +93,16 @@ def srgb_profile() -> bytes:
     return bytes(data)
 
 
+# Files whose own format is compressed: deflating them again saved 2 % of a book's 35 MB of photos and
+# took 0.9 s of the archive's serial work, so they are stored as they are (an EPUB's images too).
+COMPRESSED_ALREADY = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".woff", ".woff2", ".zip", ".epub", ".gz")
+
+
 def zip_bytes(members: Iterable[tuple[str, bytes]], when: dt.datetime, stored_first: str = "") -> bytes:
     """A zip whose bytes depend on its members only: sorted names, one timestamp, fixed permissions.
 
-    `stored_first`: a member that must come first, uncompressed (an EPUB's mimetype, OCF 4.3).
+    `stored_first`: a member that must come first, uncompressed (an EPUB's mimetype, OCF 4.3). Members in a
+    compressed format of their own are stored (COMPRESSED_ALREADY), the rest deflated.
     """
     stamp = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip has no earlier dates (a 1953 book)
     found = dict(members)
@@ -107,7 +113,7 @@ def zip_bytes(members: Iterable[tuple[str, bytes]], when: dt.datetime, stored_fi
             info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            if name == stored_first:
+            if name == stored_first or name.lower().endswith(COMPRESSED_ALREADY):
                 info.compress_type = zipfile.ZIP_STORED
                 archive.writestr(info, found[name])
             else:

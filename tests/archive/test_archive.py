@@ -253,6 +253,37 @@ def test_archive_carries_its_sources_and_its_ebook(deposit: Deposit) -> None:
             assert str(spec.EF.F.Params.ModDate) == "D:20231114221320Z"
 
 
+@pytest.mark.slow  # builds all three editions of a book
+def test_a_books_archive_carries_its_files_whole_and_its_photos_stored_not_deflated_again(tmp_path: Path) -> None:
+    """A book's archive attaches its files after the join (editions/archive/pdfa.py): each reads back
+    byte for byte with the size and MD5 its file specification states; the photos in the sources' zip
+    are stored as the compressed files they are, the text deflated; and the attached zips are not
+    deflated a second time (their streams hold about their own size)."""
+    import hashlib
+
+    from helpers.books import three_texts
+
+    root = three_texts(tmp_path / "book")
+    out = tmp_path / "out"
+    run = run_publish("all", str(root), "-o", str(out), env={"SOURCE_DATE_EPOCH": "1600000000"})
+    assert run.returncode == 0, run.stderr
+    with pikepdf.open(out / "three-texts.archive.pdf") as pdf:
+        specs = {str(spec.UF): spec for spec in pdf.Root.AF}
+        assert set(specs) == {"three-texts-manuscript.zip", "three-texts.epub"}
+        for spec in specs.values():
+            stream = spec.EF.F
+            data = stream.read_bytes()
+            assert int(stream.Params.Size) == len(data)
+            assert bytes(stream.Params.CheckSum) == hashlib.md5(data).digest()
+            assert len(stream.read_raw_bytes()) >= len(data)  # not deflated again: it would gain nothing
+        assert specs["three-texts.epub"].EF.F.read_bytes() == (out / "three-texts.epub").read_bytes()
+        sources = zipfile.ZipFile(io.BytesIO(specs["three-texts-manuscript.zip"].EF.F.read_bytes()))
+    kinds = {Path(info.filename).suffix: info.compress_type for info in sources.infolist()}
+    assert kinds[".jpg"] == kinds[".png"] == zipfile.ZIP_STORED
+    assert kinds[".md"] == kinds[".toml"] == zipfile.ZIP_DEFLATED
+    assert sources.read("three-texts-manuscript/photos/logo.png") == (root / "photos" / "logo.png").read_bytes()
+
+
 def test_structure_checks_withdraw_claims_a_file_does_not_earn(deposit: Deposit) -> None:
     """Strip a figure's alt text and untag the content: the checks that decide level A and PDF/UA object."""
     with pikepdf.open(deposit.archive) as pdf:
