@@ -165,25 +165,52 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
     diags.raise_if_errors()
     job = _Job(publication, styles, diags, OutputFiles(staging, publication.slug),
                OutputFiles(output, publication.slug), build_date(publication.metadata.date), standard)
-    try:
-        if "pdf" in editions:
-            _print(job, keep_html, archive_next="archive" in editions)
-        with contextlib.ExitStack() as running:
-            epub_ready = None
-            if "epub" in editions:
-                epub_ready = running.enter_context(_epub(job, alongside="archive" in editions))
-            if "archive" in editions:
-                _archive(job, epub_built="epub" in editions, epub_ready=epub_ready)
-            if epub_ready is not None:
-                epub_ready()
-        if "deposit" in editions:
-            _deposit(job)
-    except ManuscriptError as exc:  # a stage that collected its own: paths as the author gave them
-        shown = Diagnostics(manuscript)
-        shown.adopt(exc.diagnostics)
-        raise ManuscriptError(shown.items) from None
+    with contextlib.ExitStack() as drawing:
+        sheet_ready: Callable[[], None] = _no_wait
+        try:
+            if "pdf" in editions:
+                _print(job, keep_html, archive_next="archive" in editions)
+                if len(editions) > 1:
+                    sheet_ready = drawing.enter_context(_report_drawn_ahead(job))
+            with contextlib.ExitStack() as running:
+                epub_ready = None
+                if "epub" in editions:
+                    epub_ready = running.enter_context(_epub(job, alongside="archive" in editions))
+                if "archive" in editions:
+                    _archive(job, epub_built="epub" in editions, epub_ready=epub_ready)
+                if epub_ready is not None:
+                    epub_ready()
+            if "deposit" in editions:
+                _deposit(job)
+        except ManuscriptError as exc:  # a stage that collected its own: paths as the author gave them
+            shown = Diagnostics(manuscript)
+            shown.adopt(exc.diagnostics)
+            raise ManuscriptError(shown.items) from None
+        sheet_ready()
     _record_and_report(job, manuscript)
     return job.result
+
+
+def _no_wait() -> None:
+    """Nothing is being drawn ahead: the report draws its pages itself."""
+
+
+@contextlib.contextmanager
+def _report_drawn_ahead(job: _Job) -> Iterator[Callable[[], None]]:
+    """The report's contact sheet and photo previews drawn beside the editions that follow the print PDF.
+
+    In the build's cache, where the report finds them (build/report.py draw_ahead); a build without a
+    cache would draw them twice, so there they are left to the report.
+    """
+    from publish.build.report import draw_ahead
+    from publish.runtime.jobs import alongside
+    from publish.runtime.store import keeping_derivatives
+
+    if not keeping_derivatives():
+        yield _no_wait
+        return
+    with alongside(draw_ahead, job.staged.pdf, job.publication.photos) as drawn:
+        yield drawn
 
 
 @dataclass

@@ -76,6 +76,11 @@ def deriving_into(folder: Path | None) -> Iterator[None]:
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
 
 
+def keeping_derivatives() -> bool:
+    """Whether derivatives made now are kept for the rest of the build (and the next): a build with its cache."""
+    return _derived_folder.get() is not None
+
+
 def parts_folder() -> Path | None:
     """Where a cached build keeps each text's laid-out part (editions/print/book/partcache.py); None outside one."""
     derived = _derived_folder.get()

@@ -319,3 +319,34 @@ def test_a_long_title_is_cut_to_one_line_for_the_running_heads(tmp_path: Path) -
     heads = etree.HTML(html.read_bytes()).xpath("//@data-running-head")
     title_page_head = heads[0]  # the publication title, on the title page
     assert len(title_page_head) <= 61 and title_page_head.endswith("…")
+
+
+@pytest.mark.slow  # builds every edition
+def test_publish_all_draws_the_reports_pages_beside_the_editions_not_after_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """build/pipeline.py: in `publish all` the report's contact sheet is drawn by a process of its own
+    while the e-book and the archive are made; the report, last, in the build's own process, only
+    reads it from the build's cache, and shows every print page."""
+    import os
+
+    from publish.build import report
+
+    drawn_by = tmp_path / "drawn-by"
+    original = report._thumbnails
+
+    def noted(pdf_path: Path, width: int, start: int, stop: int) -> list[bytes]:
+        with drawn_by.open("a", encoding="utf-8") as note:
+            note.write(f"{os.getpid()} {stop - start}\n")
+        return original(pdf_path, width, start, stop)
+
+    monkeypatch.setattr(report, "_thumbnails", noted)
+    root = write_manuscript(tmp_path / "m")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["all", str(root), "-o", str(out), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    calls = [line.split() for line in drawn_by.read_text(encoding="utf-8").splitlines()]
+    assert calls and all(pid != str(os.getpid()) for pid, _ in calls)
+    with pikepdf.open(out / "a-small-feature.pdf") as pdf:
+        pages = len(pdf.pages)
+    assert sum(int(count) for _, count in calls) == pages
+    assert (out / "a-small-feature.report.html").read_text(encoding="utf-8").count(".pdf#page=") == pages
