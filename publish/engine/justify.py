@@ -27,6 +27,8 @@ WeasyPrint's. tests/test_engine.py checks the shapes relied on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 SHRINK = "__word_space_shrink"            # --word-space-shrink, as WeasyPrint stores custom properties
@@ -73,11 +75,19 @@ def install() -> None:
                no_hyphens, cap)
         kept = splits.get(key)
         if kept is None:
-            before = getattr(context, "publish_line_end", None)
-            context.publish_line_end = _UNSET
-            found = fit_line(context, box, available_width, skip, is_line_start)
-            line_end, context.publish_line_end = context.publish_line_end, before
-            kept = splits[key] = (box, found, line_end)  # the box too, so that its id is not reused
+            content = None if _earlier is None else _content_key(context, box, available_width, skip, is_line_start,
+                                                                 no_hyphens, cap)
+            earlier = None if content is None else _earlier.get(content)
+            if earlier is not None:
+                kept = splits[key] = _adopted(context, box, earlier)
+            else:
+                before = getattr(context, "publish_line_end", None)
+                context.publish_line_end = _UNSET
+                found = fit_line(context, box, available_width, skip, is_line_start)
+                line_end, context.publish_line_end = context.publish_line_end, before
+                kept = splits[key] = (box, found, line_end)  # the box too, so that its id is not reused
+                if content is not None and (portable := _portable(context, box, found, line_end)) is not None:
+                    _earlier[content] = portable
         _, found, line_end = kept
         if line_end is not _UNSET:
             context.publish_line_end = line_end
@@ -153,6 +163,96 @@ def install() -> None:
 
 
 _FITTED = ("text", "style", "width", "height", "pango_layout", "margin_top", "margin_bottom", "baseline")
+
+
+# Lines fitted by earlier layouts of the same text -------------------------------------------------
+
+_earlier: dict[tuple, tuple] | None = None  # content key -> a fit another document made (reusing_fits)
+
+# What splitting a text box reads of its style: WeasyPrint's split_text_box and split_first_line
+# (font, size, spacing, hyphenation, breaking, white space, language), and this module's own choices.
+_SPLIT_READS = ("font_family", "font_style", "font_stretch", "font_weight", "font_size", "font_kerning",
+                "font_variant_ligatures", "font_variant_position", "font_variant_caps", "font_variant_numeric",
+                "font_variant_alternates", "font_variant_east_asian", "font_feature_settings",
+                "font_variation_settings", "font_language_override", "lang", "line_height", "letter_spacing",
+                "word_spacing", "hyphens", "hyphenate_character", "hyphenate_limit_chars", "hyphenate_limit_zone",
+                "white_space", "overflow_wrap", "word_break", "tab_size", "direction", "text_decoration_line",
+                "text_overflow", "text_align_all", "text_align_last", SHRINK, LIMIT_LINES, TEXT_JUSTIFY)
+
+
+@contextmanager
+def reusing_fits() -> Iterator[None]:
+    """While one text is laid out again and again (page composition edits it and lays it out anew), a
+    line another layout of it fitted is handed out again instead of being fitted anew.
+
+    Why: composition edits one place (a photo moved, a drop cap dropped) and lays the whole text out
+    again; every other paragraph is split at the same widths into the same lines, and fitting lines
+    is most of a layout. A fit depends only on the text, what its style says about setting text
+    (_SPLIT_READS, by value: the new document's styles are other objects), the width and where the
+    line starts, so it is kept by those, and handed out on the new document's own box and style
+    (narrower word spaces and hyphenation turned off made again from its style, as fitting makes them).
+    Kept for the block only: one text's lines, not a book's.
+    """
+    global _earlier
+    saved, _earlier = _earlier, {}
+    try:
+        yield
+    finally:
+        _earlier = saved
+
+
+def _style_key(context: Any, style: Any) -> tuple:
+    kept = context.__dict__.setdefault("publish_style_keys", {})
+    found = kept.get(id(style))
+    if found is None:
+        found = kept[id(style)] = (style, tuple(repr(style[name]) for name in _SPLIT_READS))
+    return found[1]
+
+
+def _content_key(context: Any, box: Any, width: Any, skip: Any, is_line_start: bool, no_hyphens: bool,
+                 cap: Any) -> tuple:
+    """A fit's key by value. A cap on this box's line (shorter, by one piece) is named by the line, not by
+    the box; a cap on another box only turns narrower spaces off."""
+    own_cap = None if cap is None else ("this", *cap[1:]) if cap[0] == id(box) else "other"
+    return (box.text, _style_key(context, box.style), box.justification_spacing, width, skip, is_line_start,
+            no_hyphens, own_cap)
+
+
+def _portable(context: Any, box: Any, found: Any, line_end: Any) -> tuple | None:
+    """A fit as another document can take it: the restyling that made the fitted box's style from the
+    box's, the narrowing its spaces were marked with, and where the line ends, relative to the box."""
+    fitted = found[0]
+    chain: list[tuple[str, Any]] = []
+    if fitted is not None:
+        made = {id(style): (original, name, value)
+                for (_, name, value), (original, style) in context.__dict__.get("publish_styles", {}).items()}
+        style = fitted.style
+        while style is not box.style:
+            if id(style) not in made:
+                return None  # a style this module did not make: not handed to another document
+            style, name, value = made[id(style)]
+            chain.insert(0, (name, value))
+    shrunk = None if fitted is None else context.__dict__.get("publish_shrunk", {}).get(id(fitted.style))
+    end = ("this", *line_end[1:]) if isinstance(line_end, tuple) and line_end[0] == id(box) else line_end
+    if isinstance(end, tuple) and end[0] != "this":
+        return None
+    return found, tuple(chain), shrunk, end
+
+
+def _adopted(context: Any, box: Any, earlier: tuple) -> tuple:
+    """Another document's fit (`_portable`) on this box: its style made from this box's as the fit made it."""
+    found, chain, shrunk, end = earlier
+    fitted = found[0]
+    if fitted is not None:
+        styled = box
+        for name, value in chain:
+            styled = _restyled(context, styled, name, value)
+        fitted = fitted.copy()
+        fitted.style = styled.style
+        if shrunk is not None:
+            _mark_shrunk(context, fitted, shrunk)
+    line_end = (id(box), *end[1:]) if isinstance(end, tuple) else end
+    return box, (fitted, *found[1:]), line_end
 
 
 def _refitted(box: Any, fitted: Any) -> Any:

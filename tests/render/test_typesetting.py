@@ -342,3 +342,36 @@ def test_a_line_is_fitted_once_and_handed_out_where_each_pass_puts_it(monkeypatc
     assert again[1:] == first[1:] and again[0].text == first[0].text and again[0].width == first[0].width
     assert (again[0].position_x, again[0].position_y) == (box.position_x, box.position_y)
     assert again[0] is not first[0], "one box for two passes: layout moves and trims it"
+
+
+def test_a_text_laid_out_again_keeps_the_lines_an_edit_did_not_touch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """engine/justify.reusing_fits: page composition lays a text out again after one edit; the lines of
+    the paragraphs it did not touch are handed over from the earlier layout (by value: the new document
+    has other boxes and styles), and the new layout is the one fitting every line anew would make,
+    narrower word spaces and the lines capped one piece shorter included."""
+    from weasyprint.layout import inline
+
+    paragraphs = [f'<p style="text-align: justify">{PROSE} {n}</p>' for n in range(3)]
+    edited = paragraphs[:1] + ['<p><em>An editor\'s one-line insertion.</em></p>'] + paragraphs[1:]
+    page = '<div style="width: 61mm">{}</div>'
+
+    def pdf(document: object) -> bytes:
+        return document.write_pdf()  # type: ignore[attr-defined]
+
+    expected = pdf(render(page.format("".join(edited))))
+    shaped: list[str] = []
+    shape = inline.split_first_line
+    monkeypatch.setattr(inline, "split_first_line", lambda text, *a, **k: shaped.append(text) or shape(text, *a, **k))
+    adopted = justify._adopted
+    restyled: list[tuple] = []
+    monkeypatch.setattr(justify, "_adopted", lambda context, box, earlier: restyled.append(earlier[1]) or
+                        adopted(context, box, earlier))
+    with justify.reusing_fits():
+        render(page.format("".join(paragraphs)))
+        first = len(shaped)
+        again = pdf(render(page.format("".join(edited))))
+        second = len(shaped) - first
+    assert again == expected
+    assert first > 0 and any(chain for chain in restyled), "no line with narrower spaces was handed over"
+    assert second < first / 3, (first, second)  # the inserted line, and little else, fitted anew
+    assert justify._earlier is None  # kept for the block only

@@ -681,14 +681,17 @@ def compose(render: Callable[[str], Any], composer: Composer) -> Any:
     The best layout so far is kept, so that going back to it after edits that did not help costs no
     layout of its own.
     """
+    from publish.engine.justify import reusing_fits
+
     best: tuple[str, Any] | None = None
-    while True:
-        html = composer.html
-        document = best[1] if best is not None and best[0] == html else render(html)
-        if not composer.review(document.pages):
-            return document
-        if composer.best_html == html:
-            best = (html, document)
+    with reusing_fits():  # a paragraph the edit did not touch keeps its lines
+        while True:
+            html = composer.html
+            document = best[1] if best is not None and best[0] == html else render(html)
+            if not composer.review(document.pages):
+                return document
+            if composer.best_html == html:
+                best = (html, document)
 
 
 def report(publication: Any, problems: list[Problem], diags: Any) -> None:

@@ -43,6 +43,7 @@ from publish.engine.boxes import marked_state_setters, running_elements_used
 from publish.engine.columns import install_footnotes, notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import deferred_subsets, font_configuration, font_files
+from publish.engine.justify import reusing_fits
 from publish.engine.pages import FolioHook, FrontShape, Shape, Unsplittable, available, hooked
 from publish.engine.typesetting import install as install_typesetting
 from publish.manuscript.containment import Gate
@@ -120,14 +121,15 @@ def _composed(composer: Composer, make_hook: Any, extra: str = "") -> tuple[Any,
         if composer.review(pages):
             raise _Again
 
-    while True:  # ends: composition edits at most MAX_ROUNDS times, then settles
-        hook = make_hook()
-        hook.review = review
-        try:
-            document, refused = _render(composer.html, hook, extra)
-        except _Again:
-            continue
-        return document, hook, refused
+    with reusing_fits():  # a paragraph the edit did not touch keeps its lines (engine/justify.py)
+        while True:  # ends: composition edits at most MAX_ROUNDS times, then settles
+            hook = make_hook()
+            hook.review = review
+            try:
+                document, refused = _render(composer.html, hook, extra)
+            except _Again:
+                continue
+            return document, hook, refused
 
 
 def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]]:
