@@ -224,8 +224,7 @@ def _portable(context: Any, box: Any, found: Any, line_end: Any) -> tuple | None
     fitted = found[0]
     chain: list[tuple[str, Any]] = []
     if fitted is not None:
-        made = {id(style): (original, name, value)
-                for (_, name, value), (original, style) in context.__dict__.get("publish_styles", {}).items()}
+        made = context.__dict__.get("publish_restyled", {})  # what _restyled made, and from what
         style = fitted.style
         while style is not box.style:
             if id(style) not in made:
@@ -375,6 +374,7 @@ def _restyled(context: Any, box: Any, name: str, value: Any) -> Any:
         style = box.style.copy()
         style[name] = value
         found = cache[key] = (box.style, style)  # the original is kept so its id is not reused
+        context.__dict__.setdefault("publish_restyled", {})[id(style)] = (box.style, name, value)
     copy = box.copy()
     copy.style = found[1]
     return copy
