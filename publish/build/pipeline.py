@@ -165,21 +165,20 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
     diags.raise_if_errors()
     job = _Job(publication, styles, diags, OutputFiles(staging, publication.slug),
                OutputFiles(output, publication.slug), build_date(publication.metadata.date), standard)
-    with contextlib.ExitStack() as drawing:
+    with contextlib.ExitStack() as running:  # what runs beside the stages is waited for, however they end
         sheet_ready: Callable[[], None] = _no_wait
         try:
             if "pdf" in editions:
                 _print(job, keep_html, archive_next="archive" in editions)
                 if len(editions) > 1:
-                    sheet_ready = drawing.enter_context(_report_drawn_ahead(job))
-            with contextlib.ExitStack() as running:
-                epub_ready = None
-                if "epub" in editions:
-                    epub_ready = running.enter_context(_epub(job, alongside="archive" in editions))
-                if "archive" in editions:
-                    _archive(job, epub_built="epub" in editions, epub_ready=epub_ready)
-                if epub_ready is not None:
-                    epub_ready()
+                    sheet_ready = running.enter_context(_report_drawn_ahead(job))
+            epub_ready = None
+            if "epub" in editions:
+                epub_ready = running.enter_context(_epub(job, alongside="archive" in editions))
+            if "archive" in editions:
+                _archive(job, epub_built="epub" in editions, epub_ready=epub_ready)
+            if epub_ready is not None:
+                epub_ready()
             if "deposit" in editions:
                 _deposit(job)
         except ManuscriptError as exc:  # a stage that collected its own: paths as the author gave them

@@ -153,7 +153,7 @@ class _CompiledTemplates(BytecodeCache):
     Each renderer has an environment of its own (its globals differ), and Jinja compiles a template
     for every environment that loads it: the glyph check's renderer, the print layout's and the
     e-book's each compiled components.html and labels.html again. And every build compiled them
-    anew: 0.08 s of the bundled feature's 1.4 s, as Python would spend compiling its modules without
+    anew: 0.13 s of the bundled feature's 1.4 s, as Python would spend compiling its modules without
     __pycache__. Jinja keys a compiled template by its name and file and checks it against the sha1
     of its source, so an edited template (a manuscript's own, in the preview) is compiled anew. Only
     environment() below uses it: every environment it makes has the same options, which is what
