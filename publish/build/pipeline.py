@@ -168,13 +168,15 @@ def make(manuscript: Path, output: Path, staging: Path, editions: tuple[str, ...
     with contextlib.ExitStack() as running:  # what runs beside the stages is waited for, however they end
         sheet_ready: Callable[[], None] = _no_wait
         try:
+            screens_ended = running.enter_context(_screens_ahead(job)) if "epub" in editions else _no_wait
             if "pdf" in editions:
                 _print(job, keep_html, archive_next="archive" in editions)
                 if len(editions) > 1:
                     sheet_ready = running.enter_context(_report_drawn_ahead(job))
             epub_ready = None
             if "epub" in editions:
-                epub_ready = running.enter_context(_epub(job, alongside="archive" in editions))
+                epub_ready = running.enter_context(_epub(job, alongside="archive" in editions,
+                                                         screens_ended=screens_ended))
             if "archive" in editions:
                 _archive(job, epub_built="epub" in editions, epub_ready=epub_ready)
             if epub_ready is not None:
@@ -210,6 +212,33 @@ def _report_drawn_ahead(job: _Job) -> Iterator[Callable[[], None]]:
         return
     with alongside(draw_ahead, job.staged.pdf, job.publication.photos) as drawn:
         yield drawn
+
+
+@contextlib.contextmanager
+def _screens_ahead(job: _Job) -> Iterator[Callable[[], None]]:
+    """The e-book's screen copies of the photos, and the report's previews, made on a core the layout leaves idle.
+
+    Into the build's cache, where the e-book and the report find them (runtime/jobs.py in_idle_time);
+    a build without a cache would make them twice, so there nothing is made ahead.
+    """
+    from publish.runtime.store import keeping_derivatives
+
+    if not keeping_derivatives():
+        yield _no_wait
+        return
+    from publish.build.report import photo_thumbnail
+    from publish.editions.epub.builder import screen_copies, screen_image
+    from publish.manuscript.containment import Gate, Refused
+    from publish.runtime.jobs import in_idle_time
+
+    try:
+        copies = screen_copies(job.publication, Gate(job.publication.root, *job.styles.roots))
+    except Refused:  # the e-book's own stage says so, at its cause
+        copies = []
+    calls = [(screen_image, args) for args in copies]
+    calls += [(photo_thumbnail, (photo,)) for photo in job.publication.photos]
+    with in_idle_time(calls) as ended:
+        yield ended
 
 
 @dataclass
@@ -273,7 +302,8 @@ def refusals(diags: Diagnostics, publication: Publication, refused: tuple[str, .
 
 
 @contextlib.contextmanager
-def _epub(job: _Job, alongside: bool = False) -> Iterator[Callable[[], None]]:
+def _epub(job: _Job, alongside: bool = False, screens_ended: Callable[[], None] = lambda: None
+          ) -> Iterator[Callable[[], None]]:
     """The e-book; gives what waits for it to be written (and adds it to the build's files).
 
     `alongside`: written in a process of its own while the block goes on (the archive, which carries
@@ -288,6 +318,7 @@ def _epub(job: _Job, alongside: bool = False) -> Iterator[Callable[[], None]]:
         stage("paginating for the EPUB's page list")
         job.pages = print_pages_for_epub(job.publication, job.styles, job.created, job.diags)
     stage("building the EPUB")
+    screens_ended()  # what was made ahead is kept; the e-book makes the rest itself
     calls = (job.publication, job.styles, job.staged.epub, job.when, job.pages)
     if not alongside:
         build_epub(*calls)

@@ -106,6 +106,46 @@ def alongside(function: Callable[..., T], *args: Any) -> Iterator[Callable[[], T
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def in_idle_time(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> Iterator[Callable[[], None]]:
+    """`function(*args)` for each call, in a forked process that runs only on a core nothing else wants.
+
+    For derivatives a later stage would make, kept by content (runtime/store.py derived_file): the
+    screen copies of a book's photos are minutes of CPU that need nothing from the layout, and the
+    layout leaves a core idle while it reads the manuscript, sets the front matter and joins the
+    book. The stage that needs them calls what this gives, which ends the process where it is, and
+    makes whatever is still missing itself: the same bytes, whoever made them. With one job there is
+    no idle core to use, and nothing runs.
+    """
+    if default_jobs() <= 1 or not calls:
+        yield lambda: None
+        return
+    process = process_context().Process(target=_idle_worker, args=(calls,), daemon=True)
+    process.start()
+
+    def ended() -> None:
+        if process.is_alive():
+            process.kill()  # a derivative half written is a temporary file, never a kept one
+        process.join()
+
+    try:
+        yield ended
+    finally:
+        ended()
+
+
+def _idle_worker(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> None:
+    quiet_worker()
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # Linux
+    except (OSError, AttributeError):
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(19)  # elsewhere: the lowest priority there is
+    for function, args in calls:
+        with contextlib.suppress(Exception):  # what fails here, the stage meets and reports itself
+            function(*args)
+
+
 def quiet_worker() -> None:
     """A worker leaves Ctrl-C and SIGTERM to the command, which reports the interruption once, and dies with it.
 

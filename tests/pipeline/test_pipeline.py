@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pikepdf
@@ -350,3 +352,49 @@ def test_publish_all_draws_the_reports_pages_beside_the_editions_not_after_them(
         pages = len(pdf.pages)
     assert sum(int(count) for _, count in calls) == pages
     assert (out / "a-small-feature.report.html").read_text(encoding="utf-8").count(".pdf#page=") == pages
+
+
+@pytest.mark.slow  # builds every edition
+def test_publish_all_makes_ahead_the_screen_copies_the_e_book_then_asks_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """build/pipeline.py _screens_ahead: what is made in idle time (runtime/jobs.in_idle_time) is the
+    e-book's own screen copies, by the same arguments, so the e-book finds them in the build's cache;
+    the editions are the same bytes whether anything was made ahead or not."""
+    from publish.editions.epub import builder
+    from publish.runtime import jobs
+
+    ahead: list[tuple] = []
+    asked = tmp_path / "asked"  # the e-book is written in a process of its own
+
+    @contextlib.contextmanager
+    def at_once(calls: list) -> Iterator:
+        for function, args in calls:  # made before the layout, here, so the e-book must find them all
+            ahead.append((function.__name__, args))
+            function(*args)
+        yield lambda: None
+
+    real_map = builder.parallel_map
+
+    def noted_map(function: Callable, calls: list, least: int = 4) -> list:
+        with asked.open("a", encoding="utf-8") as note:
+            note.writelines(f"{function.__name__} {args!r}\n" for args in calls)
+        return real_map(function, calls, least)
+
+    root = write_manuscript(tmp_path / "m", photos={"photos/ferry.jpg": {}})
+    (root / "feature.md").write_text((root / "feature.md").read_text(encoding="utf-8")
+                                     + "\n![The ferry.](photos/ferry.jpg)\n", encoding="utf-8")
+    captions = root / "photos/captions.toml"
+    captions.write_text(captions.read_text(encoding="utf-8")
+                        + '\n["ferry.jpg"]\ncaption = "The ferry."\nalt = "A ferry."\ncredit = "A. Photographer"\n',
+                        encoding="utf-8")
+    plain = CliRunner().invoke(main, ["all", str(root), "-o", str(tmp_path / "plain"), "--jobs", "2"])
+    assert plain.exit_code == 0, plain.output
+    monkeypatch.setattr(jobs, "in_idle_time", at_once)
+    monkeypatch.setattr(builder, "parallel_map", noted_map)
+    made = CliRunner().invoke(main, ["all", str(root), "-o", str(tmp_path / "ahead"), "--jobs", "2"])
+    assert made.exit_code == 0, made.output
+    screens = [call for call in ahead if call[0] == "screen_image"]
+    assert len(screens) == 2
+    assert [f"{name} {args!r}" for name, args in screens] == asked.read_text(encoding="utf-8").splitlines()
+    for edition in ("a-small-feature.pdf", "a-small-feature.epub", "a-small-feature.archive.pdf"):
+        assert (tmp_path / "plain" / edition).read_bytes() == (tmp_path / "ahead" / edition).read_bytes()

@@ -79,6 +79,15 @@ def screen_image(path: Path, max_px: int, quality: int) -> tuple[bytes, str]:
         return out.getvalue(), "jpg"
 
 
+def screen_copies(publication: Publication, gate: Gate) -> list[tuple[Path, int, int]]:
+    """What screen_image is given for each photo of the e-book, in order, the cover's last."""
+    epub = publication.metadata.epub
+    paths = [photo.path for photo in publication.photos]
+    if publication.metadata.cover:
+        paths.append(publication.metadata.cover)
+    return [(gate.admit(path), epub.max_image_px, epub.jpeg_quality) for path in paths]
+
+
 def image_name(name: str, extension: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name).with_suffix("").as_posix()).strip("-")
     return f"images/{stem or 'photo'}.{extension}"
@@ -149,15 +158,15 @@ def build_epub(publication: Publication, styles: Styles, target: Path, modified:
     book.add_metadata("DC", "date", meta.date)
 
     images: dict[str, str] = {}
-    screen = parallel_map(screen_image, [(gate.admit(photo.path), meta.epub.max_image_px, meta.epub.jpeg_quality)
-                                         for photo in publication.photos])
+    copies = screen_copies(publication, gate)
+    screen = parallel_map(screen_image, copies[:len(publication.photos)])
     for photo, (data, extension) in zip(publication.photos, screen, strict=True):
         name = image_name(photo.name, extension)
         images[photo.name] = name
         _add_image(book, report, name, data)
 
     if meta.cover:
-        data, extension = screen_image(gate.admit(meta.cover), meta.epub.max_image_px, meta.epub.jpeg_quality)
+        data, extension = screen_image(*copies[-1])
         cover_name = image_name("cover", extension)
         report.cover = "manuscript"
     else:
