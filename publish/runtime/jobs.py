@@ -117,7 +117,9 @@ def in_idle_time(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> Ite
     makes whatever is still missing itself: the same bytes, whoever made them. With one job there is
     no idle core to use, and nothing runs.
     """
-    if default_jobs() <= 1 or not calls:
+    import multiprocessing
+
+    if default_jobs() <= 1 or not calls or multiprocessing.current_process().daemon:  # a daemon has no children
         yield lambda: None
         return
     process = process_context().Process(target=_idle_worker, args=(calls,), daemon=True)

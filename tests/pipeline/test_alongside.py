@@ -85,3 +85,19 @@ def test_one_job_makes_nothing_ahead(tmp_path: Path) -> None:
     with layout_jobs(1), in_idle_time([(_note, (str(notes), "first"))]) as ended:
         ended()
     assert not notes.exists()
+
+
+def _ahead_in_a_daemon(notes: str) -> bool:
+    with layout_jobs(2), in_idle_time([(_note, (notes, "first"))]) as ended:
+        ended()
+    return True
+
+
+def test_a_daemon_process_makes_nothing_ahead_and_does_not_fail(tmp_path: Path) -> None:
+    """A daemonic process (a Dask worker's, say) may not start children: the stage then makes everything."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as daemons:  # multiprocessing.Pool's workers are daemonic
+        assert daemons.apply(_ahead_in_a_daemon, (str(tmp_path / "notes"),))
+    assert not (tmp_path / "notes").exists()
