@@ -3,11 +3,15 @@
 Why here: boxes are WeasyPrint's internal formatting structure, not its public API. Everything that
 looks inside a laid-out page (where a page's reading flow begins, where a photo landed and at what
 size, which front-matter pieces set page state) asks this module, so a WeasyPrint release that
-changes a shape breaks one place, loudly (tests/test_engine.py checks each shape).
+changes a shape breaks one place, loudly (tests/test_engine.py checks each shape). The one change
+made to laid-out boxes is here too: a photo shown from another file of the same size, for one more
+write of the same pages (`photos_shown_from`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -197,3 +201,48 @@ def overflowing_tables(page: Any, tolerance: float = 1.0) -> Iterator[WideTable]
 
     walk(page_root(page), visit, (None, ""))
     yield from found
+
+
+@contextlib.contextmanager
+def photos_shown_from(pages: list[Any], files: dict[str, str], url_fetcher: Any) -> Iterator[bool]:
+    """The pages' photos loaded from `files` (URL → the URL of another file) while the block writes them.
+
+    Why: the archive's copy of a photo (a CMYK master shown in sRGB) has the same pixels' size as
+    print's, so the archive's pages are print's pages with other image data; writing print's layout
+    again with them spares laying the text out twice. Gives False, and changes nothing, unless every
+    file has the size of the one it replaces and shows on the pages: only then is the layout the same.
+    """
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.images import RasterImage, get_image_from_uri
+
+    by_id = {hashlib.md5(url.encode(), usedforsecurity=False).hexdigest(): url for url in files}  # WeasyPrint's id
+    shown: set[str] = set()
+    swapped: list[tuple[Any, Any]] = []
+    cache: dict[str, Any] = {}
+    same = True
+    for page in pages if files else ():
+        for box in descendants(page_root(page), placed=True):
+            image = getattr(box, "replacement", None)
+            url = by_id.get(getattr(image, "id", None) or "")
+            if url is None:
+                continue
+            if not isinstance(image, RasterImage):
+                same = False
+                break
+            options = {**DEFAULT_OPTIONS, "jpeg_quality": image._jpeg_quality, "dpi": image._dpi,
+                       "optimize_images": image.optimize}  # as the layout loaded the one it replaces
+            other = get_image_from_uri(cache, url_fetcher, options, files[url],
+                                       orientation=box.style["image_orientation"])
+            if not isinstance(other, RasterImage) or (other.width, other.height) != (image.width, image.height):
+                same = False
+                break
+            swapped.append((box, image))
+            box.replacement = other
+            shown.add(url)
+        if not same:
+            break
+    try:
+        yield same and shown == set(files)
+    finally:
+        for box, image in swapped:
+            box.replacement = image

@@ -347,3 +347,63 @@ def test_each_font_subset_has_its_own_name(book_both_ways: tuple[dict, dict, obj
                 data = next(font[key] for key in ("/FontFile2", "/FontFile3", "/FontFile") if key in font)
                 programs.setdefault(str(font.FontName), set()).add(hashlib.sha256(data.read_raw_bytes()).hexdigest())
     assert len(programs) > 4 and all(len(found) == 1 for found in programs.values())
+
+
+# The archive's texts written from print's layout (texts.py Twin), photos shown from the archive's files
+
+
+def test_a_part_whose_photos_alone_differ_maps_print_files_to_the_archives(tmp_path: Path) -> None:
+    from publish.editions.print.book.partcache import photo_files
+
+    ours, theirs = tmp_path / "print", tmp_path / "archive"
+    for folder in (ours, theirs):
+        folder.mkdir()
+    (tmp_path / "kept.jpg").write_bytes(b"the same photo for both")
+    (ours / "press.jpg").write_bytes(b"CMYK")
+    (theirs / "press.jpg").write_bytes(b"sRGB")
+    page = ('<p>Text</p><img src="{press}" alt="A press."><img src="{kept}" alt="Kept.">'
+            '<a href="#one">one</a>')
+    kept = (tmp_path / "kept.jpg").as_uri()
+    html = page.format(press=(ours / "press.jpg").as_uri(), kept=kept)
+    (tmp_path / "press-master.jpg").write_bytes(b"the manuscript's CMYK master")
+    master = page.format(press=(tmp_path / "press-master.jpg").as_uri(), kept=kept)
+
+    archive = page.format(press=(theirs / "press.jpg").as_uri(), kept=kept)  # the same name, other bytes
+    assert photo_files(html, ours, archive, theirs) == {(ours / "press.jpg").as_uri(): (theirs / "press.jpg").as_uri()}
+    assert photo_files(master, ours, master, theirs) == {}  # nothing differs
+    assert photo_files(master, ours, archive, theirs) == {(tmp_path / "press-master.jpg").as_uri():
+                                                          (theirs / "press.jpg").as_uri()}
+    assert photo_files(page.format(press=kept, kept=kept), ours, archive, theirs) is None  # one file, two of theirs
+    assert photo_files(html, ours, archive.replace("<p>Text</p>", "<p>Other text</p>"), theirs) is None
+    linked = html + f'<a href="{(ours / "press.jpg").as_uri()}">the file</a>'  # not only shown: a link too
+    assert photo_files(linked, ours, archive + f'<a href="{(theirs / "press.jpg").as_uri()}">the file</a>',
+                       theirs) is None
+
+
+@pytest.mark.slow  # builds every edition
+def test_publish_all_writes_the_archives_cmyk_photo_text_from_prints_layout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CMYK master is print's as it is and the archive's in an sRGB copy of the same size: the
+    archive's part is print's layout written again with the copy, where the archive laid the text
+    out again; the archive's bytes are those of a build that lays every text out for the archive."""
+    from publish.build.pipeline import build
+    from publish.runtime.jobs import layout_jobs
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["SOURCE_DATE_EPOCH"])
+    root = four_texts(tmp_path / "book")
+    from conftest import make_photo
+
+    make_photo(root / "photos" / "harbour.jpg", mode="CMYK")
+    seen = _laid_out(monkeypatch)
+    with layout_jobs(1):
+        build(root, tmp_path / "twins", ("pdf", "archive"))
+        assert seen == [0, 1, 2, 3]  # print's layout, and nothing again for the archive
+        seen.clear()
+        build(root, tmp_path / "own", ("pdf", "archive"), use_cache=False)
+    assert seen == [0, 1, 2, 3, 0, 1, 2, 3]  # without the parts kept, the archive lays out its own
+    name = "three-texts.archive.pdf"
+    assert (tmp_path / "twins" / name).read_bytes() == (tmp_path / "own" / name).read_bytes()
+    with pikepdf.open(tmp_path / "twins" / name) as pdf:
+        spaces = {str(obj.get("/ColorSpace")) for obj in pdf.objects
+                  if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image}
+    assert "/DeviceCMYK" not in spaces  # the archive shows the sRGB copy, not print's CMYK master

@@ -83,6 +83,48 @@ def sources(html: str, workdir: Path) -> list[str]:
     return found
 
 
+_PHOTO = re.compile(r'<img\b[^>]*?\bsrc="(file:[^"]+)"')
+
+
+def photo_files(html: str, workdir: Path, theirs: str, their_workdir: Path) -> dict[str, str] | None:
+    """Where another edition's HTML of a part (`theirs`) differs from this one only in the files its
+    photos are shown from: this HTML's URL → theirs, {} if they do not differ at all, None otherwise.
+
+    Every other file either loads must be the same, and a replaced URL must appear only as an <img>'s
+    source, so that what lays the part out is the same but for the pixels of those photos.
+    """
+    same_files = sources(html, workdir) == sources(theirs, their_workdir)
+    if same_files and neutral(html, workdir) == neutral(theirs, their_workdir):
+        return {}
+    ours, others = _PHOTO.findall(html), _PHOTO.findall(theirs)
+    if len(ours) != len(others):
+        return None
+    files: dict[str, str] = {}
+    for mine, their in zip(ours, others, strict=True):
+        same = neutral(mine, workdir) == neutral(their, their_workdir) and _content(mine) == _content(their)
+        if not same and files.setdefault(mine, their) != their:
+            return None
+    if not files or any(html.count(url) != ours.count(url) for url in files):
+        return None
+    replaced = html
+    for mine, their in files.items():
+        replaced = replaced.replace(f'src="{mine}"', f'src="{their}"')
+    if neutral(neutral(replaced, workdir), their_workdir) != neutral(theirs, their_workdir):
+        return None
+    mine_named = {url.replace(workdir.as_uri(), "WORKDIR") for url in files}
+    theirs_named = {url.replace(their_workdir.as_uri(), "WORKDIR") for url in files.values()}
+    if [s for s in sources(html, workdir) if s.rsplit(" ", 1)[0] not in mine_named] \
+            != [s for s in sources(theirs, their_workdir) if s.rsplit(" ", 1)[0] not in theirs_named]:
+        return None
+    return files
+
+
+def _content(url: str) -> str | None:
+    with contextlib.suppress(OSError):
+        return file_hash(Path(unquote(urlsplit(url).path)))
+    return None
+
+
 def part_key(html: str, workdir: Path, model: str, context: str, kind: str) -> str:
     """The content hash of one part's inputs, after its `kind` (family); `context` covers what all share."""
     digest = hashlib.sha256()

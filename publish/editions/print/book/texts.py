@@ -39,7 +39,7 @@ from publish.editions.print.pages import page_starts
 from publish.editions.print.preflight import PhotoReport, check_resolution
 from publish.editions.print.tablefit import check_tables
 from publish.engine.actualtext import actual_text
-from publish.engine.boxes import marked_state_setters, running_elements_used
+from publish.engine.boxes import marked_state_setters, photos_shown_from, running_elements_used
 from publish.engine.columns import install_footnotes, notes_below_columns
 from publish.engine.fetcher import GateFetcher
 from publish.engine.fonts import deferred_subsets, font_configuration, font_files
@@ -147,18 +147,21 @@ def _render(html: str, hook: FolioHook, extra: str = "") -> tuple[Any, list[str]
 
 def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, refused: list[str],
             shape: Shape | None, only_kept: bool = False, composer: Composer | None = None,
-            twin: bool = False) -> PartResult:
+            twin: dict[str, str] | None = None) -> PartResult | None:
     """Checks the part's photos, notes its page starts and anchors, and writes its PDF.
 
     `only_kept`: only the part's own pages are drawn and written, not the front matter before them,
     which the book does not use: possible unless its links need the stand-in targets there.
-    `twin`: the archive's part from the same pages (Twin), its photos checked as the archive checks them.
+    `twin`: the archive's part from the same pages (Twin), its photos checked as the archive checks
+    them and shown from the archive's files where it has its own (print's URL → the archive's); None
+    when one of those would not lay out as print's does.
     """
     setting: Setting = _process["setting"]
     pages = document.pages[first:stop]
     diags = Diagnostics(setting.publication.root)
-    reports = copy.deepcopy(setting.twin.reports if twin and setting.twin else setting.reports)
-    options = setting.twin.pdf_options if twin and setting.twin else setting.pdf_options
+    for_archive = twin is not None and setting.twin is not None
+    reports = copy.deepcopy(setting.twin.reports if for_archive else setting.reports)
+    options = setting.twin.pdf_options if for_archive else setting.pdf_options
     check_resolution(setting.publication, _Pages(pages), reports, diags)
     check_tables(setting.publication, _Pages(pages), diags)
     if composer is not None:
@@ -168,12 +171,16 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
     for i, page in enumerate(pages):  # an element's anchor is on every page it spans: the first counts
         for name in page.anchors:
             anchors.setdefault(name, hook.book_counter(first + i))
-    path = setting.workdir / f"part-{index + 1:04d}{'.archive' if twin else ''}.pdf"
+    path = setting.workdir / f"part-{index + 1:04d}{'.archive' if for_archive else ''}.pdf"
     written = document.copy(pages) if only_kept else document
+    own_files = GateFetcher(Gate(*setting.roots, setting.twin.workdir)) if for_archive and twin else None
     # Khmer and other complex scripts extract as written (engine/actualtext.py); the faces are subset
     # once for the whole book, after the join (engine/fonts.py).
-    with actual_text(), deferred_subsets(_process["fonts"]):
-        written.write_pdf(path, **dict(options))
+    with photos_shown_from(written.pages, twin or {}, own_files) as same:
+        if not same:
+            return None  # the archive lays this text out itself
+        with actual_text(), deferred_subsets(_process["fonts"]):
+            written.write_pdf(path, **dict(options))
     if only_kept:
         first, stop = 0, len(pages)
     # Where its bookmarks sit in the book's outline: a text whose highest is level 2 (a chapter of a
@@ -184,9 +191,10 @@ def _finish(index: int, document: Any, hook: FolioHook, first: int, stop: int, r
                       outline_level=level)
 
 
-def lay_out_text(index: int, html: str, twin: bool = False) -> PartResult:
+def lay_out_text(index: int, html: str, twin: dict[str, str] | None = None) -> PartResult:
     """One text: laid out alone, folios shifted once the texts before it are laid out, written (`twin`:
-    written for the archive too, as the result's `twin`)."""
+    written for the archive too, as the result's `twin`, its photos from the archive's files where
+    `twin` maps print's to them)."""
     board: Board = _process["board"]
 
     def on_shape(shape: Shape) -> int:
@@ -199,6 +207,7 @@ def lay_out_text(index: int, html: str, twin: bool = False) -> PartResult:
         document, hook, refused = _composed(composer, lambda: FolioHook(str(index), on_shape))
         result = _finish(index, document, hook, hook.first, len(document.pages), refused, hook.shape,
                          only_kept=FOREIGN not in html, composer=composer)
+        assert result is not None  # only an archive twin may be given up
         if hook.reads_page_numbers():
             result.whole = "the styles show page numbers inside a text (target-counter)"
         counters = hook.counters_from_before(document.pages[hook.first:])
@@ -206,9 +215,9 @@ def lay_out_text(index: int, html: str, twin: bool = False) -> PartResult:
             result.whole = f"counters run on from one text into the next: {', '.join(sorted(counters))}"
         result.strings_set = sorted(hook.strings_set())
         result.strings_inherited = sorted(hook.inherited)
-        if twin and not result.whole:
+        if twin is not None and not result.whole:
             result.twin = _finish(index, document, hook, hook.first, len(document.pages), refused, hook.shape,
-                                  only_kept=FOREIGN not in html, composer=composer, twin=True)
+                                  only_kept=FOREIGN not in html, composer=composer, twin=twin)
         return result
     except BaseException:
         board.fail(index)
@@ -333,18 +342,18 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         fresh = [i for i in range(cut.count) if i not in kept]
         if jobs > 1 and len(fresh) > 1:
             executor = pool(min(jobs, len(fresh)), _start, (setting, board, os.getpid()))
-            futures = {i: executor.submit(lay_out_text, i, htmls[i], twins[i] is not None) for i in fresh}
+            futures = {i: executor.submit(lay_out_text, i, htmls[i], _files(twins[i])) for i in fresh}
         texts: list[PartResult] = []
         for i in range(cut.count):
             if i in kept and board.place(i).offset == kept[i][1]:
                 result = kept[i][0]
             else:
-                result = futures[i].result() if i in futures else lay_out_text(i, htmls[i], twins[i] is not None)
+                result = futures[i].result() if i in futures else lay_out_text(i, htmls[i], _files(twins[i]))
                 if keys[i]:
                     partcache.store(keys[i], result, board.place(i).offset)
-                twin_key = twins[i]
-                if twin_key and result.twin is not None:  # the archive's part, for its layout to take
-                    partcache.store(twin_key, result.twin, board.place(i).offset)
+                twin = twins[i]
+                if twin is not None and result.twin is not None:  # the archive's part, for its layout to take
+                    partcache.store(twin[0], result.twin, board.place(i).offset)
             item(i + 1, cut.count, "texts laid out")
             texts.append(result)
     except BaseException:
@@ -375,6 +384,7 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
         if _front_shape(hook) != front_shape:
             raise Unsplittable("the contents' page numbers changed the front matter's length")
         front = _finish(-1, document, hook, 0, hook.first, refused, None, composer=composer)
+        assert front is not None
         if final_key:
             partcache.store(final_key, front, 0)
     if any(keys):
@@ -383,8 +393,9 @@ def lay_out_book(cut: Split, setting: Setting, jobs: int) -> BookParts:
     return BookParts(front, texts, book, count, book[0].first, _process["fonts"])
 
 
-def _twin_keys(setting: Setting, htmls: list[str], carriers: frozenset[int]) -> list[str | None]:
-    """The archive's part key of each text whose archive HTML is print's (Twin), unless that part is kept already.
+def _twin_keys(setting: Setting, htmls: list[str], carriers: frozenset[int]) -> list[tuple[str, dict[str, str]] | None]:
+    """The archive's part key of each text print's layout can write for the archive (Twin), unless that part
+    is kept already, with the photos the archive shows from files of its own (print's URL → the archive's).
 
     The archive's layout finds the same key for the same text only with the same front matter pieces
     around it; when its own front matter differs there, it lays the text out itself.
@@ -395,14 +406,17 @@ def _twin_keys(setting: Setting, htmls: list[str], carriers: frozenset[int]) -> 
     shared = (f"{partcache.styles_digest(setting.styles)}\0{setting.base_url}\0{setting.publication.root}"
               f"\0{twin.pdf_options!r}")
     kind = partcache.family(twin.pdf_options)
-    keys: list[str | None] = []
+    keys: list[tuple[str, dict[str, str]] | None] = []
     for index, (html, article) in enumerate(zip(htmls, setting.publication.after_contents, strict=True)):
         theirs = twin.cut.text_html(index, carriers)
-        same = (partcache.neutral(theirs, twin.workdir) == partcache.neutral(html, setting.workdir)
-                and partcache.sources(theirs, twin.workdir) == partcache.sources(html, setting.workdir))
-        key = partcache.part_key(theirs, twin.workdir, repr(article), shared, kind) if same else None
-        keys.append(key if key and partcache.load(key) is None else None)
+        files = partcache.photo_files(html, setting.workdir, theirs, twin.workdir)
+        key = partcache.part_key(theirs, twin.workdir, repr(article), shared, kind) if files is not None else None
+        keys.append((key, files) if key and files is not None and partcache.load(key) is None else None)
     return keys
+
+
+def _files(twin: tuple[str, dict[str, str]] | None) -> dict[str, str] | None:
+    return None if twin is None else twin[1]
 
 
 def book_starts(parts: BookParts, labels: list[str]) -> list[PrintPage]:
