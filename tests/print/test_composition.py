@@ -206,6 +206,25 @@ def test_a_photo_that_does_not_fit_lets_the_text_after_it_go_first(tmp_path: Pat
     assert wide < inline, "the photos changed order"
 
 
+@pytest.mark.slow
+def test_a_tall_photo_under_a_headline_is_set_smaller_to_stay_with_it(tmp_path: Path) -> None:
+    """An exhibition catalogue's entry (square trim) opens with a heading and a tall portrait under its
+    headline: the photo did not fit under the headline, moved on with the text, and left the headline
+    alone on a page 83 % empty. Composition sets it smaller, within --photo-shrink, on the headline's page."""
+    toml = _toml("210x210 mm", "A catalogue").replace('language = "en"', 'language = "it"')
+    text = ('+++\ntitle = "Figura nello studio"\nstandfirst = "Scheda 1: un\'opera del 1950, tra le più discusse '
+            'della mostra."\nbyline = "di Paolo Rinaldi"\n+++\n\n## L\'opera\n\n![](photos/portrait.jpg)\n\n'
+            + "\n\n".join(_paragraph(k, 6) for k in range(5)) + "\n")
+    captions = ('["portrait.jpg"]\ncaption = "Giulia Ferrante, *Figura nello studio*, 1958. Olio su tela."\n'
+                'credit = "Archivio del Museo"\nalt = "A tall canvas."\n')
+    pdf, _ = _build(tmp_path, {"publication.toml": toml, "scheda.md": text, "photos/captions.toml": captions},
+                    {"photos/portrait.jpg": {"size": (1200, 2000)}})
+    report = check_pdf(pdf)
+    assert not report.of("lone-heading", "sparse-page"), [str(f) for f in report.of("lone-heading", "sparse-page")]
+    (title, _), (caption, _) = _caption_places(pdf, ["Figura nello studio", "Giulia Ferrante"])
+    assert title == caption, "the photo is not on its headline's page"
+
+
 def _pullquote_and_source(pdf: Path, quote: str, source: str) -> tuple[tuple[int, float], tuple[int, float], float]:
     """(page, top) of the pull quote's first line and of the source sentence's line, and the page height."""
     pages, _ = read_pages(pdf)

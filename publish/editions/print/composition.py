@@ -382,7 +382,7 @@ class Composer:
         if self.body:
             laid = body_pages(pages)
             if laid:
-                score += self._photos(laid, knobs, edits)
+                score += self._photos(pages, laid, knobs, edits)
                 score += self._pullquotes(laid, knobs, edits)
             score += self._initials(pages, knobs, edits)
             score += self._fit(pages, "article-header", knobs, edits)
@@ -401,7 +401,7 @@ class Composer:
 
     # Photos that moved on ------------------------------------------------------------------------
 
-    def _photos(self, laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
+    def _photos(self, pages: list[Any], laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
         """A photo pushed to the next column or page, leaving room above it: set smaller to fit, or after
         the text that follows it. Returns the rooms left, as shares of the type area."""
         if knobs.photo_void <= 0:
@@ -446,6 +446,7 @@ class Composer:
                 if photos:
                     ahead = sum(b.height for b in blocks[:photos[0]])
                     found.append((blocks[photos[0]], room, max(room, room * columns - ahead), previous))
+        found += self._openers(pages, laid)
         found = [(photo, room, capacity, page) for photo, room, capacity, page in found
                  if photo.id and room >= knobs.photo_void * page.height]
         if not found:
@@ -465,6 +466,40 @@ class Composer:
             if photo.id in edits.shrink or photo.id in edits.before:
                 edits.at.setdefault(photo.id, page.index)
         return sum(room / page.height for _, room, _, page in found)
+
+    @staticmethod
+    def _openers(pages: list[Any], laid: list[BodyPage]) -> list[tuple[Block, float, float, BodyPage]]:
+        """A text's opening page holding its headline alone: its body moved on to the next page, because
+        the photo its first column starts with (under a heading, perhaps) did not fit under the headline.
+
+        The room is what the headline leaves on its page, less the headings that go with the photo and
+        the space above them; the page is given as a body page without rows, for the edit's page number.
+        """
+        found: list[tuple[Block, float, float, BodyPage]] = []
+        bodies = {page.index for page in laid}
+        pitch = _pitch(laid)
+        for k, page in enumerate(laid):
+            opener = page.index - 1
+            if opener < 0 or opener in bodies or (k and laid[k - 1].text == page.text) or not page.rows:
+                continue
+            header = extent(pages, "article-header", opener)
+            first = page.rows[0]
+            if header is None or not first.columns or not first.columns[0].blocks:
+                continue
+            blocks = first.columns[0].blocks
+            ahead = 0
+            while ahead < len(blocks) and blocks[ahead].tag in HEADINGS:
+                ahead += 1
+            photo = blocks[ahead] if ahead < len(blocks) else None
+            if photo is None or photo.tag != "figure" or "photo" not in photo.classes:
+                continue
+            _, bottom, foot = header
+            headings = sum(b.height for b in blocks[:ahead]) + pitch * (1.5 + (1.0 if ahead else 0.0))
+            room = max(0.0, foot - bottom - headings)
+            columns = len(first.columns)
+            found.append((photo, room, max(room, (foot - bottom) * columns - headings),
+                          BodyPage(opener, (), page.text, page.top, foot, page.height)))
+        return found
 
     @staticmethod
     def _room_at_foot(page: BodyPage) -> tuple[float, int]:
