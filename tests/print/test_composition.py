@@ -206,19 +206,46 @@ def test_a_photo_that_does_not_fit_lets_the_text_after_it_go_first(tmp_path: Pat
     assert wide < inline, "the photos changed order"
 
 
+CATALOGUE = ("Nel corso degli anni Cinquanta l'artista lavorò a lungo nello studio di via Margutta, dove la luce "
+             "del pomeriggio entrava obliqua dalle finestre alte e disegnava sul pavimento rettangoli gialli. Le "
+             "tele di quel periodo conservano la memoria di quella luce: i colori sono stesi in velature sottili, "
+             "le forme si dissolvono ai margini e lo sguardo dello spettatore è condotto verso il centro della "
+             "composizione, dove un'unica figura sta immobile. ")
+CATALOGUE_LATER = ("La critica del tempo accolse l'opera con freddezza; soltanto più tardi, nella retrospettiva "
+                   "milanese del 1972, se ne comprese la portata. Il restauro recente ha restituito la stesura "
+                   "originale, liberandola dalle vernici ingiallite che ne offuscavano i toni. ")
+SCHEDA = ("Autore\n: Luca Sartori\n\nData\n: 1958\n\nTecnica\n: Olio su tela, con ritocchi a tempera\n\n"
+          "Dimensioni\n: 180 × 110 cm\n\nCollocazione\n: Roma, Galleria Nazionale d'Arte Moderna, inv. 4205\n\n"
+          "Provenienza\n: Collezione privata; acquisto dello Stato, 1975\n")
+
+
 @pytest.mark.slow
-def test_a_tall_photo_under_a_headline_is_set_smaller_to_stay_with_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("after", ["text", "landscape"])
+def test_a_tall_photo_under_a_headline_is_set_smaller_to_stay_with_it(tmp_path: Path, after: str) -> None:
     """An exhibition catalogue's entry (square trim) opens with a heading and a tall portrait under its
     headline: the photo did not fit under the headline, moved on with the text, and left the headline
-    alone on a page 83 % empty. Composition sets it smaller, within --photo-shrink, on the headline's page."""
+    alone on a page 83 % empty. Composition sets it smaller, within --photo-shrink, on the headline's page;
+    and keeps it so when a landscape photo further on then moves to the next page (`landscape`: the
+    edit was undone, the landscape's room counting for more than the headline's empty page)."""
     toml = _toml("210x210 mm", "A catalogue").replace('language = "en"', 'language = "it"')
+    if after == "text":
+        body = "\n\n".join(_paragraph(k, 6) for k in range(5))
+    else:
+        body = (CATALOGUE + " ".join(CATALOGUE.split()[:53]) + ".\n\n![](photos/view.jpg)\n\n" + SCHEDA + "\n"
+                + CATALOGUE_LATER * 2 + "\n\n" + CATALOGUE * 3 + "\n\n" + CATALOGUE_LATER)
     text = ('+++\ntitle = "Figura nello studio"\nstandfirst = "Scheda 1: un\'opera del 1950, tra le più discusse '
             'della mostra."\nbyline = "di Paolo Rinaldi"\n+++\n\n## L\'opera\n\n![](photos/portrait.jpg)\n\n'
-            + "\n\n".join(_paragraph(k, 6) for k in range(5)) + "\n")
-    captions = ('["portrait.jpg"]\ncaption = "Giulia Ferrante, *Figura nello studio*, 1958. Olio su tela."\n'
-                'credit = "Archivio del Museo"\nalt = "A tall canvas."\n')
-    pdf, _ = _build(tmp_path, {"publication.toml": toml, "scheda.md": text, "photos/captions.toml": captions},
-                    {"photos/portrait.jpg": {"size": (1200, 2000)}})
+            + body + "\n")
+    captions = ('["portrait.jpg"]\ncaption = "Giulia Ferrante, *Figura nello studio*, 1958. Olio su tela, 180 × 110 '
+                'cm."\ncredit = "Archivio Fotografico del Museo"\nalt = "Stand-in drawing: a tall canvas."\n'
+                'stand_in = true\n\n["view.jpg"]\ncaption = "Veduta della sala 6 durante l\'allestimento."\n'
+                'credit = "Studio Fotografico Rossi"\nalt = "Stand-in drawing: a room of the exhibition."\n'
+                'stand_in = true\n')
+    photos = {"photos/portrait.jpg": {"size": (1200, 2000)}, "photos/view.jpg": {"size": (2400, 1600)}}
+    if after == "text":
+        captions = captions.split("\n\n")[0] + "\n"
+        del photos["photos/view.jpg"]
+    pdf, _ = _build(tmp_path, {"publication.toml": toml, "scheda.md": text, "photos/captions.toml": captions}, photos)
     report = check_pdf(pdf)
     assert not report.of("lone-heading", "sparse-page"), [str(f) for f in report.of("lone-heading", "sparse-page")]
     (title, _), (caption, _) = _caption_places(pdf, ["Figura nello studio", "Giulia Ferrante"])

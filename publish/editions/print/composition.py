@@ -403,7 +403,8 @@ class Composer:
 
     def _photos(self, pages: list[Any], laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
         """A photo pushed to the next column or page, leaving room above it: set smaller to fit, or after
-        the text that follows it. Returns the rooms left, as shares of the type area."""
+        the text that follows it. Returns the rooms left, as shares of the type area, and a whole page for
+        each headline left alone on its page."""
         if knobs.photo_void <= 0:
             return 0.0
         found: list[tuple[Block, float, float, BodyPage]] = []  # photo, room, room in all columns, page
@@ -465,7 +466,9 @@ class Composer:
                             past_photos=bool(photo.classes & SPANNING))
             if photo.id in edits.shrink or photo.id in edits.before:
                 edits.at.setdefault(photo.id, page.index)
-        return sum(room / page.height for _, room, _, page in found)
+        # A headline left alone (an opener: a page without rows) costs its page, whatever room it shows:
+        # an edit that brings the photo back under it is worth a photo moving on later in the text.
+        return sum(room / page.height + (0.0 if page.rows else 1.0) for _, room, _, page in found)
 
     @staticmethod
     def _openers(pages: list[Any], laid: list[BodyPage]) -> list[tuple[Block, float, float, BodyPage]]:
