@@ -252,6 +252,35 @@ def test_a_tall_photo_under_a_headline_is_set_smaller_to_stay_with_it(tmp_path: 
     assert title == caption, "the photo is not on its headline's page"
 
 
+RUNT_SENTENCES = [
+    "The keepers open the gates at low water and close them again before the tide turns.",
+    "Every morning someone writes the level of the river in a notebook that has been kept since 1911.",
+    "A storm surge can arrive hours earlier than the forecast, and then the gates are closed by hand.",
+    "The board built four pumping stations when the land had sunk below the level of the canal.",
+    "Peat shrinks when it dries, so every year the fields lie a little lower than the year before.",
+]
+
+
+@pytest.mark.slow
+def test_a_few_lines_run_over_onto_a_last_page_are_pulled_back(tmp_path: Path) -> None:
+    """A text's last two lines alone on its last page (the catalogue's entries, after a landscape photo
+    was set after the text that follows it): the photo before them is set smaller, within --photo-shrink,
+    and the lines go back to the page before."""
+    def para(k: int, n: int) -> str:
+        return " ".join(RUNT_SENTENCES[(k + i) % 5] for i in range(n))
+
+    blocks = ([para(k, 6) for k in range(6)] + ["![](photos/view.jpg)"] + [para(k, 5) for k in range(5)]
+              + [para(2, 2) + " water" * 20])
+    toml = _toml("210x210 mm", "Runt")
+    captions = '["view.jpg"]\ncaption = "The sluice at low water."\ncredit = "Test"\nalt = "A sluice."\n'
+    pdf, _ = _build(tmp_path, {"publication.toml": toml, "runt.md": _text(blocks, "The sluice"),
+                               "photos/captions.toml": captions}, {"photos/view.jpg": {"size": (2400, 1600)}})
+    pages, _ = read_pages(pdf)
+    body = statistics.mode(round(line.size, 1) for page in pages for line in page.lines)
+    last = [line for line in pages[-1].lines if abs(line.size - body) < 0.5]
+    assert len(last) > 4, f"{len(last)} lines alone on the last page: {[line.text for line in last]}"
+
+
 def _pullquote_and_source(pdf: Path, quote: str, source: str) -> tuple[tuple[int, float], tuple[int, float], float]:
     """(page, top) of the pull quote's first line and of the source sentence's line, and the page height."""
     pages, _ = read_pages(pdf)

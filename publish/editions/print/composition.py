@@ -47,6 +47,7 @@ PULLQUOTE_DISTANCE = 1.0  # columns of text between a pull quote and its source
 PULLQUOTE_TAIL = 0.12  # a pull quote is followed by at least this share of a column of text, or by none
 PULLQUOTE_GAP = 0.15  # on its source's page, a pull quote stands this share of the type area from it
 PULLQUOTE_BEFORE = 0.2  # else, set this share of a column's words before its source
+RUNT_LINES = 4  # a text's last page holding no more lines than this (and nothing else) is pulled back
 INITIAL_LINES = 3  # lines a drop cap needs beside it in its column (it is three lines deep)
 TITLE_MIN_SCALE = 0.6  # the title page's type is not set below this share of its size
 
@@ -384,6 +385,7 @@ class Composer:
             if laid:
                 score += self._photos(pages, laid, knobs, edits)
                 score += self._pullquotes(laid, knobs, edits)
+                score += self._runts(laid, knobs, edits)
             score += self._initials(pages, knobs, edits)
             score += self._fit(pages, "article-header", knobs, edits)
         if self.front:
@@ -540,6 +542,47 @@ class Composer:
                 break
         if target is not None:
             edits.before[photo] = target
+
+    # A last page of a few lines ---------------------------------------------------------------
+
+    def _runts(self, laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
+        """A text whose last page holds only a few lines (`RUNT_LINES`) of text after a page of the same
+        text: a photo before them, on that page or an earlier one, is set smaller by as much as the lines
+        take, within --photo-shrink, so they go back where the text was. Each such page counts as much as the
+        room left above a photo that is tolerated (--photo-void): a photo set after the text, filling its
+        page, is still worth a few lines running over, which the next round pulls back."""
+        if knobs.photo_shrink >= 1 or knobs.photo_void <= 0:
+            return 0.0
+        pitch = _pitch(laid)
+        score = 0.0
+        for k, last in enumerate(laid):
+            ends = k + 1 == len(laid) or laid[k + 1].text != last.text
+            if not ends or not k or laid[k - 1].text != last.text or laid[k - 1].index != last.index - 1:
+                continue
+            blocks = last.blocks()
+            if not blocks or any(b.tag == "figure" or b.classes & SPANNING for b in blocks):
+                continue
+            lines = sum(b.lines for b in blocks)
+            if not 0 < lines <= RUNT_LINES:
+                continue
+            score += knobs.photo_void  # what room above a photo may be left: less than the room it fills
+            needed = lines * pitch + 2.0
+            earlier = [page for page in laid[:k] if page.text == last.text]
+            for page in reversed(earlier):
+                photos = [(b, len(row.columns) if row.spanning is None else _columns(page))
+                          for row in page.rows for b in ([row.spanning] if row.spanning is not None else
+                                                         [b for c in row.columns for b in c.blocks])
+                          if b.tag == "figure" and b.image and b.id]
+                fitting = [(b, needed / (columns if b is not None and b.classes & SPANNING else 1))
+                           for b, columns in photos]
+                fitting = [(b, cut) for b, cut in fitting if cut <= (1 - knobs.photo_shrink) * b.image
+                           and b.id not in edits.shrink]
+                if fitting:
+                    photo, cut = fitting[-1]
+                    edits.shrink[photo.id] = photo.image - cut
+                    edits.at.setdefault(photo.id, page.index)
+                    break
+        return score
 
     # Pull quotes ---------------------------------------------------------------------------------
 
