@@ -29,6 +29,9 @@ excerpt of the text):
 - ``empty-band`` / ``column-void``: on such a page, a band across the type area, or a stretch of one
   column, with nothing in it, taller than a quarter of the type area (a photo that moved on, a column
   left short).
+- ``lone-heading``: a body page holding only a headline or heading (no body text, no picture), most
+  of its type area empty, before a page of the same text that starts with a photo under at most a
+  heading: the photo did not fit under the heading and moved on, taking the text with it.
 - ``front-spill``: a front-matter page holding only the few lines that ran over from the page before.
 - ``widow`` / ``orphan``: a paragraph's single last line at the head of a column, its single first
   line at the foot of one.
@@ -58,7 +61,7 @@ MM = 72 / 25.4
 KINDS = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone", "dotted-circle",
          "stray-rule",
          "broken-word", "split-unit", "ladder", "loose-line", "sparse-page", "empty-band", "column-void",
-         "widow", "orphan", "front-spill")
+         "widow", "orphan", "front-spill", "lone-heading")
 
 # Characters that separate words on a line; only the first two are stretched by justification.
 _SPACES = {" ", "\u00a0"}
@@ -87,6 +90,7 @@ class Thresholds:
     frame_min_lines: int = 3          # lines ending on one right edge before it counts as a column
     fragment_max_len: int = 3         # a cut-off piece of a word no longer than this is suspect
     full_page_image: float = 0.6      # share of the trim a photo covers to make a photo page
+    lone_heading: float = 0.5         # the empty share of a page holding only a heading before a photo
     empty_band: float = 0.25          # a body page's tallest band with nothing in it, of the type area
     column_void: float = 0.25         # a column's tallest empty stretch, of the type area's height
 
@@ -1105,6 +1109,48 @@ def _sparse_pages(pages: list[Page], body: float, areas, frames: list[Frame], th
     return found
 
 
+def _lone_headings(pages: list[Page], body: float, areas, th: Thresholds) -> list[Finding]:
+    """A page of the body (arabic folio) holding only headings, most of it empty, whose next page goes
+    on with the text under a photo at its head: the photo moved on, leaving its headline alone.
+
+    A part page, a dedication or an epigraph is followed by a blank page or by another text's
+    opening, not by a page of text under a photo; a photo page after a display page (a photo essay)
+    holds no text in columns."""
+    found = []
+    if not areas:
+        return found
+    for k in range(len(pages) - 1):
+        page, after = pages[k], pages[k + 1]
+        label = page.label.strip().lower()
+        if (label and set(label) <= _ROMAN) or page.images or not page.lines:
+            continue
+        area = areas[page.index % 2]
+        if sum(1 for ln in page.lines if _is_body(ln, body, th) and ln.y1 >= area[1] and ln.y0 <= area[3]) >= 3:
+            continue
+        height = area[3] - area[1]
+        lowest = min(ln.y0 for ln in page.lines if ln.y0 > area[1] - 1) if any(
+            ln.y0 > area[1] - 1 for ln in page.lines) else area[3]
+        empty = max(0.0, lowest - area[1]) / height
+        if empty < th.lone_heading:
+            continue
+        next_area = areas[after.index % 2]
+        tx0, ty0, tx1, ty1 = after.trim
+        trim_area = (tx1 - tx0) * (ty1 - ty0)
+        photos = [im for im in after.images if (im.x1 - im.x0) * (im.y1 - im.y0) < th.full_page_image * trim_area]
+        text = [ln for ln in after.lines if _is_body(ln, body, th)]
+        if not photos or len(text) < 3:
+            continue
+        top = max(photos, key=lambda im: im.y1)
+        over = [ln for ln in text if ln.y0 >= top.y1 - 1 and ln.x1 > top.x0 and ln.x0 < top.x1]
+        if len(over) > 2 or top.y1 < next_area[3] - 0.2 * (next_area[3] - next_area[1]):
+            continue                                     # text, not a photo, heads the next page
+        box = (min(ln.x0 for ln in page.lines), lowest, max(ln.x1 for ln in page.lines),
+               max(ln.y1 for ln in page.lines))
+        found.append(Finding("lone-heading", page.index, page.label, round(empty, 3), "of the type area empty",
+                             _excerpt(max(page.lines, key=lambda ln: ln.size)), box))
+    return found
+
+
 def _front_spills(pages: list[Page]) -> list[Finding]:
     """A front-matter page (roman folio) holding only a few lines at its head, after a page filled to
     its foot: the title page (or imprint) ran over, with nothing to say so."""
@@ -1210,6 +1256,7 @@ def check_pdf(path: Path | str, thresholds: Thresholds | None = None) -> LayoutR
     findings += _sparse_pages(pages, body, areas, frames, th)
     findings += _widows_orphans(pages, frames_of, body, th)
     findings += _front_spills(pages)
+    findings += _lone_headings(pages, body, areas, th)
     findings.sort(key=lambda f: (f.page_index, KINDS.index(f.kind), -f.bbox[3]))
     return LayoutReport(path, len(pages), findings, justified, len(loose), time.perf_counter() - started, body,
                         {("verso" if p else "recto"): a for p, a in areas.items()}, time.process_time() - cpu)

@@ -370,9 +370,10 @@ def epub_css(epub: Path) -> str:
 
 
 # The layout check's findings no page may have, whatever its manuscript (issue 14): text over text,
-# rules or photos, text in the safe zone, a word or a number cut, three hyphenated line ends in a row.
+# rules or photos, text in the safe zone, a word or a number cut, three hyphenated line ends in a row, a
+# headline left alone on its page by the photo under it.
 EVERY_PAGE = ("text-over-text", "text-over-rule", "text-over-box", "text-over-image", "safe-zone", "broken-word",
-              "split-unit", "ladder")
+              "split-unit", "ladder", "lone-heading")
 
 
 def every_page_problems(pdf: Path) -> list[str]:

@@ -206,6 +206,81 @@ def test_a_photo_that_does_not_fit_lets_the_text_after_it_go_first(tmp_path: Pat
     assert wide < inline, "the photos changed order"
 
 
+CATALOGUE = ("Nel corso degli anni Cinquanta l'artista lavorò a lungo nello studio di via Margutta, dove la luce "
+             "del pomeriggio entrava obliqua dalle finestre alte e disegnava sul pavimento rettangoli gialli. Le "
+             "tele di quel periodo conservano la memoria di quella luce: i colori sono stesi in velature sottili, "
+             "le forme si dissolvono ai margini e lo sguardo dello spettatore è condotto verso il centro della "
+             "composizione, dove un'unica figura sta immobile. ")
+CATALOGUE_LATER = ("La critica del tempo accolse l'opera con freddezza; soltanto più tardi, nella retrospettiva "
+                   "milanese del 1972, se ne comprese la portata. Il restauro recente ha restituito la stesura "
+                   "originale, liberandola dalle vernici ingiallite che ne offuscavano i toni. ")
+SCHEDA = ("Autore\n: Luca Sartori\n\nData\n: 1958\n\nTecnica\n: Olio su tela, con ritocchi a tempera\n\n"
+          "Dimensioni\n: 180 × 110 cm\n\nCollocazione\n: Roma, Galleria Nazionale d'Arte Moderna, inv. 4205\n\n"
+          "Provenienza\n: Collezione privata; acquisto dello Stato, 1975\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", ["text", "landscape"])
+def test_a_tall_photo_under_a_headline_is_set_smaller_to_stay_with_it(tmp_path: Path, after: str) -> None:
+    """An exhibition catalogue's entry (square trim) opens with a heading and a tall portrait under its
+    headline: the photo did not fit under the headline, moved on with the text, and left the headline
+    alone on a page 83 % empty. Composition sets it smaller, within --photo-shrink, on the headline's page;
+    and keeps it so when a landscape photo further on then moves to the next page (`landscape`: the
+    edit was undone, the landscape's room counting for more than the headline's empty page)."""
+    toml = _toml("210x210 mm", "A catalogue").replace('language = "en"', 'language = "it"')
+    if after == "text":
+        body = "\n\n".join(_paragraph(k, 6) for k in range(5))
+    else:
+        body = (CATALOGUE + " ".join(CATALOGUE.split()[:53]) + ".\n\n![](photos/view.jpg)\n\n" + SCHEDA + "\n"
+                + CATALOGUE_LATER * 2 + "\n\n" + CATALOGUE * 3 + "\n\n" + CATALOGUE_LATER)
+    text = ('+++\ntitle = "Figura nello studio"\nstandfirst = "Scheda 1: un\'opera del 1950, tra le più discusse '
+            'della mostra."\nbyline = "di Paolo Rinaldi"\n+++\n\n## L\'opera\n\n![](photos/portrait.jpg)\n\n'
+            + body + "\n")
+    captions = ('["portrait.jpg"]\ncaption = "Giulia Ferrante, *Figura nello studio*, 1958. Olio su tela, 180 × 110 '
+                'cm."\ncredit = "Archivio Fotografico del Museo"\nalt = "Stand-in drawing: a tall canvas."\n'
+                'stand_in = true\n\n["view.jpg"]\ncaption = "Veduta della sala 6 durante l\'allestimento."\n'
+                'credit = "Studio Fotografico Rossi"\nalt = "Stand-in drawing: a room of the exhibition."\n'
+                'stand_in = true\n')
+    photos = {"photos/portrait.jpg": {"size": (1200, 2000)}, "photos/view.jpg": {"size": (2400, 1600)}}
+    if after == "text":
+        captions = captions.split("\n\n")[0] + "\n"
+        del photos["photos/view.jpg"]
+    pdf, _ = _build(tmp_path, {"publication.toml": toml, "scheda.md": text, "photos/captions.toml": captions}, photos)
+    report = check_pdf(pdf)
+    assert not report.of("lone-heading", "sparse-page"), [str(f) for f in report.of("lone-heading", "sparse-page")]
+    (title, _), (caption, _) = _caption_places(pdf, ["Figura nello studio", "Giulia Ferrante"])
+    assert title == caption, "the photo is not on its headline's page"
+
+
+RUNT_SENTENCES = [
+    "The keepers open the gates at low water and close them again before the tide turns.",
+    "Every morning someone writes the level of the river in a notebook that has been kept since 1911.",
+    "A storm surge can arrive hours earlier than the forecast, and then the gates are closed by hand.",
+    "The board built four pumping stations when the land had sunk below the level of the canal.",
+    "Peat shrinks when it dries, so every year the fields lie a little lower than the year before.",
+]
+
+
+@pytest.mark.slow
+def test_a_few_lines_run_over_onto_a_last_page_are_pulled_back(tmp_path: Path) -> None:
+    """A text's last two lines alone on its last page (the catalogue's entries, after a landscape photo
+    was set after the text that follows it): the photo before them is set smaller, within --photo-shrink,
+    and the lines go back to the page before."""
+    def para(k: int, n: int) -> str:
+        return " ".join(RUNT_SENTENCES[(k + i) % 5] for i in range(n))
+
+    blocks = ([para(k, 6) for k in range(6)] + ["![](photos/view.jpg)"] + [para(k, 5) for k in range(5)]
+              + [para(2, 2) + " water" * 20])
+    toml = _toml("210x210 mm", "Runt")
+    captions = '["view.jpg"]\ncaption = "The sluice at low water."\ncredit = "Test"\nalt = "A sluice."\n'
+    pdf, _ = _build(tmp_path, {"publication.toml": toml, "runt.md": _text(blocks, "The sluice"),
+                               "photos/captions.toml": captions}, {"photos/view.jpg": {"size": (2400, 1600)}})
+    pages, _ = read_pages(pdf)
+    body = statistics.mode(round(line.size, 1) for page in pages for line in page.lines)
+    last = [line for line in pages[-1].lines if abs(line.size - body) < 0.5]
+    assert len(last) > 4, f"{len(last)} lines alone on the last page: {[line.text for line in last]}"
+
+
 def _pullquote_and_source(pdf: Path, quote: str, source: str) -> tuple[tuple[int, float], tuple[int, float], float]:
     """(page, top) of the pull quote's first line and of the source sentence's line, and the page height."""
     pages, _ = read_pages(pdf)

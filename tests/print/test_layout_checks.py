@@ -127,6 +127,39 @@ def test_sparse_page(tmp_path):
     assert kinds(dense, "sparse-page") == 0
 
 
+def _portrait(tmp_path: Path) -> str:
+    from PIL import Image
+
+    path = tmp_path / "portrait.png"
+    Image.new("RGB", (300, 500), (90, 120, 160)).save(path)
+    return path.as_uri()
+
+
+def _opening(tmp_path: Path, photo_first: bool, heading_only: bool = True, name: str = "t") -> Path:
+    """A text's opening page, its headline alone when `heading_only`, then a page of two columns whose
+    first starts with a heading and a tall photo (`photo_first`) or with text."""
+    full = "".join(f"<p>{PARA}</p>" for _ in range(8))
+    headline = "<h1 style='font-size: 26pt; line-height: 30pt; margin: 0'>The portrait</h1>"
+    opening = headline + ("" if heading_only else full[:len(full) // 2])
+    photo = f"<h2>The work</h2><img src='{_portrait(tmp_path)}' style='display: block; width: 100%'>"
+    body = (photo + full) if photo_first else (full + photo)
+    return pdf_of(tmp_path, f"<section style='break-after: page'>{opening}</section>"
+                  f"<div style='columns: 2; column-gap: 5mm'>{body}</div>{full}",
+                  "p { margin: 0; text-align: justify } h2 { font-size: 10pt; margin: 0 }", name=name)
+
+
+def test_lone_heading(tmp_path):
+    """A headline alone on its page, because the photo under it moved on with the text (a catalogue's
+    entry opening with a tall portrait): flagged; a headline with text under it, or a page of text
+    after it, is not."""
+    alone = _opening(tmp_path, photo_first=True, name="bad")
+    found = check_pdf(alone).of("lone-heading")
+    assert [(f.page_index, f.page_label) for f in found] == [(0, "1")]
+    assert found[0].value > 0.7 and "portrait" in found[0].excerpt
+    assert kinds(_opening(tmp_path, photo_first=False, name="text-after"), "lone-heading") == 0
+    assert kinds(_opening(tmp_path, photo_first=True, heading_only=False, name="with-text"), "lone-heading") == 0
+
+
 LINE = "<span>aaa bbb ccc ddd eee fff ggg hhh</span><br>"
 
 
@@ -181,6 +214,7 @@ def test_finding_carries_page_label_and_excerpt(tmp_path):
     assert "keepers" in finding.excerpt
 
 
-@pytest.mark.parametrize("kind", ["text-over-text", "safe-zone", "broken-word", "ladder", "sparse-page"])
+@pytest.mark.parametrize("kind", ["text-over-text", "safe-zone", "broken-word", "ladder", "sparse-page",
+                                  "lone-heading"])
 def test_clean_page_has_none(tmp_path, kind):
     assert kinds(pdf_of(tmp_path, "".join(f"<p>{PARA}</p>" for _ in range(3))), kind) == 0

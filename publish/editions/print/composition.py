@@ -47,6 +47,7 @@ PULLQUOTE_DISTANCE = 1.0  # columns of text between a pull quote and its source
 PULLQUOTE_TAIL = 0.12  # a pull quote is followed by at least this share of a column of text, or by none
 PULLQUOTE_GAP = 0.15  # on its source's page, a pull quote stands this share of the type area from it
 PULLQUOTE_BEFORE = 0.2  # else, set this share of a column's words before its source
+RUNT_LINES = 4  # a text's last page holding no more lines than this (and nothing else) is pulled back
 INITIAL_LINES = 3  # lines a drop cap needs beside it in its column (it is three lines deep)
 TITLE_MIN_SCALE = 0.6  # the title page's type is not set below this share of its size
 
@@ -382,8 +383,9 @@ class Composer:
         if self.body:
             laid = body_pages(pages)
             if laid:
-                score += self._photos(laid, knobs, edits)
+                score += self._photos(pages, laid, knobs, edits)
                 score += self._pullquotes(laid, knobs, edits)
+                score += self._runts(laid, knobs, edits)
             score += self._initials(pages, knobs, edits)
             score += self._fit(pages, "article-header", knobs, edits)
         if self.front:
@@ -401,9 +403,10 @@ class Composer:
 
     # Photos that moved on ------------------------------------------------------------------------
 
-    def _photos(self, laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
+    def _photos(self, pages: list[Any], laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
         """A photo pushed to the next column or page, leaving room above it: set smaller to fit, or after
-        the text that follows it. Returns the rooms left, as shares of the type area."""
+        the text that follows it. Returns the rooms left, as shares of the type area, and a whole page for
+        each headline left alone on its page."""
         if knobs.photo_void <= 0:
             return 0.0
         found: list[tuple[Block, float, float, BodyPage]] = []  # photo, room, room in all columns, page
@@ -446,6 +449,7 @@ class Composer:
                 if photos:
                     ahead = sum(b.height for b in blocks[:photos[0]])
                     found.append((blocks[photos[0]], room, max(room, room * columns - ahead), previous))
+        found += self._openers(pages, laid)
         found = [(photo, room, capacity, page) for photo, room, capacity, page in found
                  if photo.id and room >= knobs.photo_void * page.height]
         if not found:
@@ -464,7 +468,43 @@ class Composer:
                             past_photos=bool(photo.classes & SPANNING))
             if photo.id in edits.shrink or photo.id in edits.before:
                 edits.at.setdefault(photo.id, page.index)
-        return sum(room / page.height for _, room, _, page in found)
+        # A headline left alone (an opener: a page without rows) costs its page, whatever room it shows:
+        # an edit that brings the photo back under it is worth a photo moving on later in the text.
+        return sum(room / page.height + (0.0 if page.rows else 1.0) for _, room, _, page in found)
+
+    @staticmethod
+    def _openers(pages: list[Any], laid: list[BodyPage]) -> list[tuple[Block, float, float, BodyPage]]:
+        """A text's opening page holding its headline alone: its body moved on to the next page, because
+        the photo its first column starts with (under a heading, perhaps) did not fit under the headline.
+
+        The room is what the headline leaves on its page, less the headings that go with the photo and
+        the space above them; the page is given as a body page without rows, for the edit's page number.
+        """
+        found: list[tuple[Block, float, float, BodyPage]] = []
+        bodies = {page.index for page in laid}
+        pitch = _pitch(laid)
+        for k, page in enumerate(laid):
+            opener = page.index - 1
+            if opener < 0 or opener in bodies or (k and laid[k - 1].text == page.text) or not page.rows:
+                continue
+            header = extent(pages, "article-header", opener)
+            first = page.rows[0]
+            if header is None or not first.columns or not first.columns[0].blocks:
+                continue
+            blocks = first.columns[0].blocks
+            ahead = 0
+            while ahead < len(blocks) and blocks[ahead].tag in HEADINGS:
+                ahead += 1
+            photo = blocks[ahead] if ahead < len(blocks) else None
+            if photo is None or photo.tag != "figure" or "photo" not in photo.classes:
+                continue
+            _, bottom, foot = header
+            headings = sum(b.height for b in blocks[:ahead]) + pitch * (1.5 + (1.0 if ahead else 0.0))
+            room = max(0.0, foot - bottom - headings)
+            columns = len(first.columns)
+            found.append((photo, room, max(room, (foot - bottom) * columns - headings),
+                          BodyPage(opener, (), page.text, page.top, foot, page.height)))
+        return found
 
     @staticmethod
     def _room_at_foot(page: BodyPage) -> tuple[float, int]:
@@ -502,6 +542,47 @@ class Composer:
                 break
         if target is not None:
             edits.before[photo] = target
+
+    # A last page of a few lines ---------------------------------------------------------------
+
+    def _runts(self, laid: list[BodyPage], knobs: Knobs, edits: _Edits) -> float:
+        """A text whose last page holds only a few lines (`RUNT_LINES`) of text after a page of the same
+        text: a photo before them, on that page or an earlier one, is set smaller by as much as the lines
+        take, within --photo-shrink, so they go back where the text was. Each such page counts as much as the
+        room left above a photo that is tolerated (--photo-void): a photo set after the text, filling its
+        page, is still worth a few lines running over, which the next round pulls back."""
+        if knobs.photo_shrink >= 1 or knobs.photo_void <= 0:
+            return 0.0
+        pitch = _pitch(laid)
+        score = 0.0
+        for k, last in enumerate(laid):
+            ends = k + 1 == len(laid) or laid[k + 1].text != last.text
+            if not ends or not k or laid[k - 1].text != last.text or laid[k - 1].index != last.index - 1:
+                continue
+            blocks = last.blocks()
+            if not blocks or any(b.tag == "figure" or b.classes & SPANNING for b in blocks):
+                continue
+            lines = sum(b.lines for b in blocks)
+            if not 0 < lines <= RUNT_LINES:
+                continue
+            score += knobs.photo_void  # what room above a photo may be left: less than the room it fills
+            needed = lines * pitch + 2.0
+            earlier = [page for page in laid[:k] if page.text == last.text]
+            for page in reversed(earlier):
+                photos = [(b, len(row.columns) if row.spanning is None else _columns(page))
+                          for row in page.rows for b in ([row.spanning] if row.spanning is not None else
+                                                         [b for c in row.columns for b in c.blocks])
+                          if b.tag == "figure" and b.image and b.id]
+                fitting = [(b, needed / (columns if b is not None and b.classes & SPANNING else 1))
+                           for b, columns in photos]
+                fitting = [(b, cut) for b, cut in fitting if cut <= (1 - knobs.photo_shrink) * b.image
+                           and b.id not in edits.shrink]
+                if fitting:
+                    photo, cut = fitting[-1]
+                    edits.shrink[photo.id] = photo.image - cut
+                    edits.at.setdefault(photo.id, page.index)
+                    break
+        return score
 
     # Pull quotes ---------------------------------------------------------------------------------
 
