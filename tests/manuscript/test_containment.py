@@ -203,7 +203,9 @@ def test_a_second_build_is_told_and_ctrl_c_leaves_the_edition(edition: tuple[Pat
     finally:
         if first.poll() is None:
             first.kill()
-    assert first.returncode == 130, stderr
+    # 130, or death by the SIGINT itself when it lands while the interpreter exits after reporting
+    # (seen on a loaded machine): a shell reports both as 130; the report and the edition are what count.
+    assert first.returncode in (130, -signal.SIGINT), stderr
     assert f"interrupted; nothing in {output} was changed" in stderr
     assert "Traceback" not in stderr
     assert (output / "a-small-feature.pdf").read_bytes() == before
