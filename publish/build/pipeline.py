@@ -302,7 +302,7 @@ def refusals(diags: Diagnostics, publication: Publication, refused: tuple[str, .
 
 
 @contextlib.contextmanager
-def _epub(job: _Job, alongside: bool = False, screens_ended: Callable[[], None] = lambda: None
+def _epub(job: _Job, alongside: bool = False, screens_ended: Callable[[], None] = _no_wait
           ) -> Iterator[Callable[[], None]]:
     """The e-book; gives what waits for it to be written (and adds it to the build's files).
 

@@ -79,7 +79,7 @@ def sources(html: str, workdir: Path) -> list[str]:
     for url in sorted(set(_SOURCE.findall(html))):
         path = Path(unquote(urlsplit(url).path))
         with contextlib.suppress(OSError):
-            found.append(f"{url.replace(workdir.as_uri(), 'WORKDIR')} {file_hash(path)}")
+            found.append(f"{_named(url, workdir)} {file_hash(path)}")
     return found
 
 
@@ -93,36 +93,36 @@ def photo_files(html: str, workdir: Path, theirs: str, their_workdir: Path) -> d
     Every other file either loads must be the same, and a replaced URL must appear only as an <img>'s
     source, so that what lays the part out is the same but for the pixels of those photos.
     """
-    same_files = sources(html, workdir) == sources(theirs, their_workdir)
-    if same_files and neutral(html, workdir) == neutral(theirs, their_workdir):
-        return {}
     ours, others = _PHOTO.findall(html), _PHOTO.findall(theirs)
     if len(ours) != len(others):
         return None
+    mine_loaded, theirs_loaded = _loaded(html, workdir), _loaded(theirs, their_workdir)
     files: dict[str, str] = {}
     for mine, their in zip(ours, others, strict=True):
-        same = neutral(mine, workdir) == neutral(their, their_workdir) and _content(mine) == _content(their)
+        mine_name, their_name = _named(mine, workdir), _named(their, their_workdir)
+        same = mine_name == their_name and mine_loaded.get(mine_name) == theirs_loaded.get(their_name)
         if not same and files.setdefault(mine, their) != their:
             return None
-    if not files or any(html.count(url) != ours.count(url) for url in files):
+    if any(html.count(url) != ours.count(url) for url in files):
         return None
     replaced = html
     for mine, their in files.items():
         replaced = replaced.replace(f'src="{mine}"', f'src="{their}"')
-    if neutral(neutral(replaced, workdir), their_workdir) != neutral(theirs, their_workdir):
-        return None
-    mine_named = {url.replace(workdir.as_uri(), "WORKDIR") for url in files}
-    theirs_named = {url.replace(their_workdir.as_uri(), "WORKDIR") for url in files.values()}
-    if [s for s in sources(html, workdir) if s.rsplit(" ", 1)[0] not in mine_named] \
-            != [s for s in sources(theirs, their_workdir) if s.rsplit(" ", 1)[0] not in theirs_named]:
+        mine_loaded.pop(_named(mine, workdir), None)
+        theirs_loaded.pop(_named(their, their_workdir), None)
+    if neutral(neutral(replaced, workdir), their_workdir) != neutral(theirs, their_workdir) \
+            or mine_loaded != theirs_loaded:
         return None
     return files
 
 
-def _content(url: str) -> str | None:
-    with contextlib.suppress(OSError):
-        return file_hash(Path(unquote(urlsplit(url).path)))
-    return None
+def _loaded(html: str, workdir: Path) -> dict[str, str]:
+    """sources() as a map: each file the HTML loads, named as _named names it → its content hash."""
+    return dict(source.rsplit(" ", 1) for source in sources(html, workdir))
+
+
+def _named(url: str, workdir: Path) -> str:
+    return url.replace(workdir.as_uri(), "WORKDIR")  # as sources() names a file
 
 
 def part_key(html: str, workdir: Path, model: str, context: str, kind: str) -> str:
