@@ -1128,8 +1128,7 @@ def _lone_headings(pages: list[Page], body: float, areas, th: Thresholds) -> lis
         if sum(1 for ln in page.lines if _is_body(ln, body, th) and ln.y1 >= area[1] and ln.y0 <= area[3]) >= 3:
             continue
         height = area[3] - area[1]
-        lowest = min(ln.y0 for ln in page.lines if ln.y0 > area[1] - 1) if any(
-            ln.y0 > area[1] - 1 for ln in page.lines) else area[3]
+        lowest = min((ln.y0 for ln in page.lines if ln.y0 > area[1] - 1), default=area[3])
         empty = max(0.0, lowest - area[1]) / height
         if empty < th.lone_heading:
             continue
